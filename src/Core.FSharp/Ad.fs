@@ -1,0 +1,98 @@
+namespace Nabla.Core
+
+open System.Threading
+
+/// Draws perturbation tags and node ids. Both come from thread-safe increasing counters, so a
+/// newer tag always denotes an inner perturbation (Siskind & Pearlmutter), and node ids order a
+/// reverse graph topologically (a node is always created after its parents).
+module Tags =
+    let mutable private lastTag = 0L
+    let mutable private lastNode = 0L
+    /// A fresh tag, larger than every tag drawn before.
+    let next () = Interlocked.Increment(&lastTag)
+    /// A fresh node id, larger than every id drawn before.
+    let nextNode () = Interlocked.Increment(&lastNode)
+
+/// The differentiable tensor: an immutable value in one of three forms. The forms are internal;
+/// users see `Primal`, `Tangent`-like accessors and the derivative API.
+[<ReferenceEquality; NoComparison>]
+type Tensor =
+    internal
+    /// A plain value (no perturbation).
+    | TP of RawTensor
+    /// A dual number for forward mode: primal, tangent, tag.
+    | TD of primal: Tensor * tangent: Tensor * tag: int64
+    /// An adjoint node for reverse mode: primal, how to propagate adjoints to its parents, tag, node id.
+    | TR of primal: Tensor * back: Backward * tag: int64 * id: int64
+
+    /// The outermost tag (0 for a plain value).
+    member t.Level =
+        match t with
+        | TP _ -> 0L
+        | TD(_, _, tag) -> tag
+        | TR(_, _, tag, _) -> tag
+
+    /// The plain value at the bottom of all perturbations.
+    member t.Raw =
+        let mutable v = t
+        let mutable r = null
+        while isNull r do
+            match v with
+            | TP x -> r <- x
+            | TD(p, _, _) -> v <- p
+            | TR(p, _, _, _) -> v <- p
+        r
+
+    /// The value one perturbation level down (itself for a plain value).
+    member t.Primal =
+        match t with
+        | TP _ -> t
+        | TD(p, _, _) -> p
+        | TR(p, _, _, _) -> p
+
+    member t.Shape = t.Raw.Shape
+    member t.DType = t.Raw.DType
+    member t.Rank = t.Raw.Rank
+    member t.Size = t.Raw.Size
+    /// True for a forward-mode value.
+    member t.IsDual = match t with TD _ -> true | _ -> false
+    /// True for a reverse-mode node.
+    member t.IsNode = match t with TR _ -> true | _ -> false
+
+    override t.ToString() =
+        sprintf "Tensor(shape=%s, dtype=%A, tag=%d)" (Shape.format t.Shape) t.DType t.Level
+
+/// How a reverse-mode node sends its adjoint to its parents. The parents are kept as full values;
+/// only those whose tag equals the node's tag receive adjoints.
+and [<ReferenceEquality; NoComparison>] internal Backward =
+    | Leaf
+    | Unary of UnaryPrim * x: Tensor
+    | Binary of BinaryPrim * a: Tensor * b: Tensor
+    | Nary of NaryPrim * xs: Tensor[]
+
+/// A primitive of one operand: its kernel, JVP rule and VJP rule in one place. The rules are written
+/// with differentiable operations, so derivatives of derivatives come for free. In the rules,
+/// `x` and `y` are the operand and result one perturbation level down.
+and [<AbstractClass>] UnaryPrim(name: string) =
+    member _.Name = name
+    abstract Kernel: RawTensor -> RawTensor
+    abstract Jvp: x: Tensor * y: Tensor * dx: Tensor -> Tensor
+    abstract Vjp: x: Tensor * y: Tensor * gy: Tensor -> Tensor
+
+/// A primitive of two operands (element-wise ones broadcast; their VJPs sum back to each operand's shape).
+and [<AbstractClass>] BinaryPrim(name: string) =
+    member _.Name = name
+    abstract Kernel: RawTensor * RawTensor -> RawTensor
+    abstract JvpA: a: Tensor * b: Tensor * y: Tensor * da: Tensor -> Tensor
+    abstract JvpB: a: Tensor * b: Tensor * y: Tensor * db: Tensor -> Tensor
+    abstract VjpA: a: Tensor * b: Tensor * y: Tensor * gy: Tensor -> Tensor
+    abstract VjpB: a: Tensor * b: Tensor * y: Tensor * gy: Tensor -> Tensor
+
+/// A primitive of any number of operands (concatenation, custom gradients).
+and [<AbstractClass>] NaryPrim(name: string) =
+    member _.Name = name
+    abstract Kernel: RawTensor[] -> RawTensor
+    /// The tangent of the result from the operands' tangents (`None` for a constant operand).
+    abstract Jvp: xs: Tensor[] * y: Tensor * dxs: Tensor option[] -> Tensor
+    /// The adjoint of operand `i`.
+    abstract Vjp: xs: Tensor[] * y: Tensor * gy: Tensor * i: int -> Tensor

@@ -1,0 +1,279 @@
+/// The tag-resolving combinators and the structural and arithmetic primitives. Each primitive is one
+/// object: its kernel, its JVP rule and its VJP rule, side by side.
+module Nabla.Core.Ops
+
+open System
+
+/// A plain (unperturbed) tensor.
+let constant (r: RawTensor) = TP r
+/// Zeros with t's shape and dtype.
+let zerosLike (t: Tensor) = TP(Raw.zeros t.DType t.Shape)
+/// Ones with t's shape and dtype.
+let onesLike (t: Tensor) = TP(Raw.ones t.DType t.Shape)
+/// A scalar of t's dtype.
+let scalarLike (t: Tensor) (v: float) = TP(Raw.scalar t.DType v)
+
+/// The value `t` seen at perturbation level `tag`: one level down when t carries that tag, else t itself.
+let internal atLevel (tag: int64) (t: Tensor) = if t.Level = tag then t.Primal else t
+
+let private opError (op: string) (msg: string) = invalidArg "x" (op + ": " + msg)
+
+/// Applies a unary primitive, resolving the operand's outermost perturbation.
+let rec unary (p: UnaryPrim) (x: Tensor) : Tensor =
+    match x with
+    | TP r -> TP(p.Kernel r)
+    | TD(xp, dx, tag) -> let y = unary p xp in TD(y, p.Jvp(xp, y, dx), tag)
+    | TR(xp, _, tag, _) -> TR(unary p xp, Unary(p, x), tag, Tags.nextNode ())
+
+/// Applies a binary primitive. The operand with the larger (inner) tag is perturbed at this level;
+/// the other is a constant there. This and `nary` are the only places that compare tags.
+and binary (p: BinaryPrim) (a: Tensor) (b: Tensor) : Tensor =
+    let ta = a.Level
+    let tb = b.Level
+    if ta = 0L && tb = 0L then
+        match a, b with
+        | TP x, TP y -> TP(p.Kernel(x, y))
+        | _ -> invalidOp "unreachable"
+    elif ta = tb then
+        match a, b with
+        | TD(ap, da, tag), TD(bp, db, _) ->
+            let y = binary p ap bp
+            TD(y, add (p.JvpA(ap, bp, y, da)) (p.JvpB(ap, bp, y, db)), tag)
+        | TR(ap, _, tag, _), TR(bp, _, _, _) -> TR(binary p ap bp, Binary(p, a, b), tag, Tags.nextNode ())
+        | _ -> invalidOp (sprintf "%s: one perturbation tag is carried by both a dual number and a reverse node" p.Name)
+    elif ta > tb then
+        match a with
+        | TD(ap, da, tag) -> let y = binary p ap b in TD(y, p.JvpA(ap, b, y, da), tag)
+        | TR(ap, _, tag, _) -> TR(binary p ap b, Binary(p, a, b), tag, Tags.nextNode ())
+        | TP _ -> invalidOp "unreachable"
+    else
+        match b with
+        | TD(bp, db, tag) -> let y = binary p a bp in TD(y, p.JvpB(a, bp, y, db), tag)
+        | TR(bp, _, tag, _) -> TR(binary p a bp, Binary(p, a, b), tag, Tags.nextNode ())
+        | TP _ -> invalidOp "unreachable"
+
+/// Applies an n-ary primitive (operands at the outermost tag are perturbed, the rest are constants).
+and nary (p: NaryPrim) (xs: Tensor[]) : Tensor =
+    let tag = xs |> Array.fold (fun m x -> max m x.Level) 0L
+    if tag = 0L then TP(p.Kernel(xs |> Array.map (fun x -> x.Raw)))
+    else
+        let ps = xs |> Array.map (atLevel tag)
+        let y = nary p ps
+        match xs |> Array.find (fun x -> x.Level = tag) with
+        | TD _ ->
+            let dxs = xs |> Array.map (fun x -> match x with TD(_, d, t) when t = tag -> Some d | _ -> None)
+            TD(y, p.Jvp(ps, y, dxs), tag)
+        | _ -> TR(y, Nary(p, xs), tag, Tags.nextNode ())
+
+// ------------------------------------------------------------------------- shape plumbing
+
+/// Broadcasts to `shape`. d/dx: the adjoint is summed back to x's shape.
+and broadcastTo (shape: int[]) (x: Tensor) : Tensor =
+    if Shape.equal shape x.Shape then x
+    else
+        let target = Shape.broadcast "BroadcastTo" x.Shape shape
+        if not (Shape.equal target shape) then
+            opError "BroadcastTo" (sprintf "cannot broadcast shape %s to %s" (Shape.format x.Shape) (Shape.format shape))
+        let shape = Array.copy shape
+        unary { new UnaryPrim("BroadcastTo") with
+                  member _.Kernel r = Raw.broadcastTo shape r
+                  member _.Jvp(_, _, dx) = broadcastTo shape dx
+                  member _.Vjp(x, _, g) = sumTo x.Shape g } x
+
+/// Sums x down to `shape` (the inverse of broadcasting `shape` to x's shape).
+and sumTo (shape: int[]) (x: Tensor) : Tensor =
+    if Shape.equal shape x.Shape then x
+    else
+        let shape = Array.copy shape
+        unary { new UnaryPrim("SumTo") with
+                  member _.Kernel r = Raw.sumTo shape r
+                  member _.Jvp(_, _, dx) = sumTo shape dx
+                  member _.Vjp(x, _, g) = broadcastTo x.Shape g } x
+
+/// Reshapes (one -1 allowed). Linear: d(reshape x) = reshape dx.
+and reshape (shape: int[]) (x: Tensor) : Tensor =
+    let shape = Shape.resolveReshape "Reshape" x.Shape shape
+    if Shape.equal shape x.Shape then x
+    else
+        unary { new UnaryPrim("Reshape") with
+                  member _.Kernel r = Raw.reshape shape r
+                  member _.Jvp(_, _, dx) = reshape shape dx
+                  member _.Vjp(x, _, g) = reshape x.Shape g } x
+
+/// Sums over `axes` (null: all; negative count from the end). The adjoint is broadcast back.
+and sum (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
+    let ax = Shape.normAxes "ReduceSum" x.Rank axes
+    if not x.Raw.IsFloat && x.DType = DType.Bool then
+        opError "ReduceSum" (sprintf "dtype %s is not supported" (string x.DType))
+    unary { new UnaryPrim("ReduceSum") with
+              member _.Kernel r = Raw.sumAxes ax keepDims r
+              member _.Jvp(_, _, dx) = sum ax keepDims dx
+              member _.Vjp(x, _, g) =
+                  let kept = Shape.reduced x.Shape ax true
+                  broadcastTo x.Shape (reshape kept g) } x
+
+/// Permutes axes (result axis i is input axis perm[i]; null reverses). The adjoint uses the inverse permutation.
+and transpose (perm: int[]) (x: Tensor) : Tensor =
+    let rank = x.Rank
+    let perm = if isNull perm then Array.init rank (fun i -> rank - 1 - i) else perm
+    if perm.Length <> rank || (Array.sort (Array.map (fun p -> if p < 0 then p + rank else p) perm) <> Array.init rank id) then
+        opError "Transpose" (sprintf "perm %s is not a permutation of the %d axes of a tensor of shape %s" (Shape.format perm) rank (Shape.format x.Shape))
+    let perm = perm |> Array.map (fun p -> if p < 0 then p + rank else p)
+    if perm = Array.init rank id then x
+    else
+        let inv = Array.zeroCreate rank
+        perm |> Array.iteri (fun i p -> inv.[p] <- i)
+        unary { new UnaryPrim("Transpose") with
+                  member _.Kernel r = Raw.transpose perm r
+                  member _.Jvp(_, _, dx) = transpose perm dx
+                  member _.Vjp(_, _, g) = transpose inv g } x
+
+/// The block at `start` with extent `size` (checked; -1 in size takes the rest). Adjoint: zero padding.
+and slice (start: int[]) (size: int[]) (x: Tensor) : Tensor =
+    let shape = x.Shape
+    if isNull start || isNull size || start.Length <> shape.Length || size.Length <> shape.Length then
+        opError "Slice" (sprintf "start %s and size %s must both have one entry per axis of shape %s"
+                                 (if isNull start then "null" else Shape.format start) (if isNull size then "null" else Shape.format size) (Shape.format shape))
+    let size = Array.init shape.Length (fun i -> if size.[i] = -1 then shape.[i] - start.[i] else size.[i])
+    for i in 0 .. shape.Length - 1 do
+        if start.[i] < 0 || size.[i] < 0 || start.[i] + size.[i] > shape.[i] then
+            opError "Slice" (sprintf "start %s with size %s is out of bounds for shape %s at axis %d" (Shape.format start) (Shape.format size) (Shape.format shape) i)
+    if Shape.equal size shape then x
+    else
+        let start = Array.copy start
+        unary { new UnaryPrim("Slice") with
+                  member _.Kernel r = Raw.slice start size r
+                  member _.Jvp(_, _, dx) = slice start size dx
+                  member _.Vjp(x, _, g) = pad x.Shape start g } x
+
+/// Zeros of `shape` with x written at `start` (the adjoint of slice). Adjoint: slice.
+and pad (shape: int[]) (start: int[]) (x: Tensor) : Tensor =
+    if Shape.equal shape x.Shape then x
+    else
+        unary { new UnaryPrim("Pad") with
+                  member _.Kernel r = Raw.pad shape start r
+                  member _.Jvp(_, _, dx) = pad shape start dx
+                  member _.Vjp(x, _, g) = slice start x.Shape g } x
+
+/// Joins tensors along `axis` (all other extents equal). d = concat of the tangents; adjoint i is its slice.
+and concat (axis: int) (xs: Tensor[]) : Tensor =
+    if isNull xs || xs.Length = 0 then opError "Concat" "expected at least one tensor"
+    let rank = xs.[0].Rank
+    let ax = Shape.normAxis "Concat" rank axis
+    let dt = xs.[0].DType
+    for x in xs do
+        if x.DType <> dt then opError "Concat" (sprintf "tensors have dtypes %s and %s; expected one dtype" (string dt) (string x.DType))
+        if x.Rank <> rank || (Array.indexed x.Shape |> Array.exists (fun (i, d) -> i <> ax && d <> xs.[0].Shape.[i])) then
+            opError "Concat" (sprintf "shapes %s and %s differ outside axis %d" (Shape.format xs.[0].Shape) (Shape.format x.Shape) ax)
+    if xs.Length = 1 then xs.[0]
+    else
+        let offsets = xs |> Array.scan (fun o x -> o + x.Shape.[ax]) 0
+        let outShape = Array.copy xs.[0].Shape
+        outShape.[ax] <- offsets.[xs.Length]
+        nary { new NaryPrim("Concat") with
+                 member _.Kernel rs =
+                     rs |> Array.mapi (fun i r -> let b = Array.zeroCreate rank in b.[ax] <- offsets.[i]; Raw.pad outShape b r)
+                        |> Array.reduce Raw.add
+                 member _.Jvp(xs, _, dxs) =
+                     concat ax (Array.map2 (fun (x: Tensor) d -> match d with Some d -> d | None -> zerosLike x) xs dxs)
+                 member _.Vjp(xs, _, g, i) =
+                     let b = Array.zeroCreate rank
+                     b.[ax] <- offsets.[i]
+                     slice b xs.[i].Shape g } xs
+
+// ------------------------------------------------------------------------- arithmetic
+
+/// a + b with broadcasting. d = da + db; adjoints summed back to each operand's shape.
+and add (a: Tensor) (b: Tensor) : Tensor = binary addPrim a b
+and addPrim : BinaryPrim =
+    { new BinaryPrim("Add") with
+        member _.Kernel(x, y) = Raw.add x y
+        member _.JvpA(_, _, y, da) = broadcastTo y.Shape da
+        member _.JvpB(_, _, y, db) = broadcastTo y.Shape db
+        member _.VjpA(a, _, _, g) = sumTo a.Shape g
+        member _.VjpB(_, b, _, g) = sumTo b.Shape g }
+
+/// a - b with broadcasting. d = da - db.
+and sub (a: Tensor) (b: Tensor) : Tensor = binary subPrim a b
+and subPrim : BinaryPrim =
+    { new BinaryPrim("Subtract") with
+        member _.Kernel(x, y) = Raw.sub x y
+        member _.JvpA(_, _, y, da) = broadcastTo y.Shape da
+        member _.JvpB(_, _, y, db) = neg (broadcastTo y.Shape db)
+        member _.VjpA(a, _, _, g) = sumTo a.Shape g
+        member _.VjpB(_, b, _, g) = neg (sumTo b.Shape g) }
+
+/// a * b with broadcasting. d = da b + a db.
+and mul (a: Tensor) (b: Tensor) : Tensor = binary mulPrim a b
+and mulPrim : BinaryPrim =
+    { new BinaryPrim("Multiply") with
+        member _.Kernel(x, y) = Raw.mul x y
+        member _.JvpA(_, b, _, da) = mul da b
+        member _.JvpB(a, _, _, db) = mul a db
+        member _.VjpA(a, b, _, g) = sumTo a.Shape (mul g b)
+        member _.VjpB(a, b, _, g) = sumTo b.Shape (mul g a) }
+
+/// a / b with broadcasting. d = da / b - db a / b^2 = (da - db y) / b.
+and div (a: Tensor) (b: Tensor) : Tensor = binary divPrim a b
+and divPrim : BinaryPrim =
+    { new BinaryPrim("Divide") with
+        member _.Kernel(x, y) = Raw.div x y
+        member _.JvpA(_, b, _, da) = div da b
+        member _.JvpB(_, b, y, db) = neg (div (mul db y) b)
+        member _.VjpA(a, b, _, g) = sumTo a.Shape (div g b)
+        member _.VjpB(_, b, y, g) = neg (sumTo b.Shape (div (mul g y) b)) }
+
+/// -x. d = -dx.
+and neg (x: Tensor) : Tensor = unary negPrim x
+and negPrim : UnaryPrim =
+    { new UnaryPrim("Negative") with
+        member _.Kernel r = Raw.neg r
+        member _.Jvp(_, _, dx) = neg dx
+        member _.Vjp(_, _, g) = neg g }
+
+/// x^2. d = 2 x dx.
+and square (x: Tensor) : Tensor = unary squarePrim x
+and squarePrim : UnaryPrim =
+    { new UnaryPrim("Square") with
+        member _.Kernel r = Raw.square r
+        member _.Jvp(x, _, dx) = mul (mul (scalarLike x 2.0) x) dx
+        member _.Vjp(x, _, g) = mul (mul (scalarLike x 2.0) x) g }
+
+/// The 2-D matrix product op(a) op(b), op transposing when its flag is set.
+/// dC = op(dA) op(B) + op(A) op(dB); adjoints are products with G, choosing flags so nothing is materialised.
+and matmul (transA: bool) (transB: bool) (a: Tensor) (b: Tensor) : Tensor =
+    if a.Rank <> 2 || b.Rank <> 2 then
+        opError "MatMul" (sprintf "expected rank-2 operands, got shapes %s and %s" (Shape.format a.Shape) (Shape.format b.Shape))
+    let ka = if transA then a.Shape.[0] else a.Shape.[1]
+    let kb = if transB then b.Shape.[1] else b.Shape.[0]
+    if ka <> kb then
+        opError "MatMul" (sprintf "inner dimensions differ: shapes %s%s and %s%s; expected op(a) columns = op(b) rows"
+                                  (Shape.format a.Shape) (if transA then " (transposed)" else "") (Shape.format b.Shape) (if transB then " (transposed)" else ""))
+    if a.DType <> b.DType then
+        opError "MatMul" (sprintf "operands have dtypes %s and %s; expected the same dtype" (string a.DType) (string b.DType))
+    binary (matmulPrim transA transB) a b
+and matmulPrim (transA: bool) (transB: bool) : BinaryPrim =
+    { new BinaryPrim("MatMul") with
+        member _.Kernel(x, y) = Raw.matmul2 transA transB x y
+        member _.JvpA(_, b, _, da) = matmul transA transB da b
+        member _.JvpB(a, _, _, db) = matmul transA transB a db
+        member _.VjpA(_, b, _, g) =
+            match transA, transB with
+            | false, false -> matmul false true g b
+            | true, false -> matmul false true b g
+            | false, true -> matmul false false g b
+            | true, true -> matmul true true b g
+        member _.VjpB(a, _, _, g) =
+            match transA, transB with
+            | false, false -> matmul true false a g
+            | true, false -> matmul false false a g
+            | false, true -> matmul true false g a
+            | true, true -> matmul true true g a }
+
+/// Mean over `axes` (null: all): the sum divided by the number of reduced elements.
+let mean (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
+    let ax = Shape.normAxes "ReduceMean" x.Rank axes
+    if not x.Raw.IsFloat then
+        opError "ReduceMean" (sprintf "dtype %s is not supported; expected Float32 or Float64" (string x.DType))
+    let n = ax |> Array.fold (fun acc a -> acc * x.Shape.[a]) 1
+    div (sum ax keepDims x) (scalarLike x (float n))

@@ -1,0 +1,470 @@
+namespace Nabla.Core
+
+open System
+open System.Numerics.Tensors
+open MathNet.Numerics.Providers.LinearAlgebra
+
+/// Element types of Nabla tensors. Only Float32 and Float64 are differentiable.
+type DType =
+    | Float32 = 0
+    | Float64 = 1
+    | Int32 = 2
+    | Int64 = 3
+    | Bool = 4
+
+/// Dense, row-major, contiguous storage: a shape and one .NET array of the dtype's element type.
+/// Never mutated after construction (kernels write only into arrays they have just allocated).
+[<Sealed; AllowNullLiteral>]
+type RawTensor(dtype: DType, shape: int[], data: Array) =
+    do
+        if data.Length <> Shape.size shape then
+            invalidArg "data" (sprintf "RawTensor: %d elements do not fill shape %s" data.Length (Shape.format shape))
+    /// The element type.
+    member _.DType = dtype
+    /// The shape (do not mutate).
+    member _.Shape = shape
+    /// The elements, row-major (do not mutate).
+    member _.Data = data
+    /// Number of elements.
+    member _.Size = data.Length
+    /// Rank (number of axes).
+    member _.Rank = shape.Length
+    /// True for Float32 and Float64.
+    member _.IsFloat = dtype = DType.Float32 || dtype = DType.Float64
+
+/// Kernels over RawTensor. Element-wise float work goes through TensorPrimitives (SIMD);
+/// matrix products through MathNet's LinearAlgebraControl.Provider.
+module Raw =
+
+    let dtypeName (d: DType) = d.ToString()
+
+    let elementType (d: DType) =
+        match d with
+        | DType.Float32 -> typeof<float32>
+        | DType.Float64 -> typeof<float>
+        | DType.Int32 -> typeof<int>
+        | DType.Int64 -> typeof<int64>
+        | DType.Bool -> typeof<bool>
+        | _ -> invalidArg "dtype" (sprintf "unknown dtype %A" d)
+
+    let dtypeOfArray (a: Array) =
+        match a with
+        | :? (float32[]) -> DType.Float32
+        | :? (float[]) -> DType.Float64
+        | :? (int[]) -> DType.Int32
+        | :? (int64[]) -> DType.Int64
+        | :? (bool[]) -> DType.Bool
+        | _ -> invalidArg "data" (sprintf "unsupported element type %s" (a.GetType().GetElementType().Name))
+
+    let alloc (dtype: DType) (n: int) = Array.CreateInstance(elementType dtype, n)
+
+    let ofArray (shape: int[]) (data: Array) = RawTensor(dtypeOfArray data, shape, data)
+
+    /// A tensor of the given dtype and shape filled with `value` (converted).
+    let full (dtype: DType) (shape: int[]) (value: float) =
+        let n = Shape.size shape
+        let data: Array =
+            match dtype with
+            | DType.Float32 -> Array.create n (float32 value) :> _
+            | DType.Float64 -> Array.create n value :> _
+            | DType.Int32 -> Array.create n (int value) :> _
+            | DType.Int64 -> Array.create n (int64 value) :> _
+            | DType.Bool -> Array.create n (value <> 0.0) :> _
+            | _ -> invalidArg "dtype" "unknown dtype"
+        RawTensor(dtype, Array.copy shape, data)
+
+    let zeros dtype shape = full dtype shape 0.0
+    let ones dtype shape = full dtype shape 1.0
+    let scalar dtype (value: float) = full dtype [||] value
+
+    /// Element i converted to double.
+    let getDouble (t: RawTensor) (i: int) =
+        match t.Data with
+        | :? (float32[]) as a -> float a.[i]
+        | :? (float[]) as a -> a.[i]
+        | :? (int[]) as a -> float a.[i]
+        | :? (int64[]) as a -> float a.[i]
+        | :? (bool[]) as a -> if a.[i] then 1.0 else 0.0
+        | _ -> nan
+
+    /// All elements converted to double.
+    let toDoubles (t: RawTensor) = Array.init t.Size (getDouble t)
+
+    /// Converts to another dtype (TensorFlow's cast: float to int truncates toward zero; nonzero is true).
+    let cast (dtype: DType) (t: RawTensor) =
+        if t.DType = dtype then t
+        else
+            let n = t.Size
+            let data: Array =
+                match dtype, t.Data with
+                | DType.Float32, (:? (float[]) as a) -> let r = Array.zeroCreate n in TensorPrimitives.ConvertTruncating<float, float32>(ReadOnlySpan a, Span r); r :> _
+                | DType.Float64, (:? (float32[]) as a) -> let r = Array.zeroCreate n in TensorPrimitives.ConvertTruncating<float32, float>(ReadOnlySpan a, Span r); r :> _
+                | DType.Float32, _ -> Array.init n (fun i -> float32 (getDouble t i)) :> _
+                | DType.Float64, _ -> Array.init n (getDouble t) :> _
+                | DType.Int32, (:? (int64[]) as a) -> Array.map int a :> _
+                | DType.Int32, _ -> Array.init n (fun i -> int (getDouble t i)) :> _
+                | DType.Int64, (:? (int[]) as a) -> Array.map int64 a :> _
+                | DType.Int64, _ -> Array.init n (fun i -> int64 (getDouble t i)) :> _
+                | DType.Bool, _ -> Array.init n (fun i -> getDouble t i <> 0.0) :> _
+                | _ -> invalidArg "dtype" "unknown dtype"
+            RawTensor(dtype, t.Shape, data)
+
+    let reshape (shape: int[]) (t: RawTensor) = RawTensor(t.DType, shape, t.Data)
+
+    // ---------------------------------------------------------------- element-wise, unary
+
+    let requireFloat (op: string) (t: RawTensor) =
+        if not t.IsFloat then
+            invalidArg "x" (sprintf "%s: dtype %s is not supported; expected Float32 or Float64" op (dtypeName t.DType))
+
+    /// Applies a float kernel given once for float32 and once for float64 arrays.
+    let inline unaryFloat (op: string) ([<InlineIfLambda>] f32: float32[] -> float32[] -> unit)
+                          ([<InlineIfLambda>] f64: float[] -> float[] -> unit) (t: RawTensor) =
+        match t.Data with
+        | :? (float[]) as a -> let r = Array.zeroCreate a.Length in f64 a r; RawTensor(t.DType, t.Shape, r)
+        | :? (float32[]) as a -> let r = Array.zeroCreate a.Length in f32 a r; RawTensor(t.DType, t.Shape, r)
+        | _ -> requireFloat op t; t
+
+    let neg (t: RawTensor) =
+        match t.Data with
+        | :? (int[]) as a -> RawTensor(t.DType, t.Shape, Array.map (~-) a)
+        | :? (int64[]) as a -> RawTensor(t.DType, t.Shape, Array.map (~-) a)
+        | _ -> unaryFloat "Negative" (fun a r -> TensorPrimitives.Negate(ReadOnlySpan a, Span r))
+                                     (fun a r -> TensorPrimitives.Negate(ReadOnlySpan a, Span r)) t
+    let exp t = unaryFloat "Exp" (fun a r -> TensorPrimitives.Exp(ReadOnlySpan a, Span r)) (fun a r -> TensorPrimitives.Exp(ReadOnlySpan a, Span r)) t
+    let log t = unaryFloat "Log" (fun a r -> TensorPrimitives.Log(ReadOnlySpan a, Span r)) (fun a r -> TensorPrimitives.Log(ReadOnlySpan a, Span r)) t
+    let sin t = unaryFloat "Sin" (fun a r -> TensorPrimitives.Sin(ReadOnlySpan a, Span r)) (fun a r -> TensorPrimitives.Sin(ReadOnlySpan a, Span r)) t
+    let cos t = unaryFloat "Cos" (fun a r -> TensorPrimitives.Cos(ReadOnlySpan a, Span r)) (fun a r -> TensorPrimitives.Cos(ReadOnlySpan a, Span r)) t
+    let tanh t = unaryFloat "Tanh" (fun a r -> TensorPrimitives.Tanh(ReadOnlySpan a, Span r)) (fun a r -> TensorPrimitives.Tanh(ReadOnlySpan a, Span r)) t
+    let square t = unaryFloat "Square" (fun a r -> TensorPrimitives.Multiply(ReadOnlySpan a, ReadOnlySpan a, Span r)) (fun a r -> TensorPrimitives.Multiply(ReadOnlySpan a, ReadOnlySpan a, Span r)) t
+    let sqrt t = unaryFloat "Sqrt" (fun a r -> TensorPrimitives.Sqrt(ReadOnlySpan a, Span r)) (fun a r -> TensorPrimitives.Sqrt(ReadOnlySpan a, Span r)) t
+
+    // ---------------------------------------------------------------- element-wise, binary with broadcasting
+
+    /// Row kernels of one binary op for one element type: vector-vector, vector-scalar, scalar-vector.
+    type BinRows<'T> =
+        { VV: 'T[] -> int -> 'T[] -> int -> 'T[] -> int -> int -> unit
+          VS: 'T[] -> int -> 'T -> 'T[] -> int -> int -> unit
+          SV: 'T -> 'T[] -> int -> 'T[] -> int -> int -> unit }
+
+    /// Walks the broadcast output in rows of its last axis and hands each row to the row kernels.
+    let private broadcastRows (k: BinRows<'T>) (outShape: int[]) (aShape: int[]) (a: 'T[]) (bShape: int[]) (b: 'T[]) =
+        let n = Shape.size outShape
+        let r: 'T[] = Array.zeroCreate n
+        if n > 0 then
+            if Shape.equal aShape bShape then k.VV a 0 b 0 r 0 n
+            elif a.Length = 1 then k.SV a.[0] b 0 r 0 n
+            elif b.Length = 1 then k.VS a 0 b.[0] r 0 n
+            else
+                let rank = outShape.Length
+                let sa = Shape.broadcastStrides aShape outShape
+                let sb = Shape.broadcastStrides bShape outShape
+                let len = outShape.[rank - 1]
+                let la = if len = 1 then 1 else sa.[rank - 1]
+                let lb = if len = 1 then 1 else sb.[rank - 1]
+                let idx = Array.zeroCreate (rank - 1)
+                let mutable ao = 0
+                let mutable bo = 0
+                let mutable ro = 0
+                while ro < n do
+                    if la = 1 && lb = 1 then k.VV a ao b bo r ro len
+                    elif la = 1 then k.VS a ao b.[bo] r ro len
+                    elif lb = 1 then k.SV a.[ao] b bo r ro len
+                    else
+                        let tmp = [| a.[ao] |]
+                        k.VS tmp 0 b.[bo] r ro 1
+                        for j in 1 .. len - 1 do r.[ro + j] <- r.[ro]
+                    ro <- ro + len
+                    // advance the odometer over the outer axes
+                    let mutable ax = rank - 2
+                    let mutable carry = true
+                    while carry && ax >= 0 do
+                        idx.[ax] <- idx.[ax] + 1
+                        ao <- ao + sa.[ax]
+                        bo <- bo + sb.[ax]
+                        if idx.[ax] < outShape.[ax] then carry <- false
+                        else
+                            ao <- ao - sa.[ax] * outShape.[ax]
+                            bo <- bo - sb.[ax] * outShape.[ax]
+                            idx.[ax] <- 0
+                            ax <- ax - 1
+        r
+
+    /// A binary op's kernels for every dtype it supports.
+    type BinKernel =
+        { Name: string
+          F32: BinRows<float32>
+          F64: BinRows<float>
+          I32: BinRows<int> option
+          I64: BinRows<int64> option }
+
+    let private loopRows (f: 'T -> 'T -> 'T) : BinRows<'T> =
+        { VV = fun a ao b bo r ro n -> for i in 0 .. n - 1 do r.[ro + i] <- f a.[ao + i] b.[bo + i]
+          VS = fun a ao s r ro n -> for i in 0 .. n - 1 do r.[ro + i] <- f a.[ao + i] s
+          SV = fun s b bo r ro n -> for i in 0 .. n - 1 do r.[ro + i] <- f s b.[bo + i] }
+
+    /// Applies a binary kernel with NumPy broadcasting. Both operands must have the same dtype.
+    let binary (k: BinKernel) (x: RawTensor) (y: RawTensor) =
+        if x.DType <> y.DType then
+            invalidArg "y" (sprintf "%s: operands have dtypes %s and %s; expected the same dtype (use Cast)" k.Name (dtypeName x.DType) (dtypeName y.DType))
+        let shape = Shape.broadcast k.Name x.Shape y.Shape
+        let unsupported () =
+            invalidArg "x" (sprintf "%s: dtype %s is not supported" k.Name (dtypeName x.DType))
+        let data: Array =
+            match x.Data, y.Data with
+            | (:? (float32[]) as a), (:? (float32[]) as b) -> broadcastRows k.F32 shape x.Shape a y.Shape b :> _
+            | (:? (float[]) as a), (:? (float[]) as b) -> broadcastRows k.F64 shape x.Shape a y.Shape b :> _
+            | (:? (int[]) as a), (:? (int[]) as b) ->
+                match k.I32 with Some rows -> broadcastRows rows shape x.Shape a y.Shape b :> _ | None -> unsupported ()
+            | (:? (int64[]) as a), (:? (int64[]) as b) ->
+                match k.I64 with Some rows -> broadcastRows rows shape x.Shape a y.Shape b :> _ | None -> unsupported ()
+            | _ -> unsupported ()
+        RawTensor(x.DType, Array.copy shape, data)
+
+    let addK =
+        { Name = "Add"
+          F32 = { VV = (fun a ao b bo r ro n -> TensorPrimitives.Add(ReadOnlySpan(a, ao, n), ReadOnlySpan(b, bo, n), Span(r, ro, n)))
+                  VS = (fun a ao s r ro n -> TensorPrimitives.Add(ReadOnlySpan(a, ao, n), s, Span(r, ro, n)))
+                  SV = (fun s b bo r ro n -> TensorPrimitives.Add(ReadOnlySpan(b, bo, n), s, Span(r, ro, n))) }
+          F64 = { VV = (fun a ao b bo r ro n -> TensorPrimitives.Add(ReadOnlySpan(a, ao, n), ReadOnlySpan(b, bo, n), Span(r, ro, n)))
+                  VS = (fun a ao s r ro n -> TensorPrimitives.Add(ReadOnlySpan(a, ao, n), s, Span(r, ro, n)))
+                  SV = (fun s b bo r ro n -> TensorPrimitives.Add(ReadOnlySpan(b, bo, n), s, Span(r, ro, n))) }
+          I32 = Some(loopRows (+))
+          I64 = Some(loopRows (+)) }
+
+    let subK =
+        { Name = "Subtract"
+          F32 = { VV = (fun a ao b bo r ro n -> TensorPrimitives.Subtract(ReadOnlySpan(a, ao, n), ReadOnlySpan(b, bo, n), Span(r, ro, n)))
+                  VS = (fun a ao s r ro n -> TensorPrimitives.Subtract(ReadOnlySpan(a, ao, n), s, Span(r, ro, n)))
+                  SV = (fun s b bo r ro n -> TensorPrimitives.Subtract(s, ReadOnlySpan(b, bo, n), Span(r, ro, n))) }
+          F64 = { VV = (fun a ao b bo r ro n -> TensorPrimitives.Subtract(ReadOnlySpan(a, ao, n), ReadOnlySpan(b, bo, n), Span(r, ro, n)))
+                  VS = (fun a ao s r ro n -> TensorPrimitives.Subtract(ReadOnlySpan(a, ao, n), s, Span(r, ro, n)))
+                  SV = (fun s b bo r ro n -> TensorPrimitives.Subtract(s, ReadOnlySpan(b, bo, n), Span(r, ro, n))) }
+          I32 = Some(loopRows (-))
+          I64 = Some(loopRows (-)) }
+
+    let mulK =
+        { Name = "Multiply"
+          F32 = { VV = (fun a ao b bo r ro n -> TensorPrimitives.Multiply(ReadOnlySpan(a, ao, n), ReadOnlySpan(b, bo, n), Span(r, ro, n)))
+                  VS = (fun a ao s r ro n -> TensorPrimitives.Multiply(ReadOnlySpan(a, ao, n), s, Span(r, ro, n)))
+                  SV = (fun s b bo r ro n -> TensorPrimitives.Multiply(ReadOnlySpan(b, bo, n), s, Span(r, ro, n))) }
+          F64 = { VV = (fun a ao b bo r ro n -> TensorPrimitives.Multiply(ReadOnlySpan(a, ao, n), ReadOnlySpan(b, bo, n), Span(r, ro, n)))
+                  VS = (fun a ao s r ro n -> TensorPrimitives.Multiply(ReadOnlySpan(a, ao, n), s, Span(r, ro, n)))
+                  SV = (fun s b bo r ro n -> TensorPrimitives.Multiply(ReadOnlySpan(b, bo, n), s, Span(r, ro, n))) }
+          I32 = Some(loopRows (*))
+          I64 = Some(loopRows (*)) }
+
+    let divK =
+        { Name = "Divide"
+          F32 = { VV = (fun a ao b bo r ro n -> TensorPrimitives.Divide(ReadOnlySpan(a, ao, n), ReadOnlySpan(b, bo, n), Span(r, ro, n)))
+                  VS = (fun a ao s r ro n -> TensorPrimitives.Divide(ReadOnlySpan(a, ao, n), s, Span(r, ro, n)))
+                  SV = (fun s b bo r ro n -> TensorPrimitives.Divide(s, ReadOnlySpan(b, bo, n), Span(r, ro, n))) }
+          F64 = { VV = (fun a ao b bo r ro n -> TensorPrimitives.Divide(ReadOnlySpan(a, ao, n), ReadOnlySpan(b, bo, n), Span(r, ro, n)))
+                  VS = (fun a ao s r ro n -> TensorPrimitives.Divide(ReadOnlySpan(a, ao, n), s, Span(r, ro, n)))
+                  SV = (fun s b bo r ro n -> TensorPrimitives.Divide(s, ReadOnlySpan(b, bo, n), Span(r, ro, n))) }
+          I32 = None
+          I64 = None }
+
+    let add x y = binary addK x y
+    let sub x y = binary subK x y
+    let mul x y = binary mulK x y
+    let div x y = binary divK x y
+
+    // ---------------------------------------------------------------- layout (dtype-agnostic, by Array.Copy runs)
+
+    /// Copies `src` (viewed through `srcStrides`, which may hold zeros for broadcast axes) into a new
+    /// contiguous array of `outShape`, one run of the last axis at a time.
+    let private gather (dtype: DType) (src: Array) (srcStrides: int[]) (srcOffset: int) (outShape: int[]) =
+        let n = Shape.size outShape
+        let r = alloc dtype n
+        if n > 0 then
+            let rank = outShape.Length
+            if rank = 0 then Array.Copy(src, srcOffset, r, 0, 1)
+            else
+                let len = outShape.[rank - 1]
+                let ls = srcStrides.[rank - 1]
+                let idx = Array.zeroCreate rank
+                let mutable so = srcOffset
+                let mutable ro = 0
+                while ro < n do
+                    if ls = 1 || len = 1 then Array.Copy(src, so, r, ro, len)
+                    elif ls = 0 then
+                        Array.Copy(src, so, r, ro, 1)
+                        let mutable filled = 1
+                        while filled < len do
+                            let c = min filled (len - filled)
+                            Array.Copy(r, ro, r, ro + filled, c)
+                            filled <- filled + c
+                    else
+                        for j in 0 .. len - 1 do Array.Copy(src, so + j * ls, r, ro + j, 1)
+                    ro <- ro + len
+                    let mutable ax = rank - 2
+                    let mutable carry = true
+                    while carry && ax >= 0 do
+                        idx.[ax] <- idx.[ax] + 1
+                        so <- so + srcStrides.[ax]
+                        if idx.[ax] < outShape.[ax] then carry <- false
+                        else
+                            so <- so - srcStrides.[ax] * outShape.[ax]
+                            idx.[ax] <- 0
+                            ax <- ax - 1
+        r
+
+    /// Broadcasts to `shape` (which must be a valid broadcast target of t's shape).
+    let broadcastTo (shape: int[]) (t: RawTensor) =
+        if Shape.equal shape t.Shape then t
+        else
+            let b = Shape.broadcast "BroadcastTo" t.Shape shape
+            if not (Shape.equal b shape) then
+                invalidArg "shape" (sprintf "BroadcastTo: cannot broadcast shape %s to %s" (Shape.format t.Shape) (Shape.format shape))
+            RawTensor(t.DType, Array.copy shape, gather t.DType t.Data (Shape.broadcastStrides t.Shape shape) 0 shape)
+
+    /// Permutes axes: result axis i is input axis perm[i].
+    let transpose (perm: int[]) (t: RawTensor) =
+        let outShape = perm |> Array.map (fun p -> t.Shape.[p])
+        let s = Shape.strides t.Shape
+        let outStrides = perm |> Array.map (fun p -> s.[p])
+        if t.Rank = 2 && perm.[0] = 1 then
+            let m, n = t.Shape.[0], t.Shape.[1]
+            let blocked (a: 'T[]) =
+                let r: 'T[] = Array.zeroCreate a.Length
+                let bs = 32
+                for i0 in 0 .. bs .. m - 1 do
+                    for j0 in 0 .. bs .. n - 1 do
+                        for i in i0 .. min (i0 + bs) m - 1 do
+                            for j in j0 .. min (j0 + bs) n - 1 do
+                                r.[j * m + i] <- a.[i * n + j]
+                r
+            let data: Array =
+                match t.Data with
+                | :? (float32[]) as a -> blocked a :> _
+                | :? (float[]) as a -> blocked a :> _
+                | _ -> gather t.DType t.Data outStrides 0 outShape
+            RawTensor(t.DType, outShape, data)
+        else RawTensor(t.DType, outShape, gather t.DType t.Data outStrides 0 outShape)
+
+    /// The block of `t` starting at `start` with extent `size` (both full length, already checked).
+    let slice (start: int[]) (size: int[]) (t: RawTensor) =
+        let s = Shape.strides t.Shape
+        let mutable off = 0
+        for i in 0 .. start.Length - 1 do off <- off + start.[i] * s.[i]
+        RawTensor(t.DType, Array.copy size, gather t.DType t.Data s off size)
+
+    /// Zeros of `shape` with `t` written at offset `start` (the adjoint of `slice`).
+    let pad (shape: int[]) (start: int[]) (t: RawTensor) =
+        let r = zeros t.DType shape
+        let n = t.Size
+        if n > 0 then
+            let rank = shape.Length
+            let ds = Shape.strides shape
+            let mutable off = 0
+            for i in 0 .. rank - 1 do off <- off + start.[i] * ds.[i]
+            if rank = 0 then Array.Copy(t.Data, 0, r.Data, 0, 1)
+            else
+                let len = t.Shape.[rank - 1]
+                let idx = Array.zeroCreate rank
+                let mutable so = 0
+                let mutable ro = off
+                while so < n do
+                    Array.Copy(t.Data, so, r.Data, ro, len)
+                    so <- so + len
+                    let mutable ax = rank - 2
+                    let mutable carry = true
+                    while carry && ax >= 0 do
+                        idx.[ax] <- idx.[ax] + 1
+                        ro <- ro + ds.[ax]
+                        if idx.[ax] < t.Shape.[ax] then carry <- false
+                        else
+                            ro <- ro - ds.[ax] * t.Shape.[ax]
+                            idx.[ax] <- 0
+                            ax <- ax - 1
+        r
+
+    // ---------------------------------------------------------------- reductions
+
+    /// Sum over one (normalised) axis, keeping it with extent 1.
+    let private sumAxisKeep (axis: int) (t: RawTensor) =
+        let shape = t.Shape
+        let outer = Shape.size shape.[.. axis - 1]
+        let n = shape.[axis]
+        let inner = Shape.size shape.[axis + 1 ..]
+        let outShape = Array.copy shape
+        outShape.[axis] <- 1
+        let run (a: 'T[]) (sumSpan: 'T[] -> int -> int -> 'T) (addInto: 'T[] -> int -> 'T[] -> int -> int -> unit) =
+            let r: 'T[] = Array.zeroCreate (outer * inner)
+            if inner = 1 then
+                for o in 0 .. outer - 1 do r.[o] <- sumSpan a (o * n) n
+            else
+                for o in 0 .. outer - 1 do
+                    for k in 0 .. n - 1 do addInto a ((o * n + k) * inner) r (o * inner) inner
+            r
+        let data: Array =
+            match t.Data with
+            | :? (float32[]) as a ->
+                run a (fun a o n -> TensorPrimitives.Sum(ReadOnlySpan(a, o, n)))
+                      (fun a ao r ro n -> TensorPrimitives.Add(ReadOnlySpan(r, ro, n), ReadOnlySpan(a, ao, n), Span(r, ro, n))) :> _
+            | :? (float[]) as a ->
+                run a (fun a o n -> TensorPrimitives.Sum(ReadOnlySpan(a, o, n)))
+                      (fun a ao r ro n -> TensorPrimitives.Add(ReadOnlySpan(r, ro, n), ReadOnlySpan(a, ao, n), Span(r, ro, n))) :> _
+            | :? (int[]) as a ->
+                run a (fun a o n -> let mutable s = 0 in (for i in o .. o + n - 1 do s <- s + a.[i]); s)
+                      (fun a ao r ro n -> for i in 0 .. n - 1 do r.[ro + i] <- r.[ro + i] + a.[ao + i]) :> _
+            | :? (int64[]) as a ->
+                run a (fun a o n -> let mutable s = 0L in (for i in o .. o + n - 1 do s <- s + a.[i]); s)
+                      (fun a ao r ro n -> for i in 0 .. n - 1 do r.[ro + i] <- r.[ro + i] + a.[ao + i]) :> _
+            | _ -> invalidArg "x" (sprintf "ReduceSum: dtype %s is not supported" (dtypeName t.DType))
+        RawTensor(t.DType, outShape, data)
+
+    /// Sum over the given normalised, sorted axes.
+    let sumAxes (axes: int[]) (keepDims: bool) (t: RawTensor) =
+        let kept =
+            if axes.Length = t.Rank && t.IsFloat then
+                let s =
+                    match t.Data with
+                    | :? (float32[]) as a -> RawTensor(t.DType, Array.create t.Rank 1, [| TensorPrimitives.Sum(ReadOnlySpan a) |])
+                    | :? (float[]) as a -> RawTensor(t.DType, Array.create t.Rank 1, [| TensorPrimitives.Sum(ReadOnlySpan a) |])
+                    | _ -> t
+                s
+            else Array.fold (fun acc ax -> sumAxisKeep ax acc) t axes
+        if keepDims then kept else reshape (Shape.reduced t.Shape axes false) kept
+
+    /// Sums `t` down to `shape`, the inverse of broadcasting `shape` up to t's shape.
+    let sumTo (shape: int[]) (t: RawTensor) =
+        if Shape.equal shape t.Shape then t
+        else
+            let off = t.Rank - shape.Length
+            let axes =
+                [| for i in 0 .. t.Rank - 1 do
+                     if i < off || (shape.[i - off] = 1 && t.Shape.[i] <> 1) then yield i |]
+            let s = sumAxes axes true t
+            reshape (Array.copy shape) s
+
+    // ---------------------------------------------------------------- matrix product
+
+    /// 2-D matrix product op(a) * op(b) of row-major matrices, through MathNet's provider.
+    /// A row-major m x k matrix is the column-major k x m matrix, so C = A B is computed as C^T = B^T A^T.
+    let matmul2 (transA: bool) (transB: bool) (a: RawTensor) (b: RawTensor) =
+        let m = if transA then a.Shape.[1] else a.Shape.[0]
+        let k = if transA then a.Shape.[0] else a.Shape.[1]
+        let n = if transB then b.Shape.[0] else b.Shape.[1]
+        let provider = LinearAlgebraControl.Provider
+        let tA = if transA then Transpose.Transpose else Transpose.DontTranspose
+        let tB = if transB then Transpose.Transpose else Transpose.DontTranspose
+        // Column-major view: B-array is (rows, cols) = (bCols, bRows) as stored.
+        let bRowsCM, bColsCM = b.Shape.[1], b.Shape.[0]
+        let aRowsCM, aColsCM = a.Shape.[1], a.Shape.[0]
+        let data: Array =
+            match a.Data, b.Data with
+            | (:? (float[]) as x), (:? (float[]) as y) ->
+                let c = Array.zeroCreate (m * n)
+                if m > 0 && n > 0 then
+                    if k = 0 then () else
+                    provider.MatrixMultiplyWithUpdate(tB, tA, 1.0, y, bRowsCM, bColsCM, x, aRowsCM, aColsCM, 0.0, c)
+                c :> _
+            | (:? (float32[]) as x), (:? (float32[]) as y) ->
+                let c = Array.zeroCreate (m * n)
+                if m > 0 && n > 0 && k > 0 then
+                    provider.MatrixMultiplyWithUpdate(tB, tA, 1.0f, y, bRowsCM, bColsCM, x, aRowsCM, aColsCM, 0.0f, c)
+                c :> _
+            | _ -> invalidArg "a" (sprintf "MatMul: dtype %s is not supported; expected Float32 or Float64" (dtypeName a.DType))
+        RawTensor(a.DType, [| m; n |], data)
