@@ -270,6 +270,18 @@ and matmulPrim (transA: bool) (transB: bool) : BinaryPrim =
             | false, true -> matmul true false g a
             | true, true -> matmul true true g a }
 
+/// Converts to `dtype`. Between float dtypes d = cast dx and the adjoint is cast back; a cast to or
+/// from an integer or bool dtype has no derivative (the result is a constant).
+let rec cast (dtype: DType) (x: Tensor) : Tensor =
+    if x.DType = dtype then x
+    elif x.Raw.IsFloat && (dtype = DType.Float32 || dtype = DType.Float64) then
+        let from = x.DType
+        unary { new UnaryPrim("Cast") with
+                  member _.Kernel r = Raw.cast dtype r
+                  member _.Jvp(_, _, dx) = cast dtype dx
+                  member _.Vjp(_, _, g) = cast from g } x
+    else TP(Raw.cast dtype x.Raw)
+
 /// Mean over `axes` (null: all): the sum divided by the number of reduced elements.
 let mean (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
     let ax = Shape.normAxes "ReduceMean" x.Rank axes

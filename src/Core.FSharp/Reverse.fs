@@ -5,7 +5,9 @@ module Nabla.Core.Reverse
 open System.Collections.Generic
 open Nabla.Core.Ops
 
-let private nodeId (t: Tensor) = match t with TR(_, _, _, id) -> id | _ -> 0L
+/// The id of a reverse node (0 for any other form).
+let nodeIdOf (t: Tensor) = match t with TR(_, _, _, id) -> id | _ -> 0L
+let private nodeId = nodeIdOf
 
 /// The node carrying `tag` inside t (t itself, or found by stepping down through inner perturbations), if any.
 let rec findAtLevel (tag: int64) (t: Tensor) : Tensor option =

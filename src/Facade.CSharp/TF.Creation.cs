@@ -1,0 +1,104 @@
+namespace Nabla;
+
+public static partial class TF
+{
+    private static Tensor Strong(Core.RawTensor raw) => new(Core.Ops.constant(raw));
+
+    /// <summary>A Float64 scalar (<c>tf.constant</c>).</summary>
+    public static Tensor Constant(double value) => Strong(Core.Raw.scalar(Core.DType.Float64, value));
+    /// <summary>A Float32 scalar.</summary>
+    public static Tensor Constant(float value) => Strong(Core.Raw.scalar(Core.DType.Float32, value));
+    /// <summary>An Int32 scalar.</summary>
+    public static Tensor Constant(int value) => Strong(Core.Raw.scalar(Core.DType.Int32, value));
+    /// <summary>An Int64 scalar.</summary>
+    public static Tensor Constant(long value) => Strong(new Core.RawTensor(Core.DType.Int64, Array.Empty<int>(), new[] { value }));
+    /// <summary>A Bool scalar.</summary>
+    public static Tensor Constant(bool value) => Strong(new Core.RawTensor(Core.DType.Bool, Array.Empty<int>(), new[] { value }));
+    /// <summary>A scalar of the given dtype.</summary>
+    public static Tensor Constant(double value, DType dtype) => Strong(Core.Raw.scalar(dtype.ToCore(), value));
+
+    /// <summary>A tensor from a rectangular array of any rank (<c>new double[,] {{1, 2}, {3, 4}}</c>) or a jagged array
+    /// of equal-length rows, of double, float, int, long or bool; the dtype follows the element type.</summary>
+    /// <exception cref="ArgumentException">Unsupported element type or ragged rows.</exception>
+    public static Tensor Constant(Array values) => Strong(ToRaw(values, "Constant"));
+
+    /// <summary>A tensor from an array, converted to <paramref name="dtype"/>.</summary>
+    public static Tensor Constant(Array values, DType dtype) => Strong(Core.Raw.cast(dtype.ToCore(), ToRaw(values, "Constant")));
+
+    /// <summary>Converts scalars, arrays, tensors and variables to a tensor (<c>tf.convert_to_tensor</c>); a tensor is returned as is.</summary>
+    public static Tensor ConvertToTensor(object value) => value switch
+    {
+        null => throw new ArgumentNullException(nameof(value), "ConvertToTensor: value is null."),
+        Tensor t => t,
+        Variable v => v.Value,
+        double d => Constant(d),
+        float f => Constant(f),
+        int i => Constant(i),
+        long l => Constant(l),
+        bool b => Constant(b),
+        Array a => Constant(a),
+        _ => throw new ArgumentException($"ConvertToTensor: cannot convert a {value.GetType().Name}; expected a scalar (double, float, int, long, bool), an array of them, a Tensor or a Variable.", nameof(value)),
+    };
+
+    /// <summary>Float32 ones of the given shape (<c>tf.ones</c>).</summary>
+    public static Tensor Ones(params int[] shape) => Ones(shape, DType.Float32);
+    /// <summary>Ones of the given shape and dtype.</summary>
+    public static Tensor Ones(int[] shape, DType dtype) => Fill(shape, 1.0, dtype, "Ones");
+    /// <summary>Float32 zeros of the given shape (<c>tf.zeros</c>).</summary>
+    public static Tensor Zeros(params int[] shape) => Zeros(shape, DType.Float32);
+    /// <summary>Zeros of the given shape and dtype.</summary>
+    public static Tensor Zeros(int[] shape, DType dtype) => Fill(shape, 0.0, dtype, "Zeros");
+    /// <summary>Ones with the shape and dtype of <paramref name="x"/> (<c>tf.ones_like</c>).</summary>
+    public static Tensor OnesLike(Tensor x) { ArgumentNullException.ThrowIfNull(x); return Strong(Core.Raw.ones(x.Value.DType, x.ShapeArray)); }
+    /// <summary>Zeros with the shape and dtype of <paramref name="x"/> (<c>tf.zeros_like</c>).</summary>
+    public static Tensor ZerosLike(Tensor x) { ArgumentNullException.ThrowIfNull(x); return Strong(Core.Raw.zeros(x.Value.DType, x.ShapeArray)); }
+    /// <summary>A tensor of the given shape filled with <paramref name="value"/> (<c>tf.fill</c>).</summary>
+    public static Tensor Fill(int[] shape, double value, DType dtype = DType.Float32) => Fill(shape, value, dtype, "Fill");
+
+    private static Tensor Fill(int[] shape, double value, DType dtype, string op)
+    {
+        if (shape == null) throw new ArgumentNullException(nameof(shape), $"{op}: shape is null.");
+        Core.Shape.check(op, shape);
+        return Strong(Core.Raw.full(dtype.ToCore(), shape, value));
+    }
+
+    internal static Core.RawTensor ToRaw(Array values, string op)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var elem = values.GetType().GetElementType()!;
+        if (elem.IsArray)
+        {
+            // Jagged: every row must have the same shape.
+            var rows = new List<Core.RawTensor>();
+            foreach (var row in values)
+            {
+                if (row is not Array ra) throw new ArgumentException($"{op}: a row of the jagged array is null.", nameof(values));
+                rows.Add(ToRaw(ra, op));
+            }
+            if (rows.Count == 0) throw new ArgumentException($"{op}: cannot infer the shape of an empty jagged array.", nameof(values));
+            var inner = rows[0].Shape;
+            foreach (var r in rows)
+                if (!Core.Shape.equal(r.Shape, inner) || r.DType != rows[0].DType)
+                    throw new ArgumentException($"{op}: rows have shapes {Shapes.Format(inner)} and {Shapes.Format(r.Shape)}; expected equal-length (non-ragged) rows.", nameof(values));
+            var shape = new int[inner.Length + 1];
+            shape[0] = rows.Count;
+            inner.CopyTo(shape, 1);
+            var flat = Core.Raw.alloc(rows[0].DType, Core.Shape.size(shape));
+            int n = rows[0].Size;
+            for (int i = 0; i < rows.Count; i++) Array.Copy(rows[i].Data, 0, flat, i * n, n);
+            return new Core.RawTensor(rows[0].DType, shape, flat);
+        }
+        var dims = new int[values.Rank];
+        for (int i = 0; i < dims.Length; i++) dims[i] = values.GetLength(i);
+        Core.DType dt;
+        if (elem == typeof(double)) dt = Core.DType.Float64;
+        else if (elem == typeof(float)) dt = Core.DType.Float32;
+        else if (elem == typeof(int)) dt = Core.DType.Int32;
+        else if (elem == typeof(long)) dt = Core.DType.Int64;
+        else if (elem == typeof(bool)) dt = Core.DType.Bool;
+        else throw new ArgumentException($"{op}: element type {elem.Name} is not supported; expected double, float, int, long or bool.", nameof(values));
+        var data = Core.Raw.alloc(dt, values.Length);
+        Buffer.BlockCopy(values, 0, data, 0, Buffer.ByteLength(values));
+        return new Core.RawTensor(dt, dims, data);
+    }
+}

@@ -1,0 +1,124 @@
+using System.Collections.ObjectModel;
+using System.Globalization;
+using System.Text;
+
+namespace Nabla;
+
+/// <summary>
+/// An immutable n-dimensional array, row-major (TensorFlow's <c>tf.Tensor</c>). Never mutated after creation;
+/// not <see cref="IDisposable"/>: the managed core needs no disposal discipline.
+/// </summary>
+/// <remarks>
+/// A tensor made by implicit conversion from a C# scalar is <em>weakly typed</em>: it adopts the dtype of the
+/// strongly typed operand it meets (<c>x * 2.0</c> keeps x's dtype). Factories in <see cref="TF"/> make strong tensors.
+/// </remarks>
+public sealed class Tensor : IFormattable
+{
+    internal readonly Core.Tensor Value;
+    internal readonly bool IsWeak;
+
+    internal Tensor(Core.Tensor value, bool weak = false)
+    {
+        Value = value;
+        IsWeak = weak;
+    }
+
+    internal Core.RawTensor Raw => Value.Raw;
+
+    /// <summary>The element type.</summary>
+    public DType DType => DTypes.FromCore(Value.DType);
+
+    /// <summary>The extent of each axis; empty for a scalar.</summary>
+    public IReadOnlyList<int> Shape => new ReadOnlyCollection<int>((int[])Value.Shape.Clone());
+
+    internal int[] ShapeArray => Value.Shape;
+
+    /// <summary>Number of axes.</summary>
+    public int Rank => Value.Rank;
+
+    /// <summary>Number of elements.</summary>
+    public int Size => Value.Size;
+
+    /// <summary>
+    /// The slice at <paramref name="index"/> along axis 0 (negative counts from the end), as <c>x[i]</c> in TensorFlow.
+    /// Differentiable: its adjoint scatters into zeros.
+    /// </summary>
+    /// <exception cref="IndexOutOfRangeException">The tensor is a scalar or the index is out of range.</exception>
+    public Tensor this[int index] => TF.IndexAxis0(this, index);
+
+    /// <summary>Indexes several leading axes at once: <c>x[i, j]</c> is <c>x[i][j]</c>.</summary>
+    public Tensor this[params int[] indices]
+    {
+        get
+        {
+            ArgumentNullException.ThrowIfNull(indices);
+            var t = this;
+            foreach (var i in indices) t = TF.IndexAxis0(t, i);
+            return t;
+        }
+    }
+
+    /// <summary>The single element converted to <c>double</c>.</summary>
+    /// <exception cref="InvalidOperationException">The tensor does not have exactly one element.</exception>
+    public double ToDouble()
+    {
+        if (Size != 1)
+            throw new InvalidOperationException($"ToDouble: the tensor has shape {Nabla.Shapes.Format(ShapeArray)} ({Size} elements); expected exactly one element.");
+        return Core.Raw.getDouble(Raw, 0);
+    }
+
+    /// <summary>The single element converted to <c>float</c>.</summary>
+    /// <exception cref="InvalidOperationException">The tensor does not have exactly one element.</exception>
+    public float ToSingle() => (float)ToDouble();
+
+    /// <summary>All elements, row-major, converted to <typeparamref name="T"/> (float, double, int, long or bool).</summary>
+    /// <exception cref="ArgumentException"><typeparamref name="T"/> is not one of the supported element types.</exception>
+    public T[] ToArray<T>() where T : unmanaged
+    {
+        var target = typeof(T) == typeof(float) ? DType.Float32
+            : typeof(T) == typeof(double) ? DType.Float64
+            : typeof(T) == typeof(int) ? DType.Int32
+            : typeof(T) == typeof(long) ? DType.Int64
+            : typeof(T) == typeof(bool) ? DType.Bool
+            : throw new ArgumentException($"ToArray: element type {typeof(T).Name} is not supported; expected float, double, int, long or bool.");
+        var data = Core.Raw.cast(target.ToCore(), Raw).Data;
+        return data == Raw.Data ? (T[])((T[])data).Clone() : (T[])data;
+    }
+
+    /// <summary>As TensorFlow prints an eager tensor: <c>Tensor(8, shape=[], dtype=Float32)</c>; large tensors abbreviated.</summary>
+    public override string ToString() => ToString(null, CultureInfo.InvariantCulture);
+
+    /// <summary>Formats the elements with <paramref name="format"/> (e.g. <c>"F3"</c>) in <paramref name="formatProvider"/>.</summary>
+    public string ToString(string? format, IFormatProvider? formatProvider)
+    {
+        var sb = new StringBuilder("Tensor(");
+        Shapes.AppendValues(sb, Raw, format, formatProvider ?? CultureInfo.InvariantCulture);
+        sb.Append(", shape=").Append(Shapes.Format(ShapeArray)).Append(", dtype=").Append(DType).Append(')');
+        return sb.ToString();
+    }
+
+    /// <summary>A weakly typed Float64 scalar.</summary>
+    public static implicit operator Tensor(double value) => new(Core.Ops.constant(Core.Raw.scalar(Core.DType.Float64, value)), weak: true);
+    /// <summary>A weakly typed Float32 scalar.</summary>
+    public static implicit operator Tensor(float value) => new(Core.Ops.constant(Core.Raw.scalar(Core.DType.Float32, value)), weak: true);
+    /// <summary>A weakly typed Int32 scalar.</summary>
+    public static implicit operator Tensor(int value) => new(Core.Ops.constant(Core.Raw.scalar(Core.DType.Int32, value)), weak: true);
+    /// <summary>A weakly typed Int64 scalar.</summary>
+    public static implicit operator Tensor(long value) =>
+        new(Core.Ops.constant(new Core.RawTensor(Core.DType.Int64, Array.Empty<int>(), new[] { value })), weak: true);
+    /// <summary>Same as <see cref="ToDouble"/>.</summary>
+    public static explicit operator double(Tensor t) => t.ToDouble();
+    /// <summary>Same as <see cref="ToSingle"/>.</summary>
+    public static explicit operator float(Tensor t) => t.ToSingle();
+
+    /// <summary>Element-wise sum with broadcasting (<see cref="TF.Add"/>).</summary>
+    public static Tensor operator +(Tensor a, Tensor b) => TF.Add(a, b);
+    /// <summary>Element-wise difference with broadcasting (<see cref="TF.Subtract"/>).</summary>
+    public static Tensor operator -(Tensor a, Tensor b) => TF.Subtract(a, b);
+    /// <summary>Element-wise product with broadcasting (<see cref="TF.Multiply"/>).</summary>
+    public static Tensor operator *(Tensor a, Tensor b) => TF.Multiply(a, b);
+    /// <summary>Element-wise quotient with broadcasting (<see cref="TF.Divide"/>).</summary>
+    public static Tensor operator /(Tensor a, Tensor b) => TF.Divide(a, b);
+    /// <summary>Element-wise negation (<see cref="TF.Negative"/>).</summary>
+    public static Tensor operator -(Tensor a) => TF.Negative(a);
+}
