@@ -250,4 +250,7 @@ public sealed class GradientTape : IDisposable
     }
 
     internal bool IsRecording => recording;
+
+    /// <summary>How many watched values the tape still holds (0 once a non-persistent tape has been used).</summary>
+    internal int HeldWatchCount => scope.WatchedCount;
 }

@@ -31,6 +31,11 @@ internal sealed class Scope
         lock (watched) watched[handle] = value;
     }
 
+    internal int WatchedCount
+    {
+        get { lock (watched) return watched.Count; }
+    }
+
     internal void ClearWatched()
     {
         lock (watched) watched.Clear();
