@@ -148,10 +148,12 @@ let forwardSweep (tag: int64) (root: Tensor) (seeds: IDictionary<int64, Tensor>)
 
 /// Primitives that map each element independently (the result's element i depends only on element i of
 /// each same-shaped operand).
-let private elementwisePrims =
-    HashSet<string>(
-        [ "Add"; "Subtract"; "Multiply"; "Divide"; "Negative"; "Square"; "Sqrt"; "Exp"; "Log"; "Sin"; "Cos"; "Tanh"
-          "Cast"; "Pow"; "Log1p"; "Tan"; "Sigmoid"; "Softplus"; "Relu"; "Abs"; "Sign"; "Maximum"; "Minimum" ])
+let private isElementwisePrim (name: string) =
+    match name with
+    | "Add" | "Subtract" | "Multiply" | "Divide" | "Negative" | "Square" | "Sqrt" | "Exp" | "Log" | "Sin" | "Cos"
+    | "Tanh" | "Cast" | "Pow" | "Log1p" | "Tan" | "Sigmoid" | "Softplus" | "Relu" | "Abs" | "Sign" | "Maximum"
+    | "Minimum" -> true
+    | _ -> false
 
 /// True when every node between `root` and the node `sourceId` (all carrying `tag`) is an element-wise
 /// primitive whose result has `shape`: the Jacobian of root with respect to that source is then diagonal.
@@ -162,8 +164,8 @@ let isElementwisePath (tag: int64) (root: Tensor) (sourceId: int64) (shape: int[
         match n with
         | TR(_, _, _, id) when id = sourceId -> true
         | TR(_, Leaf, _, _) -> true
-        | TR(y, Unary(p, _), _, _) -> elementwisePrims.Contains p.Name && Shape.equal y.Shape shape
-        | TR(y, Binary(p, _, _), _, _) -> elementwisePrims.Contains p.Name && Shape.equal y.Shape shape
+        | TR(y, Unary(p, _), _, _) -> isElementwisePrim p.Name && Shape.equal y.Shape shape
+        | TR(y, Binary(p, _, _), _, _) -> isElementwisePrim p.Name && Shape.equal y.Shape shape
         | _ -> false)
 
 /// True when `root` (a node carrying `tag`) depends on the node `sourceId` through nodes carrying `tag`.
