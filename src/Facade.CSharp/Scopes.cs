@@ -205,9 +205,9 @@ internal static class Scopes
         var v = h.Value;
         var l = local;
         if (l == null) return v.Level == 0 ? v : Core.Ops.constant(v.Raw);
-        var items = l.Current.Items;
-        if (items.Length == 0) return v.Level == 0 ? v : Core.Ops.constant(v.Raw);
-        return ResolveSlow(h, v, l.Current);
+        var set = l.Current;
+        if (set.Items.Length == 0) return v.Level == 0 ? v : Core.Ops.constant(v.Raw);
+        return ResolveSlow(h, v, set);
     }
 
     private static Core.Tensor ResolveSlow(Tensor h, Core.Tensor v, ScopeSet set)
