@@ -247,7 +247,7 @@ public class AdvancedAutodiffTests
         var dg1Mag = t2.Gradient(g1Mag, layer.TrainableVariables); // 3. its gradient with respect to the model
         Assert.Equal(new[] { 5, 10 }, dg1Mag[0]!.Shape);
         Assert.Equal(new[] { 10 }, dg1Mag[1]!.Shape);
-        Assert.True(dg1Mag[0]!.ToArray<float>().Any(v => v != 0));
+        Assert.Contains(dg1Mag[0]!.ToArray<float>(), v => v != 0);
     }
 
     // ---------------------------------------------------------------- Jacobians
