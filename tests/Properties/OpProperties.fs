@@ -171,6 +171,41 @@ let ``Comparisons (broadcasting, every numeric dtype, ties): values, Bool, no de
             else []
         all (valueProps @ derivativeProps))
 
+/// Integer tensors flow through the element-wise ops and reductions with their own kernels (no
+/// derivative): Int32 and Int64 values in [-4, 4] (exponents in [0, 3]), exact against the reference,
+/// dtype kept.
+[<Property(MaxTest = Runs)>]
+let ``Integer dtypes: Abs, Sign, Relu, Square, Maximum, Minimum, Pow, ReduceMax, ReduceMin, ReduceProd by value`` () =
+    let gen =
+        gen {
+            let! sa, sb = genBroadcastPair
+            let! dtype = Gen.elements [ DType.Int32; DType.Int64 ]
+            let! a = Gen.arrayOfLength (Shape.size sa) (Gen.choose (-4, 4) |> Gen.map float)
+            let! b = Gen.arrayOfLength (Shape.size sb) (Gen.choose (0, 3) |> Gen.map float)
+            let! axes = genAxes sa.Length
+            let! keepDims = genBool
+            return sa, a, sb, b, dtype, axes, keepDims
+        }
+    Prop.forAll (Arb.fromGen gen) (fun (sa, a, sb, b, dtype, axes, keepDims) ->
+        let ta, tb = tensorAs dtype sa a, tensorAs dtype sb b
+        let cases =
+            [ "Abs", ElementwiseOps.abs ta, Reference.map abs (sa, a)
+              "Sign", ElementwiseOps.sign ta, Reference.map (fun v -> float (sign v)) (sa, a)
+              "Relu", ElementwiseOps.relu ta, Reference.map (fun v -> max v 0.0) (sa, a)
+              "Square", ElementwiseOps.squareAny ta, Reference.map (fun v -> v * v) (sa, a)
+              "Maximum", ElementwiseOps.maximum ta tb, Reference.map2 max (sa, a) (sb, b)
+              "Minimum", ElementwiseOps.minimum ta tb, Reference.map2 min (sa, a) (sb, b)
+              "Pow", ElementwiseOps.pow ta tb, Reference.map2 (fun x y -> Math.Pow(x, y)) (sa, a) (sb, b)
+              sprintf "ReduceMax axes=%s keepDims=%b" (formatAxes axes) keepDims, ReduceOps.reduceMax axes keepDims ta, Reference.reduceMax axes keepDims (sa, a)
+              sprintf "ReduceMin axes=%s keepDims=%b" (formatAxes axes) keepDims, ReduceOps.reduceMin axes keepDims ta, Reference.reduceMin axes keepDims (sa, a)
+              sprintf "ReduceProd axes=%s keepDims=%b" (formatAxes axes) keepDims, ReduceOps.reduceProd axes keepDims ta, Reference.reduceProd axes keepDims (sa, a) ]
+        [ for name, y, (eShape, expected) in cases ->
+            let label s = sprintf "%s on %A: %s" name dtype s
+            all [ holds (label (sprintf "dtype kept (got %A)" y.DType)) (y.DType = dtype)
+                  holds (label (sprintf "shape %s (got %s)" (Shape.format eShape) (Shape.format y.Shape))) (Shape.equal y.Shape eShape)
+                  agree (label "values") { RTol = 0.0; ATol = 0.0 } expected (values y) ] ]
+        |> all)
+
 // ------------------------------------------------------------------ reductions
 
 [<Property(MaxTest = Runs)>]
