@@ -191,6 +191,137 @@ module Reference =
 
     let toFloat32 (x: Value) = map (fun v -> float (float32 v)) x
 
+    /// An axis given as -rank..rank-1, normalised.
+    let normAxis (rank: int) (axis: int) = if axis < 0 then axis + rank else axis
+
+    /// Reduces each group of `axes` (null: all; negative from the end) with `finish`.
+    let reduceWith (finish: float[] -> float) (axes: int[]) (keepDims: bool) ((shape, data): Value) : Value =
+        let rank = shape.Length
+        let reduced = if isNull axes then Array.init rank id else axes |> Array.map (normAxis rank)
+        let keptShape = shape |> Array.mapi (fun i d -> if Array.contains i reduced then 1 else d)
+        let groups = Array.init (size keptShape) (fun _ -> ResizeArray<float>())
+        for k in 0 .. data.Length - 1 do
+            let idx = unravel shape k |> Array.mapi (fun i j -> if Array.contains i reduced then 0 else j)
+            groups.[ravel keptShape idx].Add data.[k]
+        let outShape = if keepDims then keptShape else shape |> Array.indexed |> Array.filter (fun (i, _) -> not (Array.contains i reduced)) |> Array.map snd
+        outShape, groups |> Array.map (fun g -> finish (g.ToArray()))
+
+    let reduceMax axes keepDims x = reduceWith Array.max axes keepDims x
+    let reduceMin axes keepDims x = reduceWith Array.min axes keepDims x
+    let reduceProd axes keepDims x = reduceWith (Array.fold (*) 1.0) axes keepDims x
+    /// log(sum(exp x)), unshifted (the inputs are small).
+    let reduceLogSumExp axes keepDims x = reduceWith (fun g -> log (Array.sumBy exp g)) axes keepDims x
+    /// Integer mean: the sum divided by the count, truncated toward zero.
+    let meanTruncated axes keepDims x = reduceWith (fun g -> truncate (Array.sum g / float g.Length)) axes keepDims x
+
+    /// The index of the first largest (or smallest) element along `axis`.
+    let argExtreme (largest: bool) (axis: int) ((shape, data): Value) : Value =
+        let a = normAxis shape.Length axis
+        let outShape = Array.removeAt a shape
+        outShape, Array.init (size outShape) (fun k ->
+                      let o = unravel outShape k
+                      let at j = data.[ravel shape (Array.insertAt a j o)]
+                      let mutable best = 0
+                      for j in 1 .. shape.[a] - 1 do
+                          if (largest && at j > at best) || (not largest && at j < at best) then best <- j
+                      float best)
+
+    /// Applies `f` to every 1-D fiber along `axis` (a map of the same shape).
+    let alongAxis (axis: int) (f: float[] -> float[]) ((shape, data): Value) : Value =
+        let a = normAxis shape.Length axis
+        let outer = Array.updateAt a 1 shape
+        let r = Array.zeroCreate data.Length
+        for k in 0 .. size outer - 1 do
+            let o = unravel outer k
+            let position j = ravel shape (Array.updateAt a j o)
+            let y = f (Array.init shape.[a] (fun j -> data.[position j]))
+            for j in 0 .. shape.[a] - 1 do r.[position j] <- y.[j]
+        shape, r
+
+    let softmaxFiber (v: float[]) = let e = Array.map exp v in let s = Array.sum e in Array.map (fun x -> x / s) e
+    let logSoftmaxFiber (v: float[]) = let l = log (Array.sumBy exp v) in Array.map (fun x -> x - l) v
+    let softmax axis x = alongAxis axis softmaxFiber x
+    let logSoftmax axis x = alongAxis axis logSoftmaxFiber x
+
+    /// -sum(labels * log_softmax(logits)) along axis.
+    let softmaxCrossEntropy (axis: int) (labels: Value) (logits: Value) : Value =
+        let s, d = map2 (*) labels (logSoftmax axis logits)
+        sum [| axis |] false (s, Array.map (fun v -> -v) d)
+
+    /// -log_softmax(logits)[label] along the last axis.
+    let sparseSoftmaxCrossEntropy (labels: int[]) ((shape, data): Value) : Value =
+        let ls = snd (logSoftmax -1 (shape, data))
+        let classes = shape.[shape.Length - 1]
+        shape.[.. shape.Length - 2], labels |> Array.mapi (fun i l -> -ls.[i * classes + l])
+
+    /// softplus(x) - x z, naively.
+    let sigmoidCrossEntropy (labels: Value) (logits: Value) = map2 (fun z x -> log (1.0 + exp x) - x * z) labels logits
+
+    /// `c ? x : y` with broadcasting of all three (c holds 1 for true, 0 for false).
+    let where (c: Value) (x: Value) (y: Value) : Value =
+        let out = broadcastShape (broadcastShape (fst c) (fst x)) (fst y)
+        out, Array.init (size out) (fun k -> let idx = unravel out k in if at c idx <> 0.0 then at x idx else at y idx)
+
+    let clip (x: Value) (lo: Value) (hi: Value) : Value =
+        let out = broadcastShape (broadcastShape (fst x) (fst lo)) (fst hi)
+        out, Array.init (size out) (fun k -> let idx = unravel out k in min (max (at x idx) (at lo idx)) (at hi idx))
+
+    let expandDims (axis: int) ((shape, data): Value) : Value =
+        Array.insertAt (if axis < 0 then axis + shape.Length + 1 else axis) 1 shape, data
+
+    let squeeze (axis: int option) ((shape, data): Value) : Value =
+        match axis with
+        | None -> shape |> Array.filter (fun d -> d <> 1), data
+        | Some a -> Array.removeAt (normAxis shape.Length a) shape, data
+
+    let stack (axis: int) (xs: Value[]) : Value =
+        let shape = fst xs.[0]
+        let a = if axis < 0 then axis + shape.Length + 1 else axis
+        let out = Array.insertAt a xs.Length shape
+        out, Array.init (size out) (fun k -> let idx = unravel out k in (snd xs.[idx.[a]]).[ravel shape (Array.removeAt a idx)])
+
+    /// x.shape[:axis] ++ indices.shape ++ x.shape[axis+1:], picking x's rows along axis.
+    let gather (axis: int) (indicesShape: int[]) (indices: int[]) ((shape, data): Value) : Value =
+        let a = normAxis shape.Length axis
+        let ir = indicesShape.Length
+        let out = Array.concat [ shape.[.. a - 1]; indicesShape; shape.[a + 1 ..] ]
+        out, Array.init (size out) (fun k ->
+                 let o = unravel out k
+                 let j = indices.[ravel indicesShape o.[a .. a + ir - 1]]
+                 data.[ravel shape (Array.concat [ o.[.. a - 1]; [| j |]; o.[a + ir ..] ])])
+
+    /// Adds the rows of g (shaped as a gather's result) into zeros with extent n on axis.
+    let scatterAdd (axis: int) (indicesShape: int[]) (indices: int[]) (n: int) ((shape, data): Value) : Value =
+        let ir = indicesShape.Length
+        let out = Array.concat [ shape.[.. axis - 1]; [| n |]; shape.[axis + ir ..] ]
+        let r = Array.zeroCreate (size out)
+        for k in 0 .. data.Length - 1 do
+            let o = unravel shape k
+            let j = indices.[ravel indicesShape o.[axis .. axis + ir - 1]]
+            let dst = ravel out (Array.concat [ o.[.. axis - 1]; [| j |]; o.[axis + ir ..] ])
+            r.[dst] <- r.[dst] + data.[k]
+        out, r
+
+    /// op(a) op(b) over the last two axes, the leading axes broadcast.
+    let batchedMatmul (transA: bool) (transB: bool) ((sa, a): Value) ((sb, b): Value) : Value =
+        let ra, rb = sa.Length, sb.Length
+        let batch = broadcastShape sa.[.. ra - 3] sb.[.. rb - 3]
+        let m, k = (if transA then sa.[ra - 1] else sa.[ra - 2]), (if transA then sa.[ra - 2] else sa.[ra - 1])
+        let n = if transB then sb.[rb - 2] else sb.[rb - 1]
+        let out = Array.append batch [| m; n |]
+        out, Array.init (size out) (fun q ->
+                 let idx = unravel out q
+                 let bidx = idx.[.. idx.Length - 3]
+                 let i, j = idx.[idx.Length - 2], idx.[idx.Length - 1]
+                 let ea r c = at (sa, a) (Array.append bidx (if transA then [| c; r |] else [| r; c |]))
+                 let eb r c = at (sb, b) (Array.append bidx (if transB then [| c; r |] else [| r; c |]))
+                 Seq.sum (seq { for l in 0 .. k - 1 -> ea i l * eb l j }))
+
+    /// op(a) x over the last axes: a [..., m, n], x [..., n] -> [..., m].
+    let matvec (transA: bool) (a: Value) ((sx, x): Value) : Value =
+        let s, d = batchedMatmul transA false a (Array.append sx [| 1 |], x)
+        s.[.. s.Length - 2], d
+
 // ------------------------------------------------------------------ op cases
 
 /// One primitive applied to generated operands (Float64 values), with a seed for the random
@@ -210,7 +341,7 @@ type OpCase =
         sprintf "%s of %s (seed %d)" c.Op (c.Operands |> Array.map operand |> String.concat " and ") c.Seed
     override c.ToString() = c.Display
 
-let private formatAxes (axes: int[]) = if isNull axes then "null" else Shape.format axes
+let formatAxes (axes: int[]) = if isNull axes then "null" else Shape.format axes
 
 // ------------------------------------------------------------------ values and shapes
 
@@ -297,7 +428,7 @@ let rec genFactors (n: int) (k: int) : Gen<int list> =
 
 // ------------------------------------------------------------------ op case generators
 
-let private case op operands apply reference seed =
+let case op operands apply reference seed =
     { Op = op; Operands = operands; Apply = apply; Reference = reference; Seed = seed; Tol = defaultTolerances }
 
 /// An element-wise unary op on values from `domain`; `f` is its naive Float64 counterpart.
@@ -334,18 +465,21 @@ let mulCase = binaryCase "Multiply" anywhere anywhere Ops.mul (*)
 let divCase = binaryCase "Divide" anywhere nonZero Ops.div (/)
 
 /// sum or mean over random axes (null, subsets, negative indices), keepDims either way.
-let reductionCase (name: string) (op: int[] -> bool -> Tensor -> Tensor) (reference: int[] -> bool -> Reference.Value -> Reference.Value) =
+let reductionCaseOn (genValues: int[] -> Gen<float[]>) (name: string) (op: int[] -> bool -> Tensor -> Tensor)
+                    (reference: int[] -> bool -> Reference.Value -> Reference.Value) =
     gen {
         let! shape = genShape
         let! axes = genAxes shape.Length
         let! keepDims = genBool
-        let! data = genData anywhere shape
+        let! data = genValues shape
         let! seed = genSeed
         // The axes array is copied per call: the op must not depend on the caller keeping it intact.
         return case (sprintf "%s axes=%s keepDims=%b" name (formatAxes axes) keepDims) [| shape, data |]
                     (fun xs -> op (if isNull axes then null else Array.copy axes) keepDims xs.[0])
                     (fun xs -> reference axes keepDims xs.[0]) seed
     }
+
+let reductionCase name op reference = reductionCaseOn (genData anywhere) name op reference
 
 let sumCase = reductionCase "Sum" Ops.sum Reference.sum
 let meanCase = reductionCase "Mean" Ops.mean Reference.mean
@@ -468,3 +602,266 @@ let castRoundTripCase =
 let castToFloat32Case =
     unaryCase "Cast to Float32" anywhere (Ops.cast DType.Float32) (fun v -> float (float32 v))
     |> Gen.map (fun c -> { c with Tol = float32RoundTripTolerances })
+
+// ------------------------------------------------------------------ op cases: element-wise ops beyond the skeleton
+
+/// Away from the kinks of relu, abs and sign (the FD step is 1e-6).
+let awayFromKink = genAwayFromZero 0.05 2.0
+/// The smallest distance between broadcast-paired elements of two operands.
+let minGap (a: Reference.Value) (b: Reference.Value) =
+    snd (Reference.map2 (fun x y -> abs (x - y)) a b) |> Array.fold min infinity
+
+let powCase = binaryCase "Pow" positive anywhere ElementwiseOps.pow (fun a b -> Math.Pow(a, b))
+let log1pCase = unaryCase "Log1p" (genIn -0.5 2.0) ElementwiseOps.log1p (fun v -> Math.Log(1.0 + v))
+let tanCase = unaryCase "Tan" (genIn -1.2 1.2) ElementwiseOps.tan Math.Tan
+let sigmoidCase = unaryCase "Sigmoid" (genIn -4.0 4.0) ElementwiseOps.sigmoid (fun v -> 1.0 / (1.0 + Math.Exp -v))
+let softplusCase = unaryCase "Softplus" (genIn -4.0 4.0) ElementwiseOps.softplus (fun v -> Math.Log(1.0 + Math.Exp v))
+let reluCase = unaryCase "Relu" awayFromKink ElementwiseOps.relu (fun v -> max v 0.0)
+let absCase = unaryCase "Abs" awayFromKink ElementwiseOps.abs Math.Abs
+let signCase = unaryCase "Sign" awayFromKink ElementwiseOps.sign (fun v -> float (Math.Sign v))
+
+/// Maximum and minimum with the operands at least 0.05 apart everywhere (no ties).
+let maximumCase =
+    binaryCase "Maximum" anywhere anywhere ElementwiseOps.maximum max
+    |> Gen.where (fun c -> minGap c.Operands.[0] c.Operands.[1] >= 0.05)
+let minimumCase =
+    binaryCase "Minimum" anywhere anywhere ElementwiseOps.minimum min
+    |> Gen.where (fun c -> minGap c.Operands.[0] c.Operands.[1] >= 0.05)
+
+/// Where with a random Bool condition; condition, x and y each broadcast to a common target.
+let whereCase =
+    gen {
+        let! target = genShape
+        let! sc = genBroadcastable target
+        let! sx = genBroadcastable target
+        let! sy = genBroadcastable target
+        let! cond = Gen.arrayOfLength (Shape.size sc) genBool
+        let! x = genData anywhere sx
+        let! y = genData anywhere sy
+        let! seed = genSeed
+        let condition = Ops.constant (Raw.ofArray (Array.copy sc) (Array.copy cond :> Array))
+        let cv = sc, cond |> Array.map (fun b -> if b then 1.0 else 0.0)
+        return case (sprintf "Where condition %s %A" (Shape.format sc) cond) [| sx, x; sy, y |]
+                    (fun xs -> ElementwiseOps.where condition xs.[0] xs.[1]) (fun xs -> Reference.where cv xs.[0] xs.[1]) seed
+    }
+
+/// clipByValue x lo hi, all three differentiable and broadcast, lo < 0 < hi, x at least 0.05 from both bounds.
+let clipCase =
+    gen {
+        let! target = genShape
+        let! sx = genBroadcastable target
+        let! slo = genBroadcastable target
+        let! shi = genBroadcastable target
+        let! x = genData anywhere sx
+        let! lo = genData (genIn -1.0 -0.05) slo
+        let! hi = genData (genIn 0.05 1.0) shi
+        let! seed = genSeed
+        return case "ClipByValue" [| sx, x; slo, lo; shi, hi |]
+                    (fun xs -> ElementwiseOps.clipByValue xs.[0] xs.[1] xs.[2]) (fun xs -> Reference.clip xs.[0] xs.[1] xs.[2]) seed
+    }
+    |> Gen.where (fun c -> minGap c.Operands.[0] c.Operands.[1] >= 0.05 && minGap c.Operands.[0] c.Operands.[2] >= 0.05)
+
+// ------------------------------------------------------------------ op cases: reductions beyond sum and mean
+
+/// Distinct values (at least 0.15 apart), so max and min have no ties.
+let genDistinct (shape: int[]) =
+    gen {
+        let n = Shape.size shape
+        let! perm = Gen.shuffle [| 0 .. n - 1 |]
+        let! jitter = Gen.arrayOfLength n (genIn 0.0 0.1)
+        return Array.init n (fun i -> -2.0 + 0.25 * float perm.[i] + jitter.[i])
+    }
+
+let reduceMaxCase = reductionCaseOn genDistinct "ReduceMax" ReduceOps.reduceMax Reference.reduceMax
+let reduceMinCase = reductionCaseOn genDistinct "ReduceMin" ReduceOps.reduceMin Reference.reduceMin
+/// Nonzero factors of moderate size (a product of 16 stays within [0.5^16, 1.5^16]).
+let reduceProdCase = reductionCaseOn (genData (genAwayFromZero 0.5 1.5)) "ReduceProd" ReduceOps.reduceProd Reference.reduceProd
+/// One to three of the factors set to exactly zero (the product is multilinear, so central FD stays exact).
+let reduceProdWithZerosCase =
+    let withZeros (shape: int[]) =
+        gen {
+            let! data = genData (genAwayFromZero 0.5 1.5) shape
+            let n = data.Length
+            let! zeros = Gen.arrayOfLength (min n 3) (Gen.choose (0, n - 1))
+            let! count = Gen.choose (1, zeros.Length)
+            return data |> Array.mapi (fun i v -> if Array.contains i zeros.[.. count - 1] then 0.0 else v)
+        }
+    reductionCaseOn withZeros "ReduceProd with zeros" ReduceOps.reduceProd Reference.reduceProd
+let reduceLogSumExpCase = reductionCaseOn (genData (genIn -3.0 3.0)) "ReduceLogSumExp" ReduceOps.reduceLogSumExp Reference.reduceLogSumExp
+
+// ------------------------------------------------------------------ op cases: shapes
+
+/// An axis of a rank-r tensor, in [-r, r) (r >= 1).
+let genAxis (rank: int) = Gen.choose (-rank, rank - 1)
+
+let expandDimsCase =
+    gen {
+        let! shape = genShape
+        let! axis = Gen.choose (-shape.Length - 1, shape.Length)
+        let! data = genData anywhere shape
+        let! seed = genSeed
+        return case (sprintf "ExpandDims axis=%d" axis) [| shape, data |] (fun xs -> ShapeOps.expandDims axis xs.[0]) (fun xs -> Reference.expandDims axis xs.[0]) seed
+    }
+
+let squeezeCase =
+    gen {
+        // extents 1, 2, 3 (4 becomes 1), so a squeeze that reorders or keeps axes changes the shape
+        let! shape = genShapeOf 0 4 4 24 |> Gen.map (Array.map (fun d -> if d = 4 then 1 else d))
+        let ones = [| for i in 0 .. shape.Length - 1 do if shape.[i] = 1 then yield i |]
+        let! axis =
+            if ones.Length = 0 then Gen.constant None
+            else Gen.frequency [ 1, Gen.constant None
+                                 2, gen { let! a = Gen.elements ones
+                                          let! negative = genBool
+                                          return Some(if negative then a - shape.Length else a) } ]
+        let! data = genData anywhere shape
+        let! seed = genSeed
+        return case (sprintf "Squeeze axis=%A" axis) [| shape, data |] (fun xs -> ShapeOps.squeeze axis xs.[0]) (fun xs -> Reference.squeeze axis xs.[0]) seed
+    }
+
+let stackCase =
+    gen {
+        let! k = Gen.choose (1, 3)
+        let! shape = genShapeOf 0 3 3 8
+        let! axis = Gen.choose (-shape.Length - 1, shape.Length)
+        let! data = Gen.arrayOfLength k (genData anywhere shape)
+        let! seed = genSeed
+        return case (sprintf "Stack axis=%d" axis) (data |> Array.map (fun d -> shape, d)) (fun xs -> ShapeOps.stack axis xs) (Reference.stack axis) seed
+    }
+
+/// Random indices into [0, n) of a random shape (rank 0 to 2), repeats frequent, as Int32 or Int64.
+let genIndices (n: int) =
+    gen {
+        let! shape = genShapeOf 0 2 4 6
+        let! idx = Gen.arrayOfLength (Shape.size shape) (Gen.choose (0, n - 1))
+        let! int64s = genBool
+        let raw = if int64s then Raw.ofArray (Array.copy shape) (Array.map int64 idx :> Array) else Raw.ofArray (Array.copy shape) (Array.copy idx :> Array)
+        return shape, idx, Ops.constant raw
+    }
+
+let gatherCase =
+    gen {
+        let! shape = genShapeOf 1 3 4 16
+        let! axis = genAxis shape.Length
+        let a = Reference.normAxis shape.Length axis
+        let! ishape, idx, indices = genIndices shape.[a]
+        let! data = genData anywhere shape
+        let! seed = genSeed
+        return case (sprintf "Gather axis=%d indices %s %A (%A)" axis (Shape.format ishape) idx indices.DType) [| shape, data |]
+                    (fun xs -> ShapeOps.gather axis indices xs.[0]) (fun xs -> Reference.gather axis ishape idx xs.[0]) seed
+    }
+
+let scatterAddCase =
+    gen {
+        let! xShape = genShapeOf 1 3 4 16
+        let! axis = Gen.choose (0, xShape.Length - 1)
+        let n = xShape.[axis]
+        let! ishape, idx, indices = genIndices n
+        let gShape = Array.concat [ xShape.[.. axis - 1]; ishape; xShape.[axis + 1 ..] ]
+        let! data = genData anywhere gShape
+        let! seed = genSeed
+        return case (sprintf "ScatterAdd axis=%d n=%d indices %s %A (%A)" axis n (Shape.format ishape) idx indices.DType) [| gShape, data |]
+                    (fun xs -> ShapeOps.scatterAdd axis indices n xs.[0]) (fun xs -> Reference.scatterAdd axis ishape idx n xs.[0]) seed
+    }
+
+/// Batched MatMul: batch axes (rank 0 to 2) broadcast between the operands, every transpose flag.
+let batchedMatmulCase =
+    gen {
+        let! transA = genBool
+        let! transB = genBool
+        let! m = Gen.choose (1, 3)
+        let! k = Gen.choose (1, 3)
+        let! n = Gen.choose (1, 3)
+        let! batch = genShapeOf 0 2 3 6
+        let! ba = genBroadcastable batch
+        let! bb = genBroadcastable batch
+        let sa = Array.append ba (if transA then [| k; m |] else [| m; k |])
+        let sb = Array.append bb (if transB then [| n; k |] else [| k; n |])
+        let! a = genData (genIn -1.0 1.0) sa
+        let! b = genData (genIn -1.0 1.0) sb
+        let! seed = genSeed
+        return case (sprintf "Batched MatMul transA=%b transB=%b (m=%d k=%d n=%d)" transA transB m k n) [| sa, a; sb, b |]
+                    (fun xs -> ShapeOps.matmul transA transB xs.[0] xs.[1]) (fun xs -> Reference.batchedMatmul transA transB xs.[0] xs.[1]) seed
+    }
+
+let matvecCase =
+    gen {
+        let! transA = genBool
+        let! m = Gen.choose (1, 3)
+        let! n = Gen.choose (1, 3)
+        let! batch = genShapeOf 0 2 3 6
+        let! ba = genBroadcastable batch
+        let! bx = genBroadcastable batch
+        let sa = Array.append ba (if transA then [| n; m |] else [| m; n |])
+        let sx = Array.append bx [| n |]
+        let! a = genData (genIn -1.0 1.0) sa
+        let! x = genData (genIn -1.0 1.0) sx
+        let! seed = genSeed
+        return case (sprintf "MatVec transA=%b (m=%d n=%d)" transA m n) [| sa, a; sx, x |]
+                    (fun xs -> ShapeOps.matvec transA xs.[0] xs.[1]) (fun xs -> Reference.matvec transA xs.[0] xs.[1]) seed
+    }
+
+// ------------------------------------------------------------------ op cases: NN helpers
+
+let logits = genIn -3.0 3.0
+let probabilities = genIn 0.0 1.0
+
+let private alongAxisCase (name: string) (op: int -> Tensor -> Tensor) (reference: int -> Reference.Value -> Reference.Value) =
+    gen {
+        let! shape = genShapeOf 1 3 4 16
+        let! axis = genAxis shape.Length
+        let! data = genData logits shape
+        let! seed = genSeed
+        return case (sprintf "%s axis=%d" name axis) [| shape, data |] (fun xs -> op axis xs.[0]) (fun xs -> reference axis xs.[0]) seed
+    }
+
+let softmaxCase = alongAxisCase "Softmax" NnOps.softmax Reference.softmax
+let logSoftmaxCase = alongAxisCase "LogSoftmax" NnOps.logSoftmax Reference.logSoftmax
+
+/// Labels (not normalised, any values in [0, 1]) and logits both differentiable.
+let softmaxCrossEntropyCase =
+    gen {
+        let! shape = genShapeOf 1 3 4 16
+        let! axis = genAxis shape.Length
+        let! labels = genData probabilities shape
+        let! x = genData logits shape
+        let! seed = genSeed
+        return case (sprintf "SoftmaxCrossEntropyWithLogits axis=%d" axis) [| shape, labels; shape, x |]
+                    (fun xs -> NnOps.softmaxCrossEntropyWithLogits axis xs.[0] xs.[1]) (fun xs -> Reference.softmaxCrossEntropy axis xs.[0] xs.[1]) seed
+    }
+
+/// Integer class labels (Int32 or Int64), logits differentiable.
+let sparseSoftmaxCrossEntropyCase =
+    gen {
+        let! shape = genShapeOf 1 3 4 16
+        let classes = shape.[shape.Length - 1]
+        let lshape = shape.[.. shape.Length - 2]
+        let! labels = Gen.arrayOfLength (Shape.size lshape) (Gen.choose (0, classes - 1))
+        let! int64s = genBool
+        let labelTensor =
+            Ops.constant (if int64s then Raw.ofArray (Array.copy lshape) (Array.map int64 labels :> Array) else Raw.ofArray (Array.copy lshape) (Array.copy labels :> Array))
+        let! x = genData logits shape
+        let! seed = genSeed
+        return case (sprintf "SparseSoftmaxCrossEntropyWithLogits labels %A (%A)" labels labelTensor.DType) [| shape, x |]
+                    (fun xs -> NnOps.sparseSoftmaxCrossEntropyWithLogits labelTensor xs.[0]) (fun xs -> Reference.sparseSoftmaxCrossEntropy labels xs.[0]) seed
+    }
+
+let sigmoidCrossEntropyCase =
+    gen {
+        let! shape = genShape
+        let! labels = genData probabilities shape
+        let! x = genData logits shape
+        let! seed = genSeed
+        return case "SigmoidCrossEntropyWithLogits" [| shape, labels; shape, x |]
+                    (fun xs -> NnOps.sigmoidCrossEntropyWithLogits xs.[0] xs.[1]) (fun xs -> Reference.sigmoidCrossEntropy xs.[0] xs.[1]) seed
+    }
+
+let biasAddCase =
+    gen {
+        let! shape = genShapeOf 2 4 3 24
+        let bshape = [| shape.[shape.Length - 1] |]
+        let! value = genData anywhere shape
+        let! bias = genData anywhere bshape
+        let! seed = genSeed
+        return case "BiasAdd" [| shape, value; bshape, bias |] (fun xs -> NnOps.biasAdd xs.[0] xs.[1]) (fun xs -> Reference.map2 (+) xs.[0] xs.[1]) seed
+    }

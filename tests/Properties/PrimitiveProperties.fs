@@ -208,14 +208,14 @@ let valueMatchesReference (c: OpCase) : Property =
     holds (sprintf "value has the reference shape %s (got %s)" (Shape.format shape) (Shape.format y.Shape)) (Shape.equal y.Shape shape)
     .&. agree "value = naive reference" c.Tol.Ad expected (values y)
 
-let private firstOrderOf (gen: Gen<OpCase>) =
+let firstOrderOf (gen: Gen<OpCase>) =
     Prop.forAll (Arb.fromGen gen) (fun c ->
         valueMatchesReference c :: (targets DType.Float64 false c |> List.map (firstOrder c.Tol c.Seed)) |> all)
 
-let private secondOrderOf (gen: Gen<OpCase>) =
+let secondOrderOf (gen: Gen<OpCase>) =
     Prop.forAll (Arb.fromGen gen) (fun c -> targets DType.Float64 false c |> List.map (secondOrder c.Tol c.Seed) |> all)
 
-let private float32Of (gen: Gen<OpCase>) =
+let float32Of (gen: Gen<OpCase>) =
     Prop.forAll (Arb.fromGen gen) (fun c ->
         List.zip (targets DType.Float32 true c) (targets DType.Float64 true c)
         |> List.map (float32AgreesWithFloat64 c.Tol c.Seed)
