@@ -24,11 +24,14 @@ let softmax (axis: int) (logits: Tensor) =
     let e = exp (sub logits shift)
     div e (sum [| a |] true e)
 
-/// x - logsumexp(x) along `axis` (stable). d = dx - softmax(x) sum(dx).
+/// (x - m) - log(sum(exp(x - m))) along `axis` with m the gradient-free max, as TensorFlow computes it: stable,
+/// and accurate in Float32 for large logits (x - logsumexp(x) would round the ~1e4 log-sum-exp first).
+/// d = dx - softmax(x) sum(dx).
 let logSoftmax (axis: int) (logits: Tensor) =
     requireFloat "LogSoftmax" logits
     let a = axisOf "LogSoftmax" logits axis
-    sub logits (reduceLogSumExp [| a |] true logits)
+    let shifted = sub logits (constant (Kernels.reduceMax [| a |] true logits.Raw))
+    sub shifted (log (sum [| a |] true (exp shifted)))
 
 /// -sum(labels * log_softmax(logits)) along `axis`, per example. Differentiable in both labels and logits;
 /// d/dlogits = softmax(logits) sum(labels) - labels.

@@ -49,6 +49,7 @@ let rec gather (axis: int) (indices: Tensor) (x: Tensor) : Tensor =
 
 /// The adjoint of gather: rows of g added into zeros (extent n on `axis`) at `indices`. Adjoint: gather.
 and scatterAdd (axis: int) (indices: Tensor) (n: int) (g: Tensor) : Tensor =
+    let axis = Shape.normAxis "ScatterAdd" (g.Rank - indices.Rank + 1) axis
     let idx = indices.Raw
     unary { new UnaryPrim("ScatterAdd") with
               member _.Kernel r = Kernels.scatterAdd axis idx n r
