@@ -15,12 +15,12 @@ let private requireFloat (op: string) (x: Tensor) =
     if not x.Raw.IsFloat then
         invalidArg "x" (sprintf "%s: dtype %s is not supported; expected Float32 or Float64" op (string x.DType))
 
-/// e^x. f' = e^x (the result itself).
 let private expPrim = elementwise "Exp" Raw.exp (fun _ y -> y)
+/// e^x. f' = e^x (the result itself).
 let exp (x: Tensor) = requireFloat "Exp" x; unary expPrim x
 
-/// Natural logarithm. f' = 1 / x.
 let private logPrim = elementwise "Log" Raw.log (fun x _ -> div (onesLike x) x)
+/// Natural logarithm. f' = 1 / x.
 let log (x: Tensor) = requireFloat "Log" x; unary logPrim x
 
 /// Sine. f' = cos x.
@@ -30,10 +30,10 @@ and sinPrim = elementwise "Sin" Raw.sin (fun x _ -> cos x)
 and cos (x: Tensor) = requireFloat "Cos" x; unary cosPrim x
 and cosPrim = elementwise "Cos" Raw.cos (fun x _ -> neg (sin x))
 
-/// Hyperbolic tangent. f' = 1 - tanh^2 x (from the result).
 let private tanhPrim = elementwise "Tanh" Raw.tanh (fun _ y -> sub (onesLike y) (square y))
+/// Hyperbolic tangent. f' = 1 - tanh^2 x (from the result).
 let tanh (x: Tensor) = requireFloat "Tanh" x; unary tanhPrim x
 
-/// Square root. f' = 1 / (2 sqrt x) (from the result).
 let private sqrtPrim = elementwise "Sqrt" Raw.sqrt (fun _ y -> div (scalarLike y 0.5) y)
+/// Square root. f' = 1 / (2 sqrt x) (from the result).
 let sqrt (x: Tensor) = requireFloat "Sqrt" x; unary sqrtPrim x

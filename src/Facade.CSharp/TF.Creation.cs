@@ -55,6 +55,59 @@ public static partial class TF
     /// <summary>A tensor of the given shape filled with <paramref name="value"/> (<c>tf.fill</c>).</summary>
     public static Tensor Fill(int[] shape, double value, DType dtype = DType.Float32) => Fill(shape, value, dtype, "Fill");
 
+    /// <summary>start, start + delta, ... up to but excluding <paramref name="limit"/> (<c>tf.range</c>).</summary>
+    /// <exception cref="ArgumentException"><paramref name="delta"/> is zero.</exception>
+    public static Tensor Range(double start, double limit, double delta = 1, DType dtype = DType.Float32) =>
+        Strong(Core.Kernels.range(start, limit, delta, dtype.ToCore()));
+
+    /// <summary><paramref name="num"/> evenly spaced values from <paramref name="start"/> to <paramref name="stop"/> inclusive (<c>tf.linspace</c>).</summary>
+    public static Tensor Linspace(double start, double stop, int num, DType dtype = DType.Float32) =>
+        Strong(Core.Kernels.linspace(start, stop, num, dtype.ToCore()));
+
+    /// <summary>The <paramref name="n"/> × <paramref name="n"/> identity matrix (<c>tf.eye</c>).</summary>
+    public static Tensor Eye(int n, DType dtype = DType.Float32) => Strong(Core.Kernels.eye(n, dtype.ToCore()));
+
+    /// <summary>One-hot rows of length <paramref name="depth"/> for Int32/Int64 <paramref name="indices"/> (<c>tf.one_hot</c>);
+    /// an index outside [0, depth) gives a row of zeros. Not differentiable.</summary>
+    public static Tensor OneHot(Tensor indices, int depth, DType dtype = DType.Float32)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        return new Tensor(Core.NnOps.oneHot(depth, dtype.ToCore(), Scopes.Resolve(indices)));
+    }
+
+    /// <summary>Samples of a normal distribution (<c>tf.random.normal</c>); the same <paramref name="seed"/> gives the same values.</summary>
+    public static Tensor RandomNormal(int[] shape, double mean = 0, double stddev = 1, DType dtype = DType.Float32, int? seed = null)
+    {
+        CheckShape("RandomNormal", shape);
+        RequireFloat("RandomNormal", dtype);
+        return Strong(Core.Kernels.randomNormal(shape, mean, stddev, dtype.ToCore(), seed.HasValue ? new Random(seed.Value) : Random.Shared));
+    }
+
+    /// <summary>Samples of a uniform distribution on [minval, maxval) (<c>tf.random.uniform</c>); the same <paramref name="seed"/>
+    /// gives the same values. Integer dtypes draw integers in [minval, maxval).</summary>
+    /// <exception cref="ArgumentException"><paramref name="maxval"/> is not greater than <paramref name="minval"/>, or the dtype is Bool.</exception>
+    public static Tensor RandomUniform(int[] shape, double minval = 0, double maxval = 1, DType dtype = DType.Float32, int? seed = null)
+    {
+        CheckShape("RandomUniform", shape);
+        if (!(maxval > minval))
+            throw new ArgumentException($"RandomUniform: maxval {maxval} must be greater than minval {minval}.", nameof(maxval));
+        if (dtype == DType.Bool)
+            throw new ArgumentException("RandomUniform: dtype Bool is not supported; expected a float or integer dtype.", nameof(dtype));
+        return Strong(Core.Kernels.randomUniform(shape, minval, maxval, dtype.ToCore(), seed.HasValue ? new Random(seed.Value) : Random.Shared));
+    }
+
+    private static void CheckShape(string op, int[] shape)
+    {
+        if (shape == null) throw new ArgumentNullException(nameof(shape), $"{op}: shape is null.");
+        Core.Shape.check(op, shape);
+    }
+
+    private static void RequireFloat(string op, DType dtype)
+    {
+        if (!dtype.IsFloat())
+            throw new ArgumentException($"{op}: dtype {dtype} is not supported; expected Float32 or Float64.", nameof(dtype));
+    }
+
     private static Tensor Fill(int[] shape, double value, DType dtype, string op)
     {
         if (shape == null) throw new ArgumentNullException(nameof(shape), $"{op}: shape is null.");

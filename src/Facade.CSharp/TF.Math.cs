@@ -13,13 +13,25 @@ public static partial class TF
     public static Tensor Multiply(Tensor a, Tensor b) => Binary("Multiply", a, b, Core.Ops.mul);
 
     /// <summary>Element-wise <c>a / b</c> with broadcasting (<c>tf.divide</c>), float dtypes. Derivative: 1/b and -a/b².</summary>
-    public static Tensor Divide(Tensor a, Tensor b) => Binary("Divide", a, b, Core.Ops.div);
+    /// <remarks>Integer operands are divided in Float64, as TensorFlow's <c>truediv</c>.</remarks>
+    public static Tensor Divide(Tensor a, Tensor b)
+    {
+        var (ra, rb, weak) = Unify("Divide", a, b);
+        if (ra.DType is Core.DType.Int32 or Core.DType.Int64)
+        {
+            ra = Core.Ops.cast(Core.DType.Float64, ra);
+            rb = Core.Ops.cast(Core.DType.Float64, rb);
+        }
+        else if (ra.DType == Core.DType.Bool)
+            throw new ArgumentException("Divide: dtype Bool is not supported; expected a float or integer dtype.");
+        return new Tensor(Core.Ops.div(ra, rb), weak);
+    }
 
     /// <summary>Element-wise <c>-x</c> (<c>tf.negative</c>). Derivative: -1.</summary>
     public static Tensor Negative(Tensor x) => Unary(x, Core.Ops.neg);
 
     /// <summary>Element-wise <c>x²</c> (<c>tf.square</c>). Derivative: 2x.</summary>
-    public static Tensor Square(Tensor x) { RequireFloatOrInt(x); return Unary(x, Core.Ops.square); }
+    public static Tensor Square(Tensor x) => Unary(x, Core.ElementwiseOps.squareAny);
 
     /// <summary>Element-wise square root (<c>tf.sqrt</c>). Derivative: 1 / (2 sqrt x).</summary>
     public static Tensor Sqrt(Tensor x) => Unary(x, Core.MathOps.sqrt);
@@ -43,10 +55,50 @@ public static partial class TF
     /// to or from an integer or bool dtype there is no gradient. Float to integer truncates toward zero.</summary>
     public static Tensor Cast(Tensor x, DType dtype) => Unary(x, v => Core.Ops.cast(dtype.ToCore(), v));
 
-    private static void RequireFloatOrInt(Tensor x)
+    /// <summary>Element-wise <c>a^b</c> with broadcasting (<c>tf.pow</c>). Derivative: b·a^(b-1) for a, and a^b·ln a for b
+    /// (taken as 0 where a &lt;= 0, as TensorFlow).</summary>
+    public static Tensor Pow(Tensor a, Tensor b) => Binary("Pow", a, b, Core.ElementwiseOps.pow);
+
+    /// <summary>Element-wise ln(1 + x), accurate near 0 (<c>tf.math.log1p</c>). Derivative: 1/(1 + x).</summary>
+    public static Tensor Log1p(Tensor x) => Unary(x, Core.ElementwiseOps.log1p);
+
+    /// <summary>Element-wise tangent (<c>tf.tan</c>). Derivative: 1 + tan² x.</summary>
+    public static Tensor Tan(Tensor x) => Unary(x, Core.ElementwiseOps.tan);
+
+    /// <summary>Element-wise logistic function 1/(1 + e⁻ˣ) (<c>tf.sigmoid</c>). Derivative: σ(x)(1 - σ(x)).</summary>
+    public static Tensor Sigmoid(Tensor x) => Unary(x, Core.ElementwiseOps.sigmoid);
+
+    /// <summary>Element-wise max(x, 0) (<c>tf.nn.relu</c>). Derivative: 1 where x &gt; 0, else 0 (0 at x = 0, as TensorFlow).</summary>
+    public static Tensor Relu(Tensor x) => Unary(x, Core.ElementwiseOps.relu);
+
+    /// <summary>Element-wise ln(1 + eˣ), without overflow (<c>tf.nn.softplus</c>). Derivative: σ(x).</summary>
+    public static Tensor Softplus(Tensor x) => Unary(x, Core.ElementwiseOps.softplus);
+
+    /// <summary>Element-wise |x| (<c>tf.abs</c>). Derivative: sign x (0 at x = 0, as TensorFlow).</summary>
+    public static Tensor Abs(Tensor x) => Unary(x, Core.ElementwiseOps.abs);
+
+    /// <summary>Element-wise sign, -1, 0 or 1 (<c>tf.sign</c>). Derivative: 0 everywhere; the gradient is zeros, not null.</summary>
+    public static Tensor Sign(Tensor x) => Unary(x, Core.ElementwiseOps.sign);
+
+    /// <summary>Element-wise max(a, b) with broadcasting (<c>tf.maximum</c>). On ties the whole gradient goes to <paramref name="a"/>.</summary>
+    public static Tensor Maximum(Tensor a, Tensor b) => Binary("Maximum", a, b, Core.ElementwiseOps.maximum);
+
+    /// <summary>Element-wise min(a, b) with broadcasting (<c>tf.minimum</c>). On ties the whole gradient goes to <paramref name="a"/>.</summary>
+    public static Tensor Minimum(Tensor a, Tensor b) => Binary("Minimum", a, b, Core.ElementwiseOps.minimum);
+
+    /// <summary>min(max(x, min), max) (<c>tf.clip_by_value</c>). The gradient flows to x where min &lt;= x &lt;= max
+    /// (ties included), to <paramref name="min"/> below and to <paramref name="max"/> above.</summary>
+    public static Tensor ClipByValue(Tensor x, Tensor min, Tensor max) => Minimum(Maximum(x, min), max);
+
+    /// <summary><c>condition ? x : y</c> element-wise, broadcasting all three (<c>tf.where</c>). Derivative: the adjoint goes
+    /// to x where the condition holds and to y elsewhere; the Bool condition has none.</summary>
+    /// <exception cref="ArgumentException">The condition is not Bool, x and y have different dtypes, or shapes do not broadcast.</exception>
+    public static Tensor Where(Tensor condition, Tensor x, Tensor y)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        if (x.DType == DType.Bool)
-            throw new ArgumentException("Square: dtype Bool is not supported; expected a float or integer dtype.");
+        ArgumentNullException.ThrowIfNull(condition);
+        if (condition.DType != DType.Bool)
+            throw new ArgumentException($"Where: condition has dtype {condition.DType}; expected Bool.", nameof(condition));
+        var c = Scopes.Resolve(condition);
+        return Binary("Where", x, y, (a, b) => Core.ElementwiseOps.where(c, a, b));
     }
 }

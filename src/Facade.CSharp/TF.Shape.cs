@@ -2,11 +2,38 @@ namespace Nabla;
 
 public static partial class TF
 {
-    /// <summary>Matrix product <c>op(a) · op(b)</c> of rank-2 tensors (<c>tf.linalg.matmul</c>), op transposing when its flag
-    /// is set. Derivative: dA = G·op(B)ᵀ and dB = op(A)ᵀ·G (arranged with transpose flags, nothing materialised).</summary>
-    /// <exception cref="ArgumentException">Ranks other than 2, mismatched inner dimensions or dtypes.</exception>
+    /// <summary>Matrix product <c>op(a) · op(b)</c> over the last two axes (<c>tf.linalg.matmul</c>), batched over leading axes
+    /// with broadcasting of batch dimensions; op transposes when its flag is set. Derivative: dA = G·op(B)ᵀ and dB = op(A)ᵀ·G
+    /// (arranged with transpose flags, nothing materialised), summed over broadcast batch axes.</summary>
+    /// <exception cref="ArgumentException">A rank below 2, mismatched inner dimensions, batch shapes that do not broadcast, or dtypes.</exception>
     public static Tensor MatMul(Tensor a, Tensor b, bool transposeA = false, bool transposeB = false) =>
-        Binary("MatMul", a, b, (x, y) => Core.Ops.matmul(transposeA, transposeB, x, y));
+        Binary("MatMul", a, b, (x, y) => Core.ShapeOps.matmul(transposeA, transposeB, x, y));
+
+    /// <summary>Matrix-vector product <c>op(a) · x</c> over the last axes (<c>tf.linalg.matvec</c>): a [..., m, n], x [..., n] → [..., m].</summary>
+    public static Tensor MatVec(Tensor a, Tensor x, bool transposeA = false) =>
+        Binary("MatVec", a, x, (m, v) => Core.ShapeOps.matvec(transposeA, m, v));
+
+    /// <summary>Inserts an axis of extent 1 at <paramref name="axis"/> (<c>tf.expand_dims</c>). Derivative: reshaped back.</summary>
+    public static Tensor ExpandDims(Tensor x, int axis) => Unary(x, v => Core.ShapeOps.expandDims(axis, v));
+
+    /// <summary>Removes axes of extent 1: all, or just <paramref name="axis"/> (<c>tf.squeeze</c>). Derivative: reshaped back.</summary>
+    /// <exception cref="ArgumentException">The given axis does not have extent 1.</exception>
+    public static Tensor Squeeze(Tensor x, int? axis = null) =>
+        Unary(x, v => Core.ShapeOps.squeeze(axis.HasValue ? Microsoft.FSharp.Core.FSharpOption<int>.Some(axis.Value) : null, v));
+
+    /// <summary>Stacks equal-shaped tensors along a new axis (<c>tf.stack</c>). Derivative: each operand gets its slice.</summary>
+    public static Tensor Stack(IReadOnlyList<Tensor> values, int axis = 0) =>
+        new(Core.ShapeOps.stack(axis, ResolveAll("Stack", values)));
+
+    /// <summary>Rows of <paramref name="x"/> along <paramref name="axis"/> picked by integer <paramref name="indices"/> of any shape
+    /// (<c>tf.gather</c>). Derivative: the adjoint rows are added back at their indices (repeated indices accumulate).</summary>
+    /// <exception cref="ArgumentException">Indices that are not Int32/Int64 or out of range.</exception>
+    public static Tensor Gather(Tensor x, Tensor indices, int axis = 0)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        var idx = Scopes.Resolve(indices);
+        return Unary(x, v => Core.ShapeOps.gather(axis, idx, v));
+    }
 
     /// <summary>Permutes axes (<c>tf.transpose</c>); <c>null</c> reverses them. Derivative: the inverse permutation.</summary>
     public static Tensor Transpose(Tensor x, int[]? perm = null) => Unary(x, v => Core.Ops.transpose(perm!, v));
@@ -20,20 +47,24 @@ public static partial class TF
     public static Tensor Slice(Tensor x, int[] begin, int[] size) => Unary(x, v => Core.Ops.slice(begin, size, v));
 
     /// <summary>Joins tensors along <paramref name="axis"/> (<c>tf.concat</c>). Derivative: each operand gets its slice of the adjoint.</summary>
-    public static Tensor Concat(IReadOnlyList<Tensor> values, int axis)
+    public static Tensor Concat(IReadOnlyList<Tensor> values, int axis) => new(Core.Ops.concat(axis, ResolveAll("Concat", values)));
+
+    /// <summary>Resolves a list of operands to one dtype (weak scalars adopt the first strong dtype).</summary>
+    private static Core.Tensor[] ResolveAll(string op, IReadOnlyList<Tensor> values)
     {
         ArgumentNullException.ThrowIfNull(values);
-        if (values.Count == 0) throw new ArgumentException("Concat: expected at least one tensor.", nameof(values));
-        var first = values[0];
+        if (values.Count == 0) throw new ArgumentException($"{op}: expected at least one tensor.", nameof(values));
+        var first = values.FirstOrDefault(v => v is { IsWeak: false }) ?? values[0];
+        ArgumentNullException.ThrowIfNull(first, nameof(values));
         var resolved = new Core.Tensor[values.Count];
         for (int i = 0; i < values.Count; i++)
         {
             ArgumentNullException.ThrowIfNull(values[i], nameof(values));
             if (values[i].DType != first.DType && !values[i].IsWeak)
-                throw new ArgumentException($"Concat: tensors have dtypes {first.DType} and {values[i].DType}; expected one dtype.", nameof(values));
+                throw new ArgumentException($"{op}: tensors have dtypes {first.DType} and {values[i].DType}; expected one dtype.", nameof(values));
             var r = Scopes.Resolve(values[i]);
             resolved[i] = values[i].DType != first.DType ? Core.Ops.cast(first.DType.ToCore(), r) : r;
         }
-        return new Tensor(Core.Ops.concat(axis, resolved));
+        return resolved;
     }
 }

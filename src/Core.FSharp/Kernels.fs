@@ -1,0 +1,414 @@
+/// Kernels beyond the skeleton's: more element-wise math, comparisons and selection, reductions along
+/// arbitrary axes, gathering, batched matrix products and the creation kernels. Like Raw, these see only
+/// RawTensor values; differentiation lives in the Ops.* files.
+module Nabla.Core.Kernels
+
+open System
+open System.Numerics.Tensors
+open Nabla.Core.Raw
+
+let private name (d: DType) = d.ToString()
+
+let private unsupported (op: string) (d: DType) (expected: string) =
+    invalidArg "x" (sprintf "%s: dtype %s is not supported; expected %s" op (name d) expected)
+
+// ------------------------------------------------------------------------- element-wise, unary
+
+/// log(1 + x), accurate for small x (log(u) * x / (u - 1) with u = 1 + x corrects u's rounding).
+let log1p (t: RawTensor) =
+    unaryFloat "Log1p"
+        (fun a r -> for i in 0 .. a.Length - 1 do
+                      let x = a.[i]
+                      let u = 1.0f + x
+                      r.[i] <- if u = 1.0f then x else MathF.Log u * x / (u - 1.0f))
+        (fun a r -> for i in 0 .. a.Length - 1 do
+                      let x = a.[i]
+                      let u = 1.0 + x
+                      r.[i] <- if u = 1.0 then x else Math.Log u * x / (u - 1.0)) t
+
+let tan t = unaryFloat "Tan" (fun a r -> TensorPrimitives.Tan(ReadOnlySpan a, Span r)) (fun a r -> TensorPrimitives.Tan(ReadOnlySpan a, Span r)) t
+let sigmoid t = unaryFloat "Sigmoid" (fun a r -> TensorPrimitives.Sigmoid(ReadOnlySpan a, Span r)) (fun a r -> TensorPrimitives.Sigmoid(ReadOnlySpan a, Span r)) t
+
+/// max(x, 0) + log1p(exp(-|x|)): no overflow for large |x|.
+let softplus (t: RawTensor) =
+    unaryFloat "Softplus"
+        (fun a r -> for i in 0 .. a.Length - 1 do
+                      let x = a.[i]
+                      let e = MathF.Exp(-(abs x))
+                      let u = 1.0f + e
+                      r.[i] <- max x 0.0f + (if u = 1.0f then e else MathF.Log u * e / (u - 1.0f)))
+        (fun a r -> for i in 0 .. a.Length - 1 do
+                      let x = a.[i]
+                      let e = Math.Exp(-(abs x))
+                      let u = 1.0 + e
+                      r.[i] <- max x 0.0 + (if u = 1.0 then e else Math.Log u * e / (u - 1.0))) t
+
+/// Applies a numeric map to float and integer tensors alike.
+let inline private numericMap (op: string) ([<InlineIfLambda>] f32: float32 -> float32) ([<InlineIfLambda>] f64: float -> float)
+                              ([<InlineIfLambda>] i32: int -> int) ([<InlineIfLambda>] i64: int64 -> int64) (t: RawTensor) =
+    let data: Array =
+        match t.Data with
+        | :? (float32[]) as a -> Array.map f32 a :> _
+        | :? (float[]) as a -> Array.map f64 a :> _
+        | :? (int[]) as a -> Array.map i32 a :> _
+        | :? (int64[]) as a -> Array.map i64 a :> _
+        | _ -> unsupported op t.DType "a float or integer dtype"
+    RawTensor(t.DType, t.Shape, data)
+
+let abs (t: RawTensor) = numericMap "Abs" abs abs abs abs t
+let sign (t: RawTensor) =
+    numericMap "Sign" (fun x -> if x > 0.0f then 1.0f elif x < 0.0f then -1.0f else x)
+                      (fun x -> if x > 0.0 then 1.0 elif x < 0.0 then -1.0 else x)
+                      (fun x -> int (Math.Sign x)) (fun x -> int64 (Math.Sign x)) t
+let relu (t: RawTensor) = numericMap "Relu" (fun x -> if x > 0.0f then x else 0.0f) (fun x -> if x > 0.0 then x else 0.0) (fun x -> max x 0) (fun x -> max x 0L) t
+let square (t: RawTensor) = if t.IsFloat then Raw.square t else numericMap "Square" id id (fun x -> x * x) (fun x -> x * x) t
+
+// ------------------------------------------------------------------------- element-wise, binary
+
+let private loopRows (f: 'T -> 'T -> 'T) : BinRows<'T> =
+    { VV = fun a ao b bo r ro n -> for i in 0 .. n - 1 do r.[ro + i] <- f a.[ao + i] b.[bo + i]
+      VS = fun a ao s r ro n -> for i in 0 .. n - 1 do r.[ro + i] <- f a.[ao + i] s
+      SV = fun s b bo r ro n -> for i in 0 .. n - 1 do r.[ro + i] <- f s b.[bo + i] }
+
+let powK =
+    { Name = "Pow"
+      F32 = { VV = (fun a ao b bo r ro n -> TensorPrimitives.Pow(ReadOnlySpan(a, ao, n), ReadOnlySpan(b, bo, n), Span(r, ro, n)))
+              VS = (fun a ao s r ro n -> TensorPrimitives.Pow(ReadOnlySpan(a, ao, n), s, Span(r, ro, n)))
+              SV = (fun s b bo r ro n -> TensorPrimitives.Pow(s, ReadOnlySpan(b, bo, n), Span(r, ro, n))) }
+      F64 = { VV = (fun a ao b bo r ro n -> TensorPrimitives.Pow(ReadOnlySpan(a, ao, n), ReadOnlySpan(b, bo, n), Span(r, ro, n)))
+              VS = (fun a ao s r ro n -> TensorPrimitives.Pow(ReadOnlySpan(a, ao, n), s, Span(r, ro, n)))
+              SV = (fun s b bo r ro n -> TensorPrimitives.Pow(s, ReadOnlySpan(b, bo, n), Span(r, ro, n))) }
+      I32 = Some(loopRows (fun a b -> if b < 0 then 0 else pown a b))
+      I64 = Some(loopRows (fun a b -> if b < 0L then 0L else pown a (int b))) }
+
+let maxK =
+    { Name = "Maximum"
+      F32 = { VV = (fun a ao b bo r ro n -> TensorPrimitives.Max(ReadOnlySpan(a, ao, n), ReadOnlySpan(b, bo, n), Span(r, ro, n)))
+              VS = (fun a ao s r ro n -> TensorPrimitives.Max(ReadOnlySpan(a, ao, n), s, Span(r, ro, n)))
+              SV = (fun s b bo r ro n -> TensorPrimitives.Max(ReadOnlySpan(b, bo, n), s, Span(r, ro, n))) }
+      F64 = { VV = (fun a ao b bo r ro n -> TensorPrimitives.Max(ReadOnlySpan(a, ao, n), ReadOnlySpan(b, bo, n), Span(r, ro, n)))
+              VS = (fun a ao s r ro n -> TensorPrimitives.Max(ReadOnlySpan(a, ao, n), s, Span(r, ro, n)))
+              SV = (fun s b bo r ro n -> TensorPrimitives.Max(ReadOnlySpan(b, bo, n), s, Span(r, ro, n))) }
+      I32 = Some(loopRows max)
+      I64 = Some(loopRows max) }
+
+let minK =
+    { Name = "Minimum"
+      F32 = { VV = (fun a ao b bo r ro n -> TensorPrimitives.Min(ReadOnlySpan(a, ao, n), ReadOnlySpan(b, bo, n), Span(r, ro, n)))
+              VS = (fun a ao s r ro n -> TensorPrimitives.Min(ReadOnlySpan(a, ao, n), s, Span(r, ro, n)))
+              SV = (fun s b bo r ro n -> TensorPrimitives.Min(ReadOnlySpan(b, bo, n), s, Span(r, ro, n))) }
+      F64 = { VV = (fun a ao b bo r ro n -> TensorPrimitives.Min(ReadOnlySpan(a, ao, n), ReadOnlySpan(b, bo, n), Span(r, ro, n)))
+              VS = (fun a ao s r ro n -> TensorPrimitives.Min(ReadOnlySpan(a, ao, n), s, Span(r, ro, n)))
+              SV = (fun s b bo r ro n -> TensorPrimitives.Min(ReadOnlySpan(b, bo, n), s, Span(r, ro, n))) }
+      I32 = Some(loopRows min)
+      I64 = Some(loopRows min) }
+
+/// Integer floor division and modulo are not needed by the API; integer Divide goes through Float64 as TensorFlow's truediv.
+let pow x y = binary powK x y
+let maximum x y = binary maxK x y
+let minimum x y = binary minK x y
+
+// ------------------------------------------------------------------------- comparison and selection
+
+/// The comparisons, as an enumeration so one kernel serves them all.
+type Comparison =
+    | Equal = 0
+    | NotEqual = 1
+    | Greater = 2
+    | GreaterEqual = 3
+    | Less = 4
+    | LessEqual = 5
+
+let inline private test (c: Comparison) (d: int) =
+    match c with
+    | Comparison.Equal -> d = 0
+    | Comparison.NotEqual -> d <> 0
+    | Comparison.Greater -> d > 0
+    | Comparison.GreaterEqual -> d >= 0
+    | Comparison.Less -> d < 0
+    | _ -> d <= 0
+
+/// Element-wise comparison with broadcasting; a Bool tensor. NaN compares unequal to everything.
+let compare (op: string) (c: Comparison) (x: RawTensor) (y: RawTensor) =
+    if x.DType <> y.DType then
+        invalidArg "y" (sprintf "%s: operands have dtypes %s and %s; expected the same dtype (use Cast)" op (name x.DType) (name y.DType))
+    let shape = Shape.broadcast op x.Shape y.Shape
+    let bx = broadcastTo shape x
+    let by = broadcastTo shape y
+    let n = Shape.size shape
+    let r: bool[] = Array.zeroCreate n
+    let inline floatCmp (a: ^T[]) (b: ^T[]) =
+        for i in 0 .. n - 1 do
+            let u = a.[i]
+            let v = b.[i]
+            r.[i] <-
+                if u <> u || v <> v then c = Comparison.NotEqual
+                else test c (if u < v then -1 elif u > v then 1 else 0)
+    match bx.Data, by.Data with
+    | (:? (float32[]) as a), (:? (float32[]) as b) -> floatCmp a b
+    | (:? (float[]) as a), (:? (float[]) as b) -> floatCmp a b
+    | (:? (int[]) as a), (:? (int[]) as b) -> for i in 0 .. n - 1 do r.[i] <- test c (Operators.compare a.[i] b.[i])
+    | (:? (int64[]) as a), (:? (int64[]) as b) -> for i in 0 .. n - 1 do r.[i] <- test c (Operators.compare a.[i] b.[i])
+    | (:? (bool[]) as a), (:? (bool[]) as b) -> for i in 0 .. n - 1 do r.[i] <- test c (Operators.compare a.[i] b.[i])
+    | _ -> unsupported op x.DType "a numeric or bool dtype"
+    RawTensor(DType.Bool, Array.copy shape, r)
+
+/// Element-wise `cond ? x : y` with broadcasting of all three (cond Bool, x and y one dtype).
+let select (cond: RawTensor) (x: RawTensor) (y: RawTensor) =
+    if cond.DType <> DType.Bool then
+        invalidArg "condition" (sprintf "Where: condition has dtype %s; expected Bool" (name cond.DType))
+    if x.DType <> y.DType then
+        invalidArg "y" (sprintf "Where: x and y have dtypes %s and %s; expected the same dtype" (name x.DType) (name y.DType))
+    let shape = Shape.broadcast "Where" (Shape.broadcast "Where" cond.Shape x.Shape) y.Shape
+    let c = (broadcastTo shape cond).Data :?> bool[]
+    let bx = broadcastTo shape x
+    let by = broadcastTo shape y
+    let n = c.Length
+    let data: Array =
+        match bx.Data, by.Data with
+        | (:? (float32[]) as a), (:? (float32[]) as b) -> Array.init n (fun i -> if c.[i] then a.[i] else b.[i]) :> _
+        | (:? (float[]) as a), (:? (float[]) as b) -> Array.init n (fun i -> if c.[i] then a.[i] else b.[i]) :> _
+        | _ ->
+            let r = alloc x.DType n
+            for i in 0 .. n - 1 do Array.Copy((if c.[i] then bx.Data else by.Data), i, r, i, 1)
+            r
+    RawTensor(x.DType, Array.copy shape, data)
+
+/// Bool and: used for masks.
+let logicalAnd (x: RawTensor) (y: RawTensor) =
+    let shape = Shape.broadcast "LogicalAnd" x.Shape y.Shape
+    let a = (broadcastTo shape x).Data :?> bool[]
+    let b = (broadcastTo shape y).Data :?> bool[]
+    RawTensor(DType.Bool, Array.copy shape, Array.map2 (&&) a b)
+
+// ------------------------------------------------------------------------- reductions along axes
+
+/// Moves the (sorted, normalised) axes to the end and views the tensor as [outer, n] rows.
+let private rows (axes: int[]) (t: RawTensor) =
+    let keep = [| for i in 0 .. t.Rank - 1 do if not (Array.contains i axes) then yield i |]
+    let perm = Array.append keep axes
+    let moved = if perm = Array.init t.Rank id then t else transpose perm t
+    let n = axes |> Array.fold (fun acc a -> acc * t.Shape.[a]) 1
+    let outer = if n = 0 then Shape.size (keep |> Array.map (fun a -> t.Shape.[a])) else t.Size / n
+    moved, outer, n
+
+/// Reduces each row of the [outer, n] view with a typed row function.
+let reduceRows (op: string) (f32: float32[] -> int -> int -> float32) (f64: float[] -> int -> int -> float)
+               (i32: (int[] -> int -> int -> int) option) (i64: (int64[] -> int -> int -> int64) option)
+               (axes: int[]) (keepDims: bool) (t: RawTensor) =
+    let moved, outer, n = rows axes t
+    let data: Array =
+        match moved.Data with
+        | :? (float32[]) as a -> Array.init outer (fun o -> f32 a (o * n) n) :> _
+        | :? (float[]) as a -> Array.init outer (fun o -> f64 a (o * n) n) :> _
+        | :? (int[]) as a when i32.IsSome -> Array.init outer (fun o -> i32.Value a (o * n) n) :> _
+        | :? (int64[]) as a when i64.IsSome -> Array.init outer (fun o -> i64.Value a (o * n) n) :> _
+        | _ -> unsupported op t.DType "a float or integer dtype"
+    RawTensor(t.DType, Shape.reduced t.Shape axes keepDims, data)
+
+let private emptyCheck (op: string) (n: int) (t: RawTensor) =
+    if n = 0 then invalidArg "x" (sprintf "%s: cannot reduce an empty axis of shape %s" op (Shape.format t.Shape))
+
+let reduceMax axes keepDims (t: RawTensor) =
+    let _, _, n = rows axes t
+    if t.Size > 0 then emptyCheck "ReduceMax" n t
+    reduceRows "ReduceMax" (fun a o n -> TensorPrimitives.Max(ReadOnlySpan(a, o, n))) (fun a o n -> TensorPrimitives.Max(ReadOnlySpan(a, o, n)))
+        (Some(fun a o n -> Seq.max (ArraySegment(a, o, n)))) (Some(fun a o n -> Seq.max (ArraySegment(a, o, n)))) axes keepDims t
+
+let reduceMin axes keepDims (t: RawTensor) =
+    let _, _, n = rows axes t
+    if t.Size > 0 then emptyCheck "ReduceMin" n t
+    reduceRows "ReduceMin" (fun a o n -> TensorPrimitives.Min(ReadOnlySpan(a, o, n))) (fun a o n -> TensorPrimitives.Min(ReadOnlySpan(a, o, n)))
+        (Some(fun a o n -> Seq.min (ArraySegment(a, o, n)))) (Some(fun a o n -> Seq.min (ArraySegment(a, o, n)))) axes keepDims t
+
+let reduceProd axes keepDims (t: RawTensor) =
+    reduceRows "ReduceProd" (fun a o n -> TensorPrimitives.Product(ReadOnlySpan(a, o, n))) (fun a o n -> TensorPrimitives.Product(ReadOnlySpan(a, o, n)))
+        (Some(fun a o n -> let mutable p = 1 in (for i in o .. o + n - 1 do p <- p * a.[i]); p))
+        (Some(fun a o n -> let mutable p = 1L in (for i in o .. o + n - 1 do p <- p * a.[i]); p)) axes keepDims t
+
+/// For each element, the product of the other elements of its reduction group (exact with zeros:
+/// the adjoint of ReduceProd). Same shape as t.
+let prodOthers (axes: int[]) (t: RawTensor) =
+    let keep = [| for i in 0 .. t.Rank - 1 do if not (Array.contains i axes) then yield i |]
+    let perm = Array.append keep axes
+    let moved, outer, n = rows axes t
+    let others (a: float[]) =
+        let r = Array.zeroCreate a.Length
+        for o in 0 .. outer - 1 do
+            let b = o * n
+            // exclusive prefix and suffix products
+            let mutable p = 1.0
+            for i in 0 .. n - 1 do
+                r.[b + i] <- p
+                p <- p * a.[b + i]
+            let mutable s = 1.0
+            for i in n - 1 .. -1 .. 0 do
+                r.[b + i] <- r.[b + i] * s
+                s <- s * a.[b + i]
+        r
+    let asDouble = cast DType.Float64 moved
+    let r = RawTensor(DType.Float64, moved.Shape, others (asDouble.Data :?> float[])) |> cast t.DType
+    let inv = Array.zeroCreate perm.Length
+    perm |> Array.iteri (fun i p -> inv.[p] <- i)
+    if perm = Array.init t.Rank id then r else transpose inv r
+
+/// Index of the largest (or smallest) element along one axis, as Int64; the first on ties.
+let argExtreme (op: string) (largest: bool) (axis: int) (t: RawTensor) =
+    let moved, outer, n = rows [| axis |] t
+    if n = 0 then invalidArg "x" (sprintf "%s: axis %d of shape %s is empty" op axis (Shape.format t.Shape))
+    let d = (cast DType.Float64 moved).Data :?> float[]
+    let r =
+        Array.init outer (fun o ->
+            let mutable best = 0
+            for i in 1 .. n - 1 do
+                let v = d.[o * n + i]
+                let b = d.[o * n + best]
+                if (largest && v > b) || (not largest && v < b) || (Double.IsNaN v && not (Double.IsNaN b)) then best <- i
+            int64 best)
+    RawTensor(DType.Int64, Shape.reduced t.Shape [| axis |] false, r)
+
+// ------------------------------------------------------------------------- gather and scatter
+
+let private indexList (op: string) (indices: RawTensor) (n: int) =
+    let idx =
+        match indices.Data with
+        | :? (int[]) as a -> a
+        | :? (int64[]) as a -> Array.map int a
+        | _ -> invalidArg "indices" (sprintf "%s: indices have dtype %s; expected Int32 or Int64" op (name indices.DType))
+    for i in idx do
+        if i < 0 || i >= n then
+            invalidArg "indices" (sprintf "%s: index %d is out of range [0, %d)" op i n)
+    idx
+
+/// Rows of x along `axis` picked by `indices` (any shape): x.shape[:axis] ++ indices.shape ++ x.shape[axis+1:].
+let gather (axis: int) (indices: RawTensor) (x: RawTensor) =
+    let n = x.Shape.[axis]
+    let idx = indexList "Gather" indices n
+    let outer = Shape.size x.Shape.[.. axis - 1]
+    let inner = Shape.size x.Shape.[axis + 1 ..]
+    let outShape = Array.concat [ x.Shape.[.. axis - 1]; indices.Shape; x.Shape.[axis + 1 ..] ]
+    let r = alloc x.DType (Shape.size outShape)
+    let k = idx.Length
+    for o in 0 .. outer - 1 do
+        for j in 0 .. k - 1 do
+            Array.Copy(x.Data, (o * n + idx.[j]) * inner, r, (o * k + j) * inner, inner)
+    RawTensor(x.DType, outShape, r)
+
+/// The adjoint of gather: zeros of x's shape (extent n on `axis`) with each row of g added at its index.
+let scatterAdd (axis: int) (indices: RawTensor) (n: int) (g: RawTensor) =
+    let idx = indexList "ScatterAdd" indices n
+    let k = idx.Length
+    let outer = Shape.size g.Shape.[.. axis - 1]
+    let inner = Shape.size g.Shape.[axis + indices.Rank ..]
+    let outShape = Array.concat [ g.Shape.[.. axis - 1]; [| n |]; g.Shape.[axis + indices.Rank ..] ]
+    let r = zeros g.DType outShape
+    let addRow (src: 'T[]) (dst: 'T[]) (add: 'T[] -> int -> 'T[] -> int -> int -> unit) =
+        for o in 0 .. outer - 1 do
+            for j in 0 .. k - 1 do add src ((o * k + j) * inner) dst ((o * n + idx.[j]) * inner) inner
+    match g.Data, r.Data with
+    | (:? (float32[]) as s), (:? (float32[]) as d) ->
+        addRow s d (fun s so d dO n -> TensorPrimitives.Add(ReadOnlySpan(d, dO, n), ReadOnlySpan(s, so, n), Span(d, dO, n)))
+    | (:? (float[]) as s), (:? (float[]) as d) ->
+        addRow s d (fun s so d dO n -> TensorPrimitives.Add(ReadOnlySpan(d, dO, n), ReadOnlySpan(s, so, n), Span(d, dO, n)))
+    | _ -> unsupported "ScatterAdd" g.DType "Float32 or Float64"
+    r
+
+// ------------------------------------------------------------------------- batched matrix product
+
+/// op(a) op(b) over the last two axes, broadcasting the leading (batch) axes. Ranks >= 2, checked by the caller.
+let matmul (transA: bool) (transB: bool) (a: RawTensor) (b: RawTensor) =
+    if a.Rank = 2 && b.Rank = 2 then matmul2 transA transB a b
+    else
+        let ra, rb = a.Rank, b.Rank
+        let am, ak = (if transA then a.Shape.[ra - 1] else a.Shape.[ra - 2]), (if transA then a.Shape.[ra - 2] else a.Shape.[ra - 1])
+        let bn = if transB then b.Shape.[rb - 2] else b.Shape.[rb - 1]
+        let aBatch = a.Shape.[.. ra - 3]
+        let bBatch = b.Shape.[.. rb - 3]
+        let batch = Shape.broadcast "MatMul" aBatch bBatch
+        let outShape = Array.append batch [| am; bn |]
+        if rb = 2 && not transA then
+            // One GEMM: fold a's batch axes into its rows.
+            let flat = reshape [| Shape.size aBatch * am; ak |] a
+            reshape outShape (matmul2 false transB flat b)
+        else
+            let nb = Shape.size batch
+            let aMat = a.Shape.[ra - 2] * a.Shape.[ra - 1]
+            let bMat = b.Shape.[rb - 2] * b.Shape.[rb - 1]
+            let sa = Shape.broadcastStrides aBatch batch
+            let sb = Shape.broadcastStrides bBatch batch
+            let r = alloc a.DType (Shape.size outShape)
+            let cMat = am * bn
+            let bs = Shape.strides batch
+            for i in 0 .. nb - 1 do
+                let mutable ao = 0
+                let mutable bo = 0
+                let mutable rem = i
+                for ax in 0 .. batch.Length - 1 do
+                    let c = rem / bs.[ax]
+                    rem <- rem % bs.[ax]
+                    ao <- ao + c * sa.[ax]
+                    bo <- bo + c * sb.[ax]
+                let sliceOf (t: RawTensor) (off: int) (len: int) =
+                    let d = alloc t.DType len
+                    Array.Copy(t.Data, off * len, d, 0, len)
+                    RawTensor(t.DType, t.Shape.[t.Rank - 2 ..], d)
+                let c = matmul2 transA transB (sliceOf a ao aMat) (sliceOf b bo bMat)
+                Array.Copy(c.Data, 0, r, i * cMat, cMat)
+            RawTensor(a.DType, outShape, r)
+
+// ------------------------------------------------------------------------- creation
+
+/// Rows of `depth` with 1 at each index (zeros for an index outside [0, depth)), as tf.one_hot.
+let oneHot (indices: RawTensor) (depth: int) (dtype: DType) =
+    if depth < 0 then invalidArg "depth" (sprintf "OneHot: depth %d is negative" depth)
+    let idx =
+        match indices.Data with
+        | :? (int[]) as a -> Array.map int64 a
+        | :? (int64[]) as a -> a
+        | _ -> invalidArg "indices" (sprintf "OneHot: indices have dtype %s; expected Int32 or Int64" (name indices.DType))
+    let r = zeros dtype (Array.append indices.Shape [| depth |])
+    let one = (ones dtype [| 1 |]).Data
+    idx |> Array.iteri (fun i k -> if k >= 0L && k < int64 depth then Array.Copy(one, 0, r.Data, i * depth + int k, 1))
+    r
+
+/// start, start + delta, ... while < limit (> limit for a negative delta), as tf.range.
+let range (start: float) (limit: float) (delta: float) (dtype: DType) =
+    if delta = 0.0 || Double.IsNaN delta then invalidArg "delta" "Range: delta must not be zero"
+    let n = max 0 (int (Math.Ceiling((limit - start) / delta)))
+    let values = Array.init n (fun i -> start + float i * delta)
+    cast dtype (RawTensor(DType.Float64, [| n |], values))
+
+/// num evenly spaced values from start to stop inclusive, as tf.linspace.
+let linspace (start: float) (stop: float) (num: int) (dtype: DType) =
+    if num < 0 then invalidArg "num" (sprintf "Linspace: num %d is negative" num)
+    let values = Array.init num (fun i -> if num = 1 then start elif i = num - 1 then stop else start + (stop - start) * float i / float (num - 1))
+    cast dtype (RawTensor(DType.Float64, [| num |], values))
+
+/// The n x n identity.
+let eye (n: int) (dtype: DType) =
+    if n < 0 then invalidArg "n" (sprintf "Eye: n %d is negative" n)
+    let values = Array.init (n * n) (fun i -> if i / n = i % n then 1.0 else 0.0)
+    cast dtype (RawTensor(DType.Float64, [| n; n |], values))
+
+/// Normal samples (Box-Muller), reproducible for a given seed.
+let randomNormal (shape: int[]) (mean: float) (stddev: float) (dtype: DType) (rng: Random) =
+    let n = Shape.size shape
+    let values = Array.zeroCreate n
+    let mutable i = 0
+    while i < n do
+        let u1 = 1.0 - rng.NextDouble()
+        let u2 = rng.NextDouble()
+        let r = Math.Sqrt(-2.0 * Math.Log u1)
+        values.[i] <- mean + stddev * r * Math.Cos(2.0 * Math.PI * u2)
+        if i + 1 < n then values.[i + 1] <- mean + stddev * r * Math.Sin(2.0 * Math.PI * u2)
+        i <- i + 2
+    cast dtype (RawTensor(DType.Float64, Array.copy shape, values))
+
+/// Uniform samples in [minval, maxval), reproducible for a given seed.
+let randomUniform (shape: int[]) (minval: float) (maxval: float) (dtype: DType) (rng: Random) =
+    let n = Shape.size shape
+    let values =
+        if dtype = DType.Int32 || dtype = DType.Int64 then
+            Array.init n (fun _ -> Math.Floor(minval + (maxval - minval) * rng.NextDouble()))
+        else Array.init n (fun _ -> minval + (maxval - minval) * rng.NextDouble())
+    cast dtype (RawTensor(DType.Float64, Array.copy shape, values))

@@ -1,0 +1,136 @@
+/// Element-wise primitives beyond the basic arithmetic: powers, activations, kinks, extremes,
+/// selection and comparisons. Derivatives at kinks and ties follow TensorFlow and are stated per op.
+module Nabla.Core.ElementwiseOps
+
+open Nabla.Core.Ops
+open Nabla.Core.MathOps
+
+let private requireFloat (op: string) (x: Tensor) =
+    if not x.Raw.IsFloat then
+        invalidArg "x" (sprintf "%s: dtype %s is not supported; expected Float32 or Float64" op (string x.DType))
+
+let private requireNumeric (op: string) (x: Tensor) =
+    if x.DType = DType.Bool then
+        invalidArg "x" (sprintf "%s: dtype Bool is not supported; expected a float or integer dtype" op)
+
+/// A constant mask (1 where the condition holds, else 0) in x's dtype, computed from plain values.
+let private mask (x: Tensor) (c: RawTensor) = constant (Raw.cast x.DType c)
+
+// ------------------------------------------------------------------------- comparisons (Bool, no derivative)
+
+/// Element-wise comparison with broadcasting; a Bool tensor with no derivative.
+let compare (op: string) (c: Kernels.Comparison) (a: Tensor) (b: Tensor) =
+    constant (Kernels.compare op c a.Raw b.Raw)
+
+let equal a b = compare "Equal" Kernels.Comparison.Equal a b
+let notEqual a b = compare "NotEqual" Kernels.Comparison.NotEqual a b
+let greater a b = compare "Greater" Kernels.Comparison.Greater a b
+let greaterEqual a b = compare "GreaterEqual" Kernels.Comparison.GreaterEqual a b
+let less a b = compare "Less" Kernels.Comparison.Less a b
+let lessEqual a b = compare "LessEqual" Kernels.Comparison.LessEqual a b
+
+// ------------------------------------------------------------------------- selection
+
+/// `condition ? x : y` element-wise with broadcasting. d = where(c, dx, dy); the adjoint goes to x
+/// where the condition holds and to y elsewhere (summed back over broadcast axes).
+let rec where (condition: Tensor) (x: Tensor) (y: Tensor) : Tensor =
+    if condition.DType <> DType.Bool then
+        invalidArg "condition" (sprintf "Where: condition has dtype %s; expected Bool" (string condition.DType))
+    let c = condition.Raw
+    binary { new BinaryPrim("Where") with
+               member _.Kernel(a, b) = Kernels.select c a b
+               member _.JvpA(_, b, yv, da) = where condition da (zerosLike yv)
+               member _.JvpB(a, _, yv, db) = where condition (zerosLike yv) db
+               member _.VjpA(a, _, yv, g) = sumTo a.Shape (where condition g (zerosLike g))
+               member _.VjpB(_, b, yv, g) = sumTo b.Shape (where condition (zerosLike g) g) } x y
+
+// ------------------------------------------------------------------------- powers and activations
+
+/// a^b with broadcasting. d/da = b a^(b-1); d/db = a^b log a, taken as 0 where a <= 0 (as TensorFlow).
+let rec pow (a: Tensor) (b: Tensor) : Tensor = binary powPrim a b
+and powPrim : BinaryPrim =
+    { new BinaryPrim("Pow") with
+        member _.Kernel(x, y) = Kernels.pow x y
+        member _.JvpA(a, b, _, da) = mul (mul b (pow a (sub b (onesLike b)))) da
+        member _.JvpB(a, _, y, db) = mul (mul y (safeLog a)) db
+        member _.VjpA(a, b, _, g) = sumTo a.Shape (mul g (mul b (pow a (sub b (onesLike b)))))
+        member _.VjpB(a, b, y, g) = sumTo b.Shape (mul g (mul y (safeLog a))) }
+/// log a where a > 0, else 0 (differentiable where a > 0).
+and safeLog (a: Tensor) =
+    let positive = Kernels.compare "Pow" Kernels.Comparison.Greater a.Raw (Raw.zeros a.DType [||])
+    let m = mask a positive
+    mul m (log (where (constant positive) a (onesLike a)))
+
+/// log(1 + x), accurate near 0. f' = 1 / (1 + x).
+let log1p (x: Tensor) =
+    requireFloat "Log1p" x
+    unary (elementwise "Log1p" Kernels.log1p (fun x _ -> div (onesLike x) (add (onesLike x) x))) x
+
+/// tan x. f' = 1 + tan^2 x (from the result).
+let tan (x: Tensor) =
+    requireFloat "Tan" x
+    unary (elementwise "Tan" Kernels.tan (fun _ y -> add (onesLike y) (square y))) x
+
+/// 1 / (1 + e^-x). f' = y (1 - y) (from the result).
+let sigmoid (x: Tensor) =
+    requireFloat "Sigmoid" x
+    unary (elementwise "Sigmoid" Kernels.sigmoid (fun _ y -> mul y (sub (onesLike y) y))) x
+
+/// log(1 + e^x), computed without overflow. f' = sigmoid x.
+let softplus (x: Tensor) =
+    requireFloat "Softplus" x
+    unary (elementwise "Softplus" Kernels.softplus (fun x _ -> sigmoid x)) x
+
+/// max(x, 0). f' = 1 where x > 0, else 0 (so relu'(0) = 0, as TensorFlow).
+let relu (x: Tensor) =
+    requireNumeric "Relu" x
+    if not x.Raw.IsFloat then constant (Kernels.relu x.Raw)
+    else unary (elementwise "Relu" Kernels.relu (fun x _ -> mask x (Kernels.compare "Relu" Kernels.Comparison.Greater x.Raw (Raw.zeros x.DType [||])))) x
+
+/// |x|. f' = sign x (so abs'(0) = 0, as TensorFlow).
+let abs (x: Tensor) =
+    requireNumeric "Abs" x
+    if not x.Raw.IsFloat then constant (Kernels.abs x.Raw)
+    else unary (elementwise "Abs" Kernels.abs (fun x _ -> constant (Kernels.sign x.Raw))) x
+
+/// sign x (-1, 0 or 1). f' = 0 everywhere: the gradient is zeros, never missing (as TensorFlow).
+let sign (x: Tensor) =
+    requireNumeric "Sign" x
+    if not x.Raw.IsFloat then constant (Kernels.sign x.Raw)
+    else unary (elementwise "Sign" Kernels.sign (fun x _ -> zerosLike x)) x
+
+/// Element-wise square for every numeric dtype (float dtypes are differentiable: d = 2 x dx).
+let squareAny (x: Tensor) =
+    requireNumeric "Square" x
+    if x.Raw.IsFloat then square x else constant (Kernels.square x.Raw)
+
+// ------------------------------------------------------------------------- extremes
+
+/// max(a, b) with broadcasting. On ties the whole gradient goes to a (as TensorFlow).
+let rec maximum (a: Tensor) (b: Tensor) : Tensor =
+    requireNumeric "Maximum" a
+    if not a.Raw.IsFloat then constant (Kernels.maximum a.Raw b.Raw) else binary maxPrim a b
+and maxPrim : BinaryPrim =
+    let first (a: Tensor) (b: Tensor) = Kernels.compare "Maximum" Kernels.Comparison.GreaterEqual a.Raw b.Raw
+    { new BinaryPrim("Maximum") with
+        member _.Kernel(x, y) = Kernels.maximum x y
+        member _.JvpA(a, b, y, da) = where (constant (first a b)) (broadcastTo y.Shape da) (zerosLike y)
+        member _.JvpB(a, b, y, db) = where (constant (first a b)) (zerosLike y) (broadcastTo y.Shape db)
+        member _.VjpA(a, b, _, g) = sumTo a.Shape (where (constant (first a b)) g (zerosLike g))
+        member _.VjpB(a, b, _, g) = sumTo b.Shape (where (constant (first a b)) (zerosLike g) g) }
+
+/// min(a, b) with broadcasting. On ties the whole gradient goes to a (as TensorFlow).
+let rec minimum (a: Tensor) (b: Tensor) : Tensor =
+    requireNumeric "Minimum" a
+    if not a.Raw.IsFloat then constant (Kernels.minimum a.Raw b.Raw) else binary minPrim a b
+and minPrim : BinaryPrim =
+    let first (a: Tensor) (b: Tensor) = Kernels.compare "Minimum" Kernels.Comparison.LessEqual a.Raw b.Raw
+    { new BinaryPrim("Minimum") with
+        member _.Kernel(x, y) = Kernels.minimum x y
+        member _.JvpA(a, b, y, da) = where (constant (first a b)) (broadcastTo y.Shape da) (zerosLike y)
+        member _.JvpB(a, b, y, db) = where (constant (first a b)) (zerosLike y) (broadcastTo y.Shape db)
+        member _.VjpA(a, b, _, g) = sumTo a.Shape (where (constant (first a b)) g (zerosLike g))
+        member _.VjpB(a, b, _, g) = sumTo b.Shape (where (constant (first a b)) (zerosLike g) g) }
+
+/// min(max(x, lo), hi): the gradient flows to x where lo <= x <= hi (ties included), to lo below it and to hi above it.
+let clipByValue (x: Tensor) (lo: Tensor) (hi: Tensor) = minimum (maximum x lo) hi

@@ -1,0 +1,91 @@
+/// Neural-network helpers, composed from primitives so every order of derivative is exact, and
+/// numerically stable: exponentials are always shifted by a gradient-free max.
+module Nabla.Core.NnOps
+
+open Nabla.Core.Ops
+open Nabla.Core.MathOps
+open Nabla.Core.ElementwiseOps
+open Nabla.Core.ReduceOps
+
+let private requireFloat (op: string) (x: Tensor) =
+    if not x.Raw.IsFloat then
+        invalidArg "x" (sprintf "%s: dtype %s is not supported; expected Float32 or Float64" op (string x.DType))
+
+let private axisOf (op: string) (x: Tensor) (axis: int) =
+    if x.Rank = 0 then invalidArg "logits" (sprintf "%s: expected logits of rank >= 1, got a scalar" op)
+    Shape.normAxis op x.Rank axis
+
+/// exp(x) / sum(exp(x)) along `axis`, shifted by the max (no overflow for logits of 1e4).
+/// d = y (dx - sum(y dx)).
+let softmax (axis: int) (logits: Tensor) =
+    requireFloat "Softmax" logits
+    let a = axisOf "Softmax" logits axis
+    let shift = constant (Kernels.reduceMax [| a |] true logits.Raw)
+    let e = exp (sub logits shift)
+    div e (sum [| a |] true e)
+
+/// x - logsumexp(x) along `axis` (stable). d = dx - softmax(x) sum(dx).
+let logSoftmax (axis: int) (logits: Tensor) =
+    requireFloat "LogSoftmax" logits
+    let a = axisOf "LogSoftmax" logits axis
+    sub logits (reduceLogSumExp [| a |] true logits)
+
+/// -sum(labels * log_softmax(logits)) along `axis`, per example. Differentiable in both labels and logits;
+/// d/dlogits = softmax(logits) sum(labels) - labels.
+let softmaxCrossEntropyWithLogits (axis: int) (labels: Tensor) (logits: Tensor) =
+    requireFloat "SoftmaxCrossEntropyWithLogits" logits
+    if not (Shape.equal labels.Shape logits.Shape) then
+        invalidArg "labels" (sprintf "SoftmaxCrossEntropyWithLogits: labels have shape %s and logits %s; expected the same shape" (Shape.format labels.Shape) (Shape.format logits.Shape))
+    if labels.DType <> logits.DType then
+        invalidArg "labels" (sprintf "SoftmaxCrossEntropyWithLogits: labels have dtype %s and logits %s; expected the same dtype" (string labels.DType) (string logits.DType))
+    let a = axisOf "SoftmaxCrossEntropyWithLogits" logits axis
+    neg (sum [| a |] false (mul labels (logSoftmax a logits)))
+
+/// Rows of `depth` with 1 at each index (indices outside [0, depth) give zero rows).
+let oneHot (depth: int) (dtype: DType) (indices: Tensor) = constant (Kernels.oneHot indices.Raw depth dtype)
+
+/// Cross-entropy against integer class indices (labels of shape logits.Shape without the last axis).
+/// d/dlogits = softmax(logits) - one_hot(labels).
+let sparseSoftmaxCrossEntropyWithLogits (labels: Tensor) (logits: Tensor) =
+    requireFloat "SparseSoftmaxCrossEntropyWithLogits" logits
+    if labels.DType <> DType.Int32 && labels.DType <> DType.Int64 then
+        invalidArg "labels" (sprintf "SparseSoftmaxCrossEntropyWithLogits: labels have dtype %s; expected Int32 or Int64" (string labels.DType))
+    if logits.Rank < 1 || not (Shape.equal labels.Shape logits.Shape.[.. logits.Rank - 2]) then
+        invalidArg "labels" (sprintf "SparseSoftmaxCrossEntropyWithLogits: labels have shape %s and logits %s; expected labels shaped as logits without the last axis" (Shape.format labels.Shape) (Shape.format logits.Shape))
+    let classes = logits.Shape.[logits.Rank - 1]
+    for v in Raw.toDoubles labels.Raw do
+        if v < 0.0 || v >= float classes then
+            invalidArg "labels" (sprintf "SparseSoftmaxCrossEntropyWithLogits: label %g is out of range [0, %d)" v classes)
+    let oh = oneHot classes logits.DType labels
+    neg (sum [| logits.Rank - 1 |] false (mul oh (logSoftmax -1 logits)))
+
+/// max(x, 0) - x z + log(1 + e^-|x|), element-wise (stable), written with a select on x >= 0 as TensorFlow so
+/// that the derivative at x = 0 is sigmoid(0) - z. d/dx = sigmoid(x) - z; d/dz = -x.
+let sigmoidCrossEntropyWithLogits (labels: Tensor) (logits: Tensor) =
+    requireFloat "SigmoidCrossEntropyWithLogits" logits
+    if not (Shape.equal labels.Shape logits.Shape) then
+        invalidArg "labels" (sprintf "SigmoidCrossEntropyWithLogits: labels have shape %s and logits %s; expected the same shape" (Shape.format labels.Shape) (Shape.format logits.Shape))
+    if labels.DType <> logits.DType then
+        invalidArg "labels" (sprintf "SigmoidCrossEntropyWithLogits: labels have dtype %s and logits %s; expected the same dtype" (string labels.DType) (string logits.DType))
+    let cond = greaterEqual logits (zerosLike logits)
+    let zeros = zerosLike logits
+    let reluLogits = where cond logits zeros
+    let negAbs = where cond (neg logits) logits
+    add (sub reluLogits (mul logits labels)) (log1p (exp negAbs))
+
+/// value + bias along the last axis (bias of rank 1, value of rank >= 2), one fused row-wise kernel.
+/// d = dvalue + dbias; the bias adjoint sums over every axis but the last.
+let rec biasAdd (value: Tensor) (bias: Tensor) : Tensor =
+    if value.Rank < 2 || bias.Rank <> 1 || bias.Shape.[0] <> value.Shape.[value.Rank - 1] then
+        invalidArg "bias" (sprintf "BiasAdd: value of shape %s and bias of shape %s; expected value of rank >= 2 and a bias of shape [%s]"
+                                   (Shape.format value.Shape) (Shape.format bias.Shape) (if value.Rank > 0 then string value.Shape.[value.Rank - 1] else "n"))
+    if value.DType <> bias.DType then
+        invalidArg "bias" (sprintf "BiasAdd: value has dtype %s and bias %s; expected the same dtype" (string value.DType) (string bias.DType))
+    binary biasPrim value bias
+and biasPrim : BinaryPrim =
+    { new BinaryPrim("BiasAdd") with
+        member _.Kernel(v, b) = Raw.add v b
+        member _.JvpA(_, _, _, dv) = dv
+        member _.JvpB(_, _, y, db) = broadcastTo y.Shape db
+        member _.VjpA(_, _, _, g) = g
+        member _.VjpB(_, b, _, g) = sumTo b.Shape g }

@@ -1,0 +1,94 @@
+/// Reductions beyond sum and mean. Each takes sorted axes (null: all; negative count from the end) and keepDims.
+module Nabla.Core.ReduceOps
+
+open Nabla.Core.Ops
+open Nabla.Core.MathOps
+open Nabla.Core.ElementwiseOps
+
+let private axesOf (op: string) (x: Tensor) (axes: int[]) = Shape.normAxes op x.Rank axes
+
+/// Broadcasts a reduced tensor (keepDims or not) back to x's shape.
+let private expandBack (x: Tensor) (ax: int[]) (r: Tensor) =
+    broadcastTo x.Shape (reshape (Shape.reduced x.Shape ax true) r)
+
+/// Max or min over axes. The adjoint is split evenly among the elements equal to the extreme
+/// (as TensorFlow's reduce_max); the JVP is the mean of the tangents at those elements.
+let private extreme (op: string) (kernel: int[] -> bool -> RawTensor -> RawTensor) (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
+    if x.DType = DType.Bool then invalidArg "x" (sprintf "%s: dtype Bool is not supported" op)
+    let ax = axesOf op x axes
+    if not x.Raw.IsFloat then constant (kernel ax keepDims x.Raw)
+    else
+        // weights: 1/count at the extreme elements, 0 elsewhere; a constant at every level
+        let weights (x: Tensor) (y: Tensor) =
+            let yb = Raw.broadcastTo x.Shape (Raw.reshape (Shape.reduced x.Shape ax true) y.Raw)
+            let m = Raw.cast x.DType (Kernels.compare op Kernels.Comparison.Equal x.Raw yb)
+            let count = Raw.broadcastTo x.Shape (Raw.sumAxes ax true m)
+            constant (Raw.div m count)
+        unary { new UnaryPrim(op) with
+                  member _.Kernel r = kernel ax keepDims r
+                  member _.Jvp(x, y, dx) = sum ax keepDims (mul (weights x y) dx)
+                  member _.Vjp(x, y, g) = mul (weights x y) (expandBack x ax g) } x
+
+/// Largest element over axes. Ties split the adjoint evenly.
+let reduceMax (axes: int[]) (keepDims: bool) (x: Tensor) = extreme "ReduceMax" Kernels.reduceMax axes keepDims x
+
+/// Smallest element over axes. Ties split the adjoint evenly.
+let reduceMin (axes: int[]) (keepDims: bool) (x: Tensor) = extreme "ReduceMin" Kernels.reduceMin axes keepDims x
+
+/// Product over axes. d/dx_i = product of the other elements of x_i's group, exact when some are zero
+/// (computed with exclusive prefix/suffix products). The JVP and VJP use it as a constant at the level
+/// below, so a second derivative of ReduceProd is exact away from zeros and misses the cross terms at zeros.
+let rec reduceProd (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
+    if x.DType = DType.Bool then invalidArg "x" "ReduceProd: dtype Bool is not supported"
+    let ax = axesOf "ReduceProd" x axes
+    if not x.Raw.IsFloat then constant (Kernels.reduceProd ax keepDims x.Raw)
+    else
+        let others (x: Tensor) =
+            // away from zeros y / x is exact and differentiable; at zeros use the exact constant
+            let hasZero = Raw.sumAxes (Array.init x.Rank id) false (Raw.cast x.DType (Kernels.compare "ReduceProd" Kernels.Comparison.Equal x.Raw (Raw.zeros x.DType [||])))
+            if Raw.getDouble hasZero 0 = 0.0 then None else Some(constant (Kernels.prodOthers ax x.Raw))
+        unary { new UnaryPrim("ReduceProd") with
+                  member _.Kernel r = Kernels.reduceProd ax keepDims r
+                  member _.Jvp(x, y, dx) =
+                      match others x with
+                      | Some o -> sum ax keepDims (mul o dx)
+                      | None -> sum ax keepDims (mul (div (expandBack x ax y) x) dx)
+                  member _.Vjp(x, y, g) =
+                      match others x with
+                      | Some o -> mul o (expandBack x ax g)
+                      | None -> mul (div (expandBack x ax y) x) (expandBack x ax g) } x
+
+/// log(sum(exp x)) over axes, shifted by the (gradient-free) max so large logits do not overflow.
+/// d = softmax(x) dx.
+let reduceLogSumExp (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
+    if not x.Raw.IsFloat then invalidArg "x" (sprintf "ReduceLogSumExp: dtype %s is not supported; expected Float32 or Float64" (string x.DType))
+    let ax = axesOf "ReduceLogSumExp" x axes
+    if x.Size = 0 then log (sum ax keepDims (exp x))
+    else
+        let m = Kernels.reduceMax ax true x.Raw
+        // a max of +-inf would give inf - inf; shift by 0 there instead
+        let shift = Raw.cast x.DType (Kernels.select (Kernels.compare "ReduceLogSumExp" Kernels.Comparison.Equal (Raw.sub m m) (Raw.zeros x.DType [||])) m (Raw.zeros x.DType m.Shape))
+        let s = constant shift
+        let r = add (log (sum ax true (exp (sub x s)))) s
+        if keepDims then r else reshape (Shape.reduced x.Shape ax false) r
+
+/// Mean over axes for every numeric dtype: integer means truncate, as TensorFlow's.
+let meanAny (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
+    if x.Raw.IsFloat then mean axes keepDims x
+    elif x.DType = DType.Bool then invalidArg "x" "ReduceMean: dtype Bool is not supported"
+    else
+        let ax = axesOf "ReduceMean" x axes
+        let n = ax |> Array.fold (fun acc a -> acc * x.Shape.[a]) 1
+        let s = Raw.sumAxes ax keepDims x.Raw
+        let q = Raw.cast DType.Float64 s |> Raw.toDoubles |> Array.map (fun v -> if n = 0 then 0.0 else truncate (v / float n))
+        constant (Raw.cast x.DType (RawTensor(DType.Float64, s.Shape, q)))
+
+/// Index of the largest element along an axis (Int64, first on ties; no derivative).
+let argMax (axis: int) (x: Tensor) =
+    if x.Rank = 0 then invalidArg "x" "ArgMax: expected a tensor of rank >= 1, got a scalar"
+    constant (Kernels.argExtreme "ArgMax" true (Shape.normAxis "ArgMax" x.Rank axis) x.Raw)
+
+/// Index of the smallest element along an axis (Int64, first on ties; no derivative).
+let argMin (axis: int) (x: Tensor) =
+    if x.Rank = 0 then invalidArg "x" "ArgMin: expected a tensor of rank >= 1, got a scalar"
+    constant (Kernels.argExtreme "ArgMin" false (Shape.normAxis "ArgMin" x.Rank axis) x.Raw)

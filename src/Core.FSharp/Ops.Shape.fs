@@ -1,0 +1,100 @@
+/// Shape primitives beyond reshape/transpose/slice/concat: axes inserted and removed, stacking,
+/// gathering, and the batched matrix product.
+module Nabla.Core.ShapeOps
+
+open Nabla.Core.Ops
+
+/// Inserts an axis of extent 1 at `axis` (-rank-1 <= axis <= rank). Linear (a reshape).
+let expandDims (axis: int) (x: Tensor) =
+    let rank = x.Rank
+    let a = if axis < 0 then axis + rank + 1 else axis
+    if a < 0 || a > rank then
+        invalidArg "axis" (sprintf "ExpandDims: axis %d is out of range for a tensor of rank %d; expected an axis in [%d, %d]" axis rank (-rank - 1) rank)
+    let shape = Array.concat [ x.Shape.[.. a - 1]; [| 1 |]; x.Shape.[a ..] ]
+    reshape shape x
+
+/// Removes axes of extent 1: all of them, or only `axis` (which must have extent 1). Linear (a reshape).
+let squeeze (axis: int option) (x: Tensor) =
+    match axis with
+    | None -> reshape (x.Shape |> Array.filter (fun d -> d <> 1)) x
+    | Some axis ->
+        let a = Shape.normAxis "Squeeze" x.Rank axis
+        if x.Shape.[a] <> 1 then
+            invalidArg "axis" (sprintf "Squeeze: axis %d of shape %s has extent %d; expected 1" axis (Shape.format x.Shape) x.Shape.[a])
+        reshape (Array.append x.Shape.[.. a - 1] x.Shape.[a + 1 ..]) x
+
+/// Stacks equal-shaped tensors along a new axis. Each operand's adjoint is its slice.
+let stack (axis: int) (xs: Tensor[]) =
+    if isNull xs || xs.Length = 0 then invalidArg "values" "Stack: expected at least one tensor"
+    let shape = xs.[0].Shape
+    for x in xs do
+        if not (Shape.equal x.Shape shape) then
+            invalidArg "values" (sprintf "Stack: shapes %s and %s differ; expected equal shapes" (Shape.format shape) (Shape.format x.Shape))
+    let rank = shape.Length + 1
+    let a = if axis < 0 then axis + rank else axis
+    if a < 0 || a >= rank then
+        invalidArg "axis" (sprintf "Stack: axis %d is out of range for stacking rank-%d tensors; expected an axis in [%d, %d)" axis shape.Length (-rank) rank)
+    concat a (xs |> Array.map (expandDims a))
+
+/// Rows of x along `axis` chosen by integer `indices` (any shape). The adjoint scatters (adds) rows back.
+let rec gather (axis: int) (indices: Tensor) (x: Tensor) : Tensor =
+    if x.Rank = 0 then invalidArg "x" "Gather: expected a tensor of rank >= 1, got a scalar"
+    let a = Shape.normAxis "Gather" x.Rank axis
+    let idx = indices.Raw
+    let n = x.Shape.[a]
+    unary { new UnaryPrim("Gather") with
+              member _.Kernel r = Kernels.gather a idx r
+              member _.Jvp(_, _, dx) = gather a indices dx
+              member _.Vjp(_, _, g) = scatterAdd a indices n g } x
+
+/// The adjoint of gather: rows of g added into zeros (extent n on `axis`) at `indices`. Adjoint: gather.
+and scatterAdd (axis: int) (indices: Tensor) (n: int) (g: Tensor) : Tensor =
+    let idx = indices.Raw
+    unary { new UnaryPrim("ScatterAdd") with
+              member _.Kernel r = Kernels.scatterAdd axis idx n r
+              member _.Jvp(_, _, dx) = scatterAdd axis indices n dx
+              member _.Vjp(_, _, g) = gather axis indices g } g
+
+/// op(a) op(b) over the last two axes, broadcasting batch axes (ranks >= 2). Adjoints as for 2-D
+/// products, summed over broadcast batch axes.
+let rec matmul (transA: bool) (transB: bool) (a: Tensor) (b: Tensor) : Tensor =
+    if a.Rank < 2 || b.Rank < 2 then
+        invalidArg "a" (sprintf "MatMul: expected operands of rank >= 2, got shapes %s and %s" (Shape.format a.Shape) (Shape.format b.Shape))
+    if a.Rank = 2 && b.Rank = 2 then Ops.matmul transA transB a b
+    else
+        let ra, rb = a.Rank, b.Rank
+        let ka = if transA then a.Shape.[ra - 2] else a.Shape.[ra - 1]
+        let kb = if transB then b.Shape.[rb - 1] else b.Shape.[rb - 2]
+        if ka <> kb then
+            invalidArg "b" (sprintf "MatMul: inner dimensions differ: shapes %s%s and %s%s; expected op(a) columns = op(b) rows"
+                                    (Shape.format a.Shape) (if transA then " (transposed)" else "") (Shape.format b.Shape) (if transB then " (transposed)" else ""))
+        if a.DType <> b.DType then
+            invalidArg "b" (sprintf "MatMul: operands have dtypes %s and %s; expected the same dtype" (string a.DType) (string b.DType))
+        Shape.broadcast "MatMul" a.Shape.[.. ra - 3] b.Shape.[.. rb - 3] |> ignore
+        binary (batchedPrim transA transB) a b
+and batchedPrim (transA: bool) (transB: bool) : BinaryPrim =
+    { new BinaryPrim("MatMul") with
+        member _.Kernel(x, y) = Kernels.matmul transA transB x y
+        member _.JvpA(_, b, _, da) = matmul transA transB da b
+        member _.JvpB(a, _, _, db) = matmul transA transB a db
+        member _.VjpA(a, b, _, g) =
+            let d =
+                match transA, transB with
+                | false, false -> matmul false true g b
+                | true, false -> matmul false true b g
+                | false, true -> matmul false false g b
+                | true, true -> matmul true true b g
+            sumTo a.Shape d
+        member _.VjpB(a, b, _, g) =
+            let d =
+                match transA, transB with
+                | false, false -> matmul true false a g
+                | true, false -> matmul false false a g
+                | false, true -> matmul true false g a
+                | true, true -> matmul true true g a
+            sumTo b.Shape d }
+
+/// Matrix-vector product over the last axes (tf.linalg.matvec): a [..., m, n], x [..., n] -> [..., m].
+let matvec (transA: bool) (a: Tensor) (x: Tensor) =
+    if x.Rank < 1 then invalidArg "x" "MatVec: expected a vector operand of rank >= 1, got a scalar"
+    squeeze (Some -1) (matmul transA false a (expandDims -1 x))
