@@ -453,3 +453,11 @@ module Backend =
             withThreads ()
             note (sprintf "UseCblas(%s)" path)
             if not (tryCblas path) then raise (failCall (sprintf "UseCblas: %s did not load; the provider in use is unchanged" path)))
+
+    /// The path of the native library in use (None under the managed provider).
+    let libraryPath () : string option =
+        lock gate (fun () ->
+            ensure ()
+            match selection with
+            | Some { Library = Some lib } -> Some lib.Path
+            | _ -> None)

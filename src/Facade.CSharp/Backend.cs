@@ -43,6 +43,9 @@ public static class Backend
         set => Core.Backend.setThreads(value);
     }
 
+    /// <summary>The path of the native library in use (libmkl_rt.so, or the CBLAS library), or <c>null</c> under the managed provider.</summary>
+    public static string? LibraryPath => Core.Backend.libraryPath() is { } p ? p.Value : null;
+
     /// <summary>What was probed, what loaded (path and version), the threading layer and threads, and why anything failed.</summary>
     public static string Describe() => Core.Backend.describe();
 
