@@ -230,7 +230,7 @@ public class Mlp : BenchBase
                 p.grad!.zero_();
             }
         }
-        return loss.item<double>();
+        return loss.ToDouble();
     }
 }
 
@@ -267,7 +267,7 @@ public class Hvp : BenchBase
         using var scope = torch.NewDisposeScope();
         var W = tw.detach().requires_grad_(true);
         var y = torch.tanh(torch.matmul(W, tx)).sum();
-        var g = torch.autograd.grad(new[] { y }, new[] { W }, create_graph: true)[0];
+        var g = torch.autograd.grad(new[] { y }, new[] { W }, retain_graph: true, create_graph: true)[0];
         var hv = torch.autograd.grad(new[] { (g * tv).sum() }, new[] { W })[0];
         return hv[0, 0].item<double>();
     }
