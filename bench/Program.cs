@@ -310,6 +310,7 @@ public static class Program
     public static int Main(string[] args)
     {
         if (args.Length == 2 && args[0] == "--startup") return Startup(args[1]);
+        if (args.Length >= 2 && args[0] == "--loop") return Loop(args[1], args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 10);
         var quick = args.Contains("--quick");
         var filter = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
         var suites = Suites.Where(t => filter == null || filter.Split(',').Contains(t.Name)).ToArray();
@@ -369,6 +370,25 @@ public static class Program
         Console.WriteLine($"ok   startup: Nabla first gradient {n:F0} ms, TorchSharp first matmul {tt:F0} ms");
         Console.WriteLine(failures == 0 ? "bench --quick: every workload ran" : $"bench --quick: {failures} workload(s) failed");
         return failures == 0 ? 0 : 1;
+    }
+
+    /// <summary>Runs one workload (Suite.Method, first parameter values, Threads from NABLA_THREADS or 1) over and
+    /// over for a while: the process to attach dotnet-trace or dotnet-counters to.</summary>
+    private static int Loop(string name, double seconds)
+    {
+        var parts = name.Split('.');
+        var t = Suites.Single(s => s.Name == parts[0]);
+        var inst = Activator.CreateInstance(t)!;
+        foreach (var field in t.GetFields().Where(f => f.GetCustomAttribute<ParamsAttribute>() != null))
+            field.SetValue(inst, field.Name == "Threads" ? int.Parse(Environment.GetEnvironmentVariable("NABLA_THREADS") ?? "1")
+                : field.GetCustomAttribute<ParamsAttribute>()!.Values[0]);
+        t.GetMethods().Where(m => m.GetCustomAttribute<GlobalSetupAttribute>() != null).ToList().ForEach(m => m.Invoke(inst, null));
+        var method = t.GetMethod(parts[1])!;
+        var sw = Stopwatch.StartNew();
+        long n = 0;
+        while (sw.Elapsed.TotalSeconds < seconds) { method.Invoke(inst, null); n++; }
+        Console.WriteLine($"{name}: {n} runs, {sw.Elapsed.TotalMilliseconds / n:F3} ms each");
+        return 0;
     }
 
     /// <summary>The work a fresh process does before it prints: Nabla's first gradient, or TorchSharp's first matmul.</summary>
