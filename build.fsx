@@ -463,6 +463,10 @@ let tutorial () =
     step "dotnet run docs/tutorial"
     run "dotnet" [ "run"; "-c"; "Release"; "--no-build"; "--project"; "docs/tutorial" ]
 
+let guide2 () =
+    step "dotnet run docs/guide2"
+    run "dotnet" [ "run"; "-c"; "Release"; "--no-build"; "--project"; "docs/guide2" ]
+
 let pack () =
     step "dotnet pack"
     for proj in [ "src/Core.FSharp/Nabla.Core.fsproj"; "src/Facade.CSharp/Nabla.csproj" ] do
@@ -482,6 +486,8 @@ let targets: (string * string * (unit -> int)) list =
       "mkl", "fetch Intel MKL (and OpenBLAS) from Debian into .mkl/ without touching the system's apt configuration",
       (fun () -> mkl (); 0)
       "tutorial", "build, then run docs/tutorial", (fun () -> restore (); build (); tutorial (); 0)
+      "guide2", "build, then run docs/guide2 (Jacobians, Hessians, custom gradients, Adam)",
+      (fun () -> restore (); build (); guide2 (); 0)
       "pack", "restore, then pack Nabla.Core and Nabla into artifacts/packages",
       (fun () -> restore (); pack (); 0) ]
 

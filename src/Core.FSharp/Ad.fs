@@ -73,14 +73,14 @@ and [<ReferenceEquality; NoComparison>] internal Backward =
 /// A primitive of one operand: its kernel, JVP rule and VJP rule in one place. The rules are written
 /// with differentiable operations, so derivatives of derivatives come for free. In the rules,
 /// `x` and `y` are the operand and result one perturbation level down.
-and [<AbstractClass>] UnaryPrim(name: string) =
+and [<AbstractClass; AllowNullLiteral>] UnaryPrim(name: string) =
     member _.Name = name
     abstract Kernel: RawTensor -> RawTensor
     abstract Jvp: x: Tensor * y: Tensor * dx: Tensor -> Tensor
     abstract Vjp: x: Tensor * y: Tensor * gy: Tensor -> Tensor
 
 /// A primitive of two operands (element-wise ones broadcast; their VJPs sum back to each operand's shape).
-and [<AbstractClass>] BinaryPrim(name: string) =
+and [<AbstractClass; AllowNullLiteral>] BinaryPrim(name: string) =
     member _.Name = name
     abstract Kernel: RawTensor * RawTensor -> RawTensor
     abstract JvpA: a: Tensor * b: Tensor * y: Tensor * da: Tensor -> Tensor
@@ -89,7 +89,7 @@ and [<AbstractClass>] BinaryPrim(name: string) =
     abstract VjpB: a: Tensor * b: Tensor * y: Tensor * gy: Tensor -> Tensor
 
 /// A primitive of any number of operands (concatenation, custom gradients).
-and [<AbstractClass>] NaryPrim(name: string) =
+and [<AbstractClass; AllowNullLiteral>] NaryPrim(name: string) =
     member _.Name = name
     abstract Kernel: RawTensor[] -> RawTensor
     /// The tangent of the result from the operands' tangents (`None` for a constant operand).

@@ -90,3 +90,98 @@ let hessian (f: Tensor -> Tensor) (x: Tensor) : Tensor = jacobian (grad f) x
 
 /// The Hessian-vector product H v of a scalar f at x, forward-over-reverse.
 let hvp (f: Tensor -> Tensor) (x: Tensor) (v: Tensor) : Tensor = snd (jvp (grad f) x v)
+
+// ------------------------------------------------------------------------- Jacobians of a recorded graph
+
+/// The unit tensor e_i of a shape (a one at flat index i).
+let internal unitAt (dtype: DType) (shape: int[]) (i: int) =
+    let r = Raw.zeros dtype shape
+    match r.Data with
+    | :? (float[]) as a -> a.[i] <- 1.0
+    | :? (float32[]) as a -> a.[i] <- 1.0f
+    | _ -> invalidArg "dtype" (sprintf "jacobian: dtype %A is not differentiable" dtype)
+    TP r
+
+/// Ones at column j of every batch row of a [b, n] layout, viewed as `shape`.
+let private unitColumn (dtype: DType) (shape: int[]) (b: int) (n: int) (j: int) =
+    let r = Raw.zeros dtype shape
+    match r.Data with
+    | :? (float[]) as a -> for k in 0 .. b - 1 do a.[k * n + j] <- 1.0
+    | :? (float32[]) as a -> for k in 0 .. b - 1 do a.[k * n + j] <- 1.0f
+    | _ -> invalidArg "dtype" (sprintf "jacobian: dtype %A is not differentiable" dtype)
+    TP r
+
+/// Lays K pieces, each holding B x P values, out as [B, K, P] (`alongRows`) or [B, P, K]. Plain pieces are copied
+/// straight into one buffer; perturbed ones (a Jacobian taken while an outer tape records) are joined with
+/// differentiable operations so the outer tape sees them.
+let private assemble (dtype: DType) (pieces: Tensor[]) (b: int) (p: int) (alongRows: bool) : Tensor =
+    let k = pieces.Length
+    let shape = if alongRows then [| b; k; p |] else [| b; p; k |]
+    if k = 0 || b * p = 0 then TP(Raw.zeros dtype shape)
+    elif pieces |> Array.forall (fun t -> t.Level = 0L) then
+        let r = Raw.zeros dtype shape
+        let place (dst: 'T[]) (src: int -> 'T[]) =
+            for piece in 0 .. k - 1 do
+                let s = src piece
+                for bb in 0 .. b - 1 do
+                    for q in 0 .. p - 1 do
+                        let idx = if alongRows then (bb * k + piece) * p + q else (bb * p + q) * k + piece
+                        dst.[idx] <- s.[bb * p + q]
+        match r.Data with
+        | :? (float[]) as a -> place a (fun i -> (Raw.cast DType.Float64 pieces.[i].Raw).Data :?> float[])
+        | :? (float32[]) as a -> place a (fun i -> (Raw.cast DType.Float32 pieces.[i].Raw).Data :?> float32[])
+        | _ -> invalidArg "dtype" (sprintf "jacobian: dtype %A is not differentiable" dtype)
+        TP r
+    else
+        let pieceShape = if alongRows then [| b; 1; p |] else [| b; p; 1 |]
+        concat (if alongRows then 1 else 2) (pieces |> Array.map (reshape pieceShape))
+
+/// The Jacobian of a recorded `root` (a node carrying `tag`) with respect to the recorded node `source`, shaped
+/// root.Shape ++ source.Shape. With `batch` the first axes of both are a batch axis of equal length whose rows are
+/// independent, and the result is [b] ++ root.Shape[1..] ++ source.Shape[1..] (TensorFlow's `batch_jacobian`).
+///
+/// Work: one reverse sweep when root depends on source element by element (the Jacobian is diagonal); otherwise
+/// one reverse sweep per root (row) element or one forward sweep per source (row) element, whichever is fewer.
+let recordedJacobian (tag: int64) (root: Tensor) (source: Tensor) (batch: bool) : Tensor =
+    let dtype = root.DType
+    let sourceId = nodeIdOf source
+    let tShape = root.Shape
+    let sShape = source.Shape
+    let b = if batch then tShape.[0] else 1
+    let m = if b = 0 then 0 else Shape.size tShape / b
+    let n = if b = 0 then 0 else Shape.size sShape / b
+    let outShape =
+        if batch then Array.concat [ [| b |]; tShape.[1..]; sShape.[1..] ]
+        else Array.append tShape sShape
+    let wanted = HashSet [ sourceId ]
+    let pullback (seed: Tensor) =
+        let adj = Reverse.sweep tag root seed wanted
+        match adj.TryGetValue sourceId with
+        | true, g -> cast dtype g
+        | _ -> zerosLike (TP(Raw.zeros dtype sShape))
+    if b * m * n = 0 then TP(Raw.zeros dtype outShape)
+    elif Shape.equal tShape sShape && Reverse.isElementwisePath tag root sourceId tShape then
+        // diagonal: J[.., i, j] = delta_ij g_j with g the gradient of the sum
+        let g = reshape [| b; 1; n |] (pullback (onesLike (atLevel tag root)))
+        let eye = TP(Raw.reshape [| 1; n; n |] (Kernels.eye n dtype))
+        reshape outShape (mul eye g)
+    elif m <= n then
+        let rows = Array.init m (fun i -> reshape [| b; n |] (pullback (unitColumn dtype tShape b m i)))
+        reshape outShape (assemble dtype rows b n true)
+    else
+        let seeds = Dictionary<int64, Tensor>()
+        let cols =
+            Array.init n (fun j ->
+                seeds.[sourceId] <- unitColumn (source.Primal.DType) sShape b n j
+                match Reverse.forwardSweep tag root seeds with
+                | Some d -> reshape [| b; m |] (cast dtype d)
+                | None -> TP(Raw.zeros dtype [| b; m |]))
+        reshape outShape (assemble dtype cols b m false)
+
+/// The tangent that the dual number carrying `tag` inside t holds (stepping down through inner perturbations), if any.
+let tangentAt (tag: int64) (t: Tensor) : Tensor option =
+    let mutable v = t
+    while v.Level > tag do v <- v.Primal
+    match v with
+    | TD(_, d, tg) when tg = tag -> Some d
+    | _ -> None

@@ -18,6 +18,15 @@ let internal atLevel (tag: int64) (t: Tensor) = if t.Level = tag then t.Primal e
 
 let private opError (op: string) (msg: string) = invalidArg "x" (op + ": " + msg)
 
+// Primitive singletons, created on first use: recursive *values* in a let-rec group compile to lazies
+// that F# 10 mis-inlines across files, so the primitives are functions over these cells instead.
+let mutable private addPrimCell : BinaryPrim = null
+let mutable private subPrimCell : BinaryPrim = null
+let mutable private mulPrimCell : BinaryPrim = null
+let mutable private divPrimCell : BinaryPrim = null
+let mutable private negPrimCell : UnaryPrim = null
+let mutable private squarePrimCell : UnaryPrim = null
+
 /// Applies a unary primitive, resolving the operand's outermost perturbation.
 let rec unary (p: UnaryPrim) (x: Tensor) : Tensor =
     match x with
@@ -184,60 +193,96 @@ and concat (axis: int) (xs: Tensor[]) : Tensor =
 // ------------------------------------------------------------------------- arithmetic
 
 /// a + b with broadcasting. d = da + db; adjoints summed back to each operand's shape.
-and add (a: Tensor) (b: Tensor) : Tensor = binary addPrim a b
-and addPrim : BinaryPrim =
-    { new BinaryPrim("Add") with
-        member _.Kernel(x, y) = Raw.add x y
-        member _.JvpA(_, _, y, da) = broadcastTo y.Shape da
-        member _.JvpB(_, _, y, db) = broadcastTo y.Shape db
-        member _.VjpA(a, _, _, g) = sumTo a.Shape g
-        member _.VjpB(_, b, _, g) = sumTo b.Shape g }
+and add (a: Tensor) (b: Tensor) : Tensor = binary (addPrim ()) a b
+and addPrim () : BinaryPrim =
+    match addPrimCell with
+    | null ->
+        let p =
+            { new BinaryPrim("Add") with
+                member _.Kernel(x, y) = Raw.add x y
+                member _.JvpA(_, _, y, da) = broadcastTo y.Shape da
+                member _.JvpB(_, _, y, db) = broadcastTo y.Shape db
+                member _.VjpA(a, _, _, g) = sumTo a.Shape g
+                member _.VjpB(_, b, _, g) = sumTo b.Shape g }
+        addPrimCell <- p
+        p
+    | p -> p
 
 /// a - b with broadcasting. d = da - db.
-and sub (a: Tensor) (b: Tensor) : Tensor = binary subPrim a b
-and subPrim : BinaryPrim =
-    { new BinaryPrim("Subtract") with
-        member _.Kernel(x, y) = Raw.sub x y
-        member _.JvpA(_, _, y, da) = broadcastTo y.Shape da
-        member _.JvpB(_, _, y, db) = neg (broadcastTo y.Shape db)
-        member _.VjpA(a, _, _, g) = sumTo a.Shape g
-        member _.VjpB(_, b, _, g) = neg (sumTo b.Shape g) }
+and sub (a: Tensor) (b: Tensor) : Tensor = binary (subPrim ()) a b
+and subPrim () : BinaryPrim =
+    match subPrimCell with
+    | null ->
+        let p =
+            { new BinaryPrim("Subtract") with
+                member _.Kernel(x, y) = Raw.sub x y
+                member _.JvpA(_, _, y, da) = broadcastTo y.Shape da
+                member _.JvpB(_, _, y, db) = neg (broadcastTo y.Shape db)
+                member _.VjpA(a, _, _, g) = sumTo a.Shape g
+                member _.VjpB(_, b, _, g) = neg (sumTo b.Shape g) }
+        subPrimCell <- p
+        p
+    | p -> p
 
 /// a * b with broadcasting. d = da b + a db.
-and mul (a: Tensor) (b: Tensor) : Tensor = binary mulPrim a b
-and mulPrim : BinaryPrim =
-    { new BinaryPrim("Multiply") with
-        member _.Kernel(x, y) = Raw.mul x y
-        member _.JvpA(_, b, _, da) = mul da b
-        member _.JvpB(a, _, _, db) = mul a db
-        member _.VjpA(a, b, _, g) = sumTo a.Shape (mul g b)
-        member _.VjpB(a, b, _, g) = sumTo b.Shape (mul g a) }
+and mul (a: Tensor) (b: Tensor) : Tensor = binary (mulPrim ()) a b
+and mulPrim () : BinaryPrim =
+    match mulPrimCell with
+    | null ->
+        let p =
+            { new BinaryPrim("Multiply") with
+                member _.Kernel(x, y) = Raw.mul x y
+                member _.JvpA(_, b, _, da) = mul da b
+                member _.JvpB(a, _, _, db) = mul a db
+                member _.VjpA(a, b, _, g) = sumTo a.Shape (mul g b)
+                member _.VjpB(a, b, _, g) = sumTo b.Shape (mul g a) }
+        mulPrimCell <- p
+        p
+    | p -> p
 
 /// a / b with broadcasting. d = da / b - db a / b^2 = (da - db y) / b.
-and div (a: Tensor) (b: Tensor) : Tensor = binary divPrim a b
-and divPrim : BinaryPrim =
-    { new BinaryPrim("Divide") with
-        member _.Kernel(x, y) = Raw.div x y
-        member _.JvpA(_, b, _, da) = div da b
-        member _.JvpB(_, b, y, db) = neg (div (mul db y) b)
-        member _.VjpA(a, b, _, g) = sumTo a.Shape (div g b)
-        member _.VjpB(_, b, y, g) = neg (sumTo b.Shape (div (mul g y) b)) }
+and div (a: Tensor) (b: Tensor) : Tensor = binary (divPrim ()) a b
+and divPrim () : BinaryPrim =
+    match divPrimCell with
+    | null ->
+        let p =
+            { new BinaryPrim("Divide") with
+                member _.Kernel(x, y) = Raw.div x y
+                member _.JvpA(_, b, _, da) = div da b
+                member _.JvpB(_, b, y, db) = neg (div (mul db y) b)
+                member _.VjpA(a, b, _, g) = sumTo a.Shape (div g b)
+                member _.VjpB(_, b, y, g) = neg (sumTo b.Shape (div (mul g y) b)) }
+        divPrimCell <- p
+        p
+    | p -> p
 
 /// -x. d = -dx.
-and neg (x: Tensor) : Tensor = unary negPrim x
-and negPrim : UnaryPrim =
-    { new UnaryPrim("Negative") with
-        member _.Kernel r = Raw.neg r
-        member _.Jvp(_, _, dx) = neg dx
-        member _.Vjp(_, _, g) = neg g }
+and neg (x: Tensor) : Tensor = unary (negPrim ()) x
+and negPrim () : UnaryPrim =
+    match negPrimCell with
+    | null ->
+        let p =
+            { new UnaryPrim("Negative") with
+                member _.Kernel r = Raw.neg r
+                member _.Jvp(_, _, dx) = neg dx
+                member _.Vjp(_, _, g) = neg g }
+        negPrimCell <- p
+        p
+    | p -> p
 
 /// x^2. d = 2 x dx.
-and square (x: Tensor) : Tensor = unary squarePrim x
-and squarePrim : UnaryPrim =
-    { new UnaryPrim("Square") with
-        member _.Kernel r = Raw.square r
-        member _.Jvp(x, _, dx) = mul (mul (scalarLike x 2.0) x) dx
-        member _.Vjp(x, _, g) = mul (mul (scalarLike x 2.0) x) g }
+and square (x: Tensor) : Tensor = unary (squarePrim ()) x
+and squarePrim () : UnaryPrim =
+    match squarePrimCell with
+    | null ->
+        let p =
+            { new UnaryPrim("Square") with
+                member _.Kernel r = Raw.square r
+                member _.Jvp(x, _, dx) = mul (mul (scalarLike x 2.0) x) dx
+                member _.Vjp(x, _, g) = mul (mul (scalarLike x 2.0) x) g }
+        squarePrimCell <- p
+        p
+    | p -> p
 
 /// The 2-D matrix product op(a) op(b), op transposing when its flag is set.
 /// dC = op(dA) op(B) + op(A) op(dB); adjoints are products with G, choosing flags so nothing is materialised.

@@ -31,6 +31,12 @@ let lessEqual a b = compare "LessEqual" Kernels.Comparison.LessEqual a b
 
 // ------------------------------------------------------------------------- selection
 
+// Primitive singletons, created on first use: recursive *values* in a let-rec group compile to lazies
+// that F# 10 mis-inlines across files, so the primitives are functions over these cells instead.
+let mutable private powPrimCell : BinaryPrim = null
+let mutable private maxPrimCell : BinaryPrim = null
+let mutable private minPrimCell : BinaryPrim = null
+
 /// `condition ? x : y` element-wise with broadcasting. d = where(c, dx, dy); the adjoint goes to x
 /// where the condition holds and to y elsewhere (summed back over broadcast axes).
 let rec where (condition: Tensor) (x: Tensor) (y: Tensor) : Tensor =
@@ -47,14 +53,20 @@ let rec where (condition: Tensor) (x: Tensor) (y: Tensor) : Tensor =
 // ------------------------------------------------------------------------- powers and activations
 
 /// a^b with broadcasting. d/da = b a^(b-1); d/db = a^b log a, taken as 0 where a <= 0 (as TensorFlow).
-let rec pow (a: Tensor) (b: Tensor) : Tensor = binary powPrim a b
-and powPrim : BinaryPrim =
-    { new BinaryPrim("Pow") with
-        member _.Kernel(x, y) = Kernels.pow x y
-        member _.JvpA(a, b, _, da) = mul (mul b (pow a (sub b (onesLike b)))) da
-        member _.JvpB(a, _, y, db) = mul (mul y (safeLog a)) db
-        member _.VjpA(a, b, _, g) = sumTo a.Shape (mul g (mul b (pow a (sub b (onesLike b)))))
-        member _.VjpB(a, b, y, g) = sumTo b.Shape (mul g (mul y (safeLog a))) }
+let rec pow (a: Tensor) (b: Tensor) : Tensor = binary (powPrim ()) a b
+and powPrim () : BinaryPrim =
+    match powPrimCell with
+    | null ->
+        let p =
+            { new BinaryPrim("Pow") with
+                member _.Kernel(x, y) = Kernels.pow x y
+                member _.JvpA(a, b, _, da) = mul (mul b (pow a (sub b (onesLike b)))) da
+                member _.JvpB(a, _, y, db) = mul (mul y (safeLog a)) db
+                member _.VjpA(a, b, _, g) = sumTo a.Shape (mul g (mul b (pow a (sub b (onesLike b)))))
+                member _.VjpB(a, b, y, g) = sumTo b.Shape (mul g (mul y (safeLog a))) }
+        powPrimCell <- p
+        p
+    | p -> p
 /// log a where a > 0, else 0 (differentiable where a > 0).
 and safeLog (a: Tensor) =
     let positive = Kernels.compare "Pow" Kernels.Comparison.Greater a.Raw (Raw.zeros a.DType [||])
@@ -109,28 +121,40 @@ let squareAny (x: Tensor) =
 /// max(a, b) with broadcasting. On ties the whole gradient goes to a (as TensorFlow).
 let rec maximum (a: Tensor) (b: Tensor) : Tensor =
     requireNumeric "Maximum" a
-    if not a.Raw.IsFloat then constant (Kernels.maximum a.Raw b.Raw) else binary maxPrim a b
-and maxPrim : BinaryPrim =
-    let first (a: Tensor) (b: Tensor) = Kernels.compare "Maximum" Kernels.Comparison.GreaterEqual a.Raw b.Raw
-    { new BinaryPrim("Maximum") with
-        member _.Kernel(x, y) = Kernels.maximum x y
-        member _.JvpA(a, b, y, da) = where (constant (first a b)) (broadcastTo y.Shape da) (zerosLike y)
-        member _.JvpB(a, b, y, db) = where (constant (first a b)) (zerosLike y) (broadcastTo y.Shape db)
-        member _.VjpA(a, b, _, g) = sumTo a.Shape (where (constant (first a b)) g (zerosLike g))
-        member _.VjpB(a, b, _, g) = sumTo b.Shape (where (constant (first a b)) (zerosLike g) g) }
+    if not a.Raw.IsFloat then constant (Kernels.maximum a.Raw b.Raw) else binary (maxPrim ()) a b
+and maxPrim () : BinaryPrim =
+    match maxPrimCell with
+    | null ->
+        let p =
+            let first (a: Tensor) (b: Tensor) = Kernels.compare "Maximum" Kernels.Comparison.GreaterEqual a.Raw b.Raw
+            { new BinaryPrim("Maximum") with
+                member _.Kernel(x, y) = Kernels.maximum x y
+                member _.JvpA(a, b, y, da) = where (constant (first a b)) (broadcastTo y.Shape da) (zerosLike y)
+                member _.JvpB(a, b, y, db) = where (constant (first a b)) (zerosLike y) (broadcastTo y.Shape db)
+                member _.VjpA(a, b, _, g) = sumTo a.Shape (where (constant (first a b)) g (zerosLike g))
+                member _.VjpB(a, b, _, g) = sumTo b.Shape (where (constant (first a b)) (zerosLike g) g) }
+        maxPrimCell <- p
+        p
+    | p -> p
 
 /// min(a, b) with broadcasting. On ties the whole gradient goes to a (as TensorFlow).
 let rec minimum (a: Tensor) (b: Tensor) : Tensor =
     requireNumeric "Minimum" a
-    if not a.Raw.IsFloat then constant (Kernels.minimum a.Raw b.Raw) else binary minPrim a b
-and minPrim : BinaryPrim =
-    let first (a: Tensor) (b: Tensor) = Kernels.compare "Minimum" Kernels.Comparison.LessEqual a.Raw b.Raw
-    { new BinaryPrim("Minimum") with
-        member _.Kernel(x, y) = Kernels.minimum x y
-        member _.JvpA(a, b, y, da) = where (constant (first a b)) (broadcastTo y.Shape da) (zerosLike y)
-        member _.JvpB(a, b, y, db) = where (constant (first a b)) (zerosLike y) (broadcastTo y.Shape db)
-        member _.VjpA(a, b, _, g) = sumTo a.Shape (where (constant (first a b)) g (zerosLike g))
-        member _.VjpB(a, b, _, g) = sumTo b.Shape (where (constant (first a b)) (zerosLike g) g) }
+    if not a.Raw.IsFloat then constant (Kernels.minimum a.Raw b.Raw) else binary (minPrim ()) a b
+and minPrim () : BinaryPrim =
+    match minPrimCell with
+    | null ->
+        let p =
+            let first (a: Tensor) (b: Tensor) = Kernels.compare "Minimum" Kernels.Comparison.LessEqual a.Raw b.Raw
+            { new BinaryPrim("Minimum") with
+                member _.Kernel(x, y) = Kernels.minimum x y
+                member _.JvpA(a, b, y, da) = where (constant (first a b)) (broadcastTo y.Shape da) (zerosLike y)
+                member _.JvpB(a, b, y, db) = where (constant (first a b)) (zerosLike y) (broadcastTo y.Shape db)
+                member _.VjpA(a, b, _, g) = sumTo a.Shape (where (constant (first a b)) g (zerosLike g))
+                member _.VjpB(a, b, _, g) = sumTo b.Shape (where (constant (first a b)) (zerosLike g) g) }
+        minPrimCell <- p
+        p
+    | p -> p
 
 /// min(max(x, lo), hi): the gradient flows to x where lo <= x <= hi (ties included), to lo below it and to hi above it.
 let clipByValue (x: Tensor) (lo: Tensor) (hi: Tensor) = minimum (maximum x lo) hi

@@ -23,12 +23,20 @@ let private logPrim = elementwise "Log" Raw.log (fun x _ -> div (onesLike x) x)
 /// Natural logarithm. f' = 1 / x.
 let log (x: Tensor) = requireFloat "Log" x; unary logPrim x
 
+// sin and cos refer to each other; their primitives are made on first use (see Ops.Core for why not as values).
+let mutable private sinPrimCell : UnaryPrim = null
+let mutable private cosPrimCell : UnaryPrim = null
+
 /// Sine. f' = cos x.
-let rec sin (x: Tensor) = requireFloat "Sin" x; unary sinPrim x
-and sinPrim = elementwise "Sin" Raw.sin (fun x _ -> cos x)
+let rec sin (x: Tensor) = requireFloat "Sin" x; unary (sinPrim ()) x
+and private sinPrim () =
+    if isNull sinPrimCell then sinPrimCell <- elementwise "Sin" Raw.sin (fun x _ -> cos x)
+    sinPrimCell
 /// Cosine. f' = -sin x.
-and cos (x: Tensor) = requireFloat "Cos" x; unary cosPrim x
-and cosPrim = elementwise "Cos" Raw.cos (fun x _ -> neg (sin x))
+and cos (x: Tensor) = requireFloat "Cos" x; unary (cosPrim ()) x
+and private cosPrim () =
+    if isNull cosPrimCell then cosPrimCell <- elementwise "Cos" Raw.cos (fun x _ -> neg (sin x))
+    cosPrimCell
 
 let private tanhPrim = elementwise "Tanh" Raw.tanh (fun _ y -> sub (onesLike y) (square y))
 /// Hyperbolic tangent. f' = 1 - tanh^2 x (from the result).

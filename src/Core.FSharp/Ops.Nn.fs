@@ -73,6 +73,10 @@ let sigmoidCrossEntropyWithLogits (labels: Tensor) (logits: Tensor) =
     let negAbs = where cond (neg logits) logits
     add (sub reluLogits (mul logits labels)) (log1p (exp negAbs))
 
+// Primitive singletons, created on first use: recursive *values* in a let-rec group compile to lazies
+// that F# 10 mis-inlines across files, so the primitives are functions over these cells instead.
+let mutable private biasPrimCell : BinaryPrim = null
+
 /// value + bias along the last axis (bias of rank 1, value of rank >= 2), one fused row-wise kernel.
 /// d = dvalue + dbias; the bias adjoint sums over every axis but the last.
 let rec biasAdd (value: Tensor) (bias: Tensor) : Tensor =
@@ -81,11 +85,17 @@ let rec biasAdd (value: Tensor) (bias: Tensor) : Tensor =
                                    (Shape.format value.Shape) (Shape.format bias.Shape) (if value.Rank > 0 then string value.Shape.[value.Rank - 1] else "n"))
     if value.DType <> bias.DType then
         invalidArg "bias" (sprintf "BiasAdd: value has dtype %s and bias %s; expected the same dtype" (string value.DType) (string bias.DType))
-    binary biasPrim value bias
-and biasPrim : BinaryPrim =
-    { new BinaryPrim("BiasAdd") with
-        member _.Kernel(v, b) = Raw.add v b
-        member _.JvpA(_, _, _, dv) = dv
-        member _.JvpB(_, _, y, db) = broadcastTo y.Shape db
-        member _.VjpA(_, _, _, g) = g
-        member _.VjpB(_, b, _, g) = sumTo b.Shape g }
+    binary (biasPrim ()) value bias
+and biasPrim () : BinaryPrim =
+    match biasPrimCell with
+    | null ->
+        let p =
+            { new BinaryPrim("BiasAdd") with
+                member _.Kernel(v, b) = Raw.add v b
+                member _.JvpA(_, _, _, dv) = dv
+                member _.JvpB(_, _, y, db) = broadcastTo y.Shape db
+                member _.VjpA(_, _, _, g) = g
+                member _.VjpB(_, b, _, g) = sumTo b.Shape g }
+        biasPrimCell <- p
+        p
+    | p -> p

@@ -203,10 +203,7 @@ module Raw =
           VS = fun a ao s r ro n -> for i in 0 .. n - 1 do r.[ro + i] <- f a.[ao + i] s
           SV = fun s b bo r ro n -> for i in 0 .. n - 1 do r.[ro + i] <- f s b.[bo + i] }
 
-    /// Applies a binary kernel with NumPy broadcasting. Both operands must have the same dtype.
-    let binary (k: BinKernel) (x: RawTensor) (y: RawTensor) =
-        if x.DType <> y.DType then
-            invalidArg "y" (sprintf "%s: operands have dtypes %s and %s; expected the same dtype (use Cast)" k.Name (dtypeName x.DType) (dtypeName y.DType))
+    let private binaryBroadcast (k: BinKernel) (x: RawTensor) (y: RawTensor) =
         let shape = Shape.broadcast k.Name x.Shape y.Shape
         let unsupported () =
             invalidArg "x" (sprintf "%s: dtype %s is not supported" k.Name (dtypeName x.DType))
@@ -220,6 +217,25 @@ module Raw =
                 match k.I64 with Some rows -> broadcastRows rows shape x.Shape a y.Shape b :> _ | None -> unsupported ()
             | _ -> unsupported ()
         RawTensor(x.DType, Array.copy shape, data)
+
+    /// Applies a binary kernel with NumPy broadcasting. Both operands must have the same dtype.
+    let binary (k: BinKernel) (x: RawTensor) (y: RawTensor) =
+        if x.DType <> y.DType then
+            invalidArg "y" (sprintf "%s: operands have dtypes %s and %s; expected the same dtype (use Cast)" k.Name (dtypeName x.DType) (dtypeName y.DType))
+        // Scalars (the common case of scalar programs) skip the broadcasting machinery.
+        if x.Rank = 0 && y.Rank = 0 then
+            match x.Data, y.Data with
+            | (:? (float[]) as a), (:? (float[]) as b) ->
+                let r = Array.zeroCreate 1
+                k.F64.VV a 0 b 0 r 0 1
+                RawTensor(x.DType, x.Shape, r)
+            | (:? (float32[]) as a), (:? (float32[]) as b) ->
+                let r = Array.zeroCreate 1
+                k.F32.VV a 0 b 0 r 0 1
+                RawTensor(x.DType, x.Shape, r)
+            | _ -> binaryBroadcast k x y
+        else binaryBroadcast k x y
+
 
     let addK =
         { Name = "Add"

@@ -28,14 +28,13 @@ public enum UnconnectedGradients
 /// </example>
 public sealed class GradientTape : IDisposable
 {
-    private readonly Scope scope;
-    private readonly List<Scope> owner;
-    private readonly int threadId;
+    private Scope scope;
+    private ThreadScopes holder;
+    private int threadId;
     private readonly List<Variable> watchedVariables = new();
     private readonly HashSet<Variable> watchedVariableSet = new(ReferenceEqualityComparer.Instance);
     private bool recording;
     private bool used;
-    private bool disposed;
 
     /// <summary>Starts recording on the current thread.</summary>
     /// <param name="persistent">Whether more than one set of gradients may be computed.</param>
@@ -45,10 +44,10 @@ public sealed class GradientTape : IDisposable
         Persistent = persistent;
         WatchAccessedVariables = watchAccessedVariables;
         scope = new Scope(this);
-        owner = Scopes.Active;
+        holder = Scopes.Local;
         threadId = Environment.CurrentManagedThreadId;
         recording = true;
-        Scopes.Push(scope);
+        holder.Add(scope);
     }
 
     /// <summary>Whether this tape can compute more than one set of gradients.</summary>
@@ -94,7 +93,7 @@ public sealed class GradientTape : IDisposable
             if (watchedVariableSet.Add(v)) watchedVariables.Add(v);
     }
 
-    /// <summary>The variables this tape watches, in the order they were first watched.</summary>
+    /// <summary>The variables this tape watches, in the order they were first watched (<c>tape.watched_variables</c>).</summary>
     public IReadOnlyList<Variable> WatchedVariables()
     {
         lock (watchedVariables) return watchedVariables.ToArray();
@@ -107,6 +106,115 @@ public sealed class GradientTape : IDisposable
         if (Environment.CurrentManagedThreadId == threadId) return Scopes.Resolve(h);
         return h.Value.Level == 0 ? h.Value : Core.Ops.constant(h.Raw);
     }
+
+    // ------------------------------------------------------------------ recording control
+
+    /// <summary>Suspends recording until the returned object is disposed (<c>tape.stop_recording()</c>):
+    /// <c>using (tape.StopRecording()) { ...not recorded... }</c>. While stopped, this tape neither records
+    /// operations nor watches the variables they read; other tapes are unaffected.</summary>
+    /// <exception cref="InvalidOperationException">The tape is not recording (it was disposed, or recording is
+    /// already stopped), as TensorFlow's <c>ValueError</c>.</exception>
+    public IDisposable StopRecording()
+    {
+        if (!recording)
+            throw new InvalidOperationException(
+                "StopRecording: Tape is not recording. Trying to stop recording a tape which is not recording " +
+                "(it was disposed, or this tape's recording is already stopped).");
+        Pause(Scope.Gap.Stopped);
+        Interlocked.Increment(ref scope.StopRecordings);
+        return new RecordingPause(this, scope);
+    }
+
+    private sealed class RecordingPause : IDisposable
+    {
+        private GradientTape? tape;
+        private readonly Scope scope;
+
+        internal RecordingPause(GradientTape tape, Scope scope)
+        {
+            this.tape = tape;
+            this.scope = scope;
+        }
+
+        public void Dispose()
+        {
+            var t = Interlocked.Exchange(ref tape, null);
+            // Resume only the recording that was paused: not after Dispose or Reset of the tape meanwhile.
+            if (t != null && !t.recording && !t.disposedWhilePaused && ReferenceEquals(t.scope, scope)) t.Start();
+        }
+    }
+
+    private bool disposedWhilePaused;
+
+    private void Pause(Scope.Gap why)
+    {
+        recording = false;
+        var set = holder.Remove(scope);
+        scope.OpenGap(set.Seq, why);
+    }
+
+    private void Start()
+    {
+        recording = true;
+        var set = holder.Add(scope);
+        scope.CloseGap(set.Seq);
+    }
+
+    /// <summary>Starts recording again on a tape whose recording ended (TensorFlow's re-entering <c>with tape:</c>):
+    /// <c>using (tape.Resume()) { ... }</c> records onto the same tape, and the end of the block stops it again.
+    /// A non-persistent tape that already computed its gradients starts afresh.</summary>
+    /// <returns>This tape.</returns>
+    /// <exception cref="InvalidOperationException">The tape is still recording.</exception>
+    public GradientTape Resume()
+    {
+        if (recording)
+            throw new InvalidOperationException(
+                "Resume: Tape is still recording, This can happen if you try to re-enter an already-active tape.");
+        if (used && !Persistent) Fresh();
+        holder = Scopes.Local;
+        threadId = Environment.CurrentManagedThreadId;
+        disposedWhilePaused = false;
+        Start();
+        return this;
+    }
+
+    /// <summary>Forgets everything recorded so far and keeps recording (<c>tape.reset()</c>), as if the tape's block
+    /// were exited and a new tape entered: values computed before are constants to it, nothing is watched.</summary>
+    /// <exception cref="InvalidOperationException">The tape is not recording.</exception>
+    public void Reset()
+    {
+        if (!recording)
+            throw new InvalidOperationException("Reset: Tape is not recording. Reset can only be called while the tape records (inside its using block).");
+        holder.Remove(scope);
+        Fresh();
+        holder.Add(scope);
+    }
+
+    private void Fresh()
+    {
+        scope.ClearWatched();
+        scope = new Scope(this);
+        lock (watchedVariables)
+        {
+            watchedVariables.Clear();
+            watchedVariableSet.Clear();
+        }
+        used = false;
+    }
+
+    /// <summary>Stops recording (the end of the <c>using</c> block). Gradients can still be computed afterwards.</summary>
+    public void Dispose()
+    {
+        if (recording) Pause(Scope.Gap.Disposed);
+        else disposedWhilePaused = true; // disposed inside StopRecording(): the pause's end must not resume it
+    }
+
+    internal bool IsRecording => recording;
+
+    /// <summary>How many watched values the tape still holds (0 once a non-persistent tape has been used).</summary>
+    internal int HeldWatchCount => scope.WatchedCount;
+
+    // ------------------------------------------------------------------ gradients
 
     /// <summary>The gradient of <paramref name="target"/> (summed over its elements, or weighted by
     /// <paramref name="outputGradients"/>) with respect to <paramref name="source"/> (<c>tape.gradient</c>).</summary>
@@ -159,13 +267,25 @@ public sealed class GradientTape : IDisposable
     private Core.Tensor NodeOf(Tensor h) =>
         scope.TryGetWatched(h, out var w) ? w : h.Value;
 
-    private Tensor?[] Compute(IReadOnlyList<Tensor> targets, IReadOnlyList<Tensor> sources,
-        IReadOnlyList<Tensor?> outputGradients, UnconnectedGradients unconnected)
+    private void CheckUsable(string op)
     {
         if (used && !Persistent)
             throw new InvalidOperationException(
-                "Gradient: a non-persistent GradientTape can only be used to compute one set of gradients (or jacobians); " +
+                $"{op}: a non-persistent GradientTape can only be used to compute one set of gradients (or jacobians); " +
                 "create the tape with persistent: true to compute more.");
+    }
+
+    private void MarkUsed()
+    {
+        if (Persistent) return;
+        used = true;
+        scope.ClearWatched(); // the tape keeps no reference to the recorded computation
+    }
+
+    private Tensor?[] Compute(IReadOnlyList<Tensor> targets, IReadOnlyList<Tensor> sources,
+        IReadOnlyList<Tensor?> outputGradients, UnconnectedGradients unconnected)
+    {
+        CheckUsable("Gradient");
         for (int i = 0; i < targets.Count; i++)
         {
             ArgumentNullException.ThrowIfNull(targets[i], nameof(targets));
@@ -214,43 +334,128 @@ public sealed class GradientTape : IDisposable
                 result[i] = unconnected switch
                 {
                     UnconnectedGradients.Zero => new Tensor(Core.Ops.constant(Core.Raw.zeros(sources[i].Value.DType, sources[i].ShapeArray))),
-                    UnconnectedGradients.Raise => throw new InvalidOperationException(WhyUnconnected(sources[i], sourceNodes[i] != null)),
+                    UnconnectedGradients.Raise => throw new InvalidOperationException(WhyUnconnected("Gradient", targets, sources[i], sourceNodes[i] != null)),
                     _ => null,
                 };
         }
-        if (!Persistent)
-        {
-            used = true;
-            scope.ClearWatched(); // the tape keeps no reference to the recorded computation
-        }
+        MarkUsed();
         return result;
+    }
+
+    // ------------------------------------------------------------------ Jacobians
+
+    /// <summary>The Jacobian of <paramref name="target"/> with respect to <paramref name="source"/>, shaped
+    /// <c>target.Shape ++ source.Shape</c> (<c>tape.jacobian</c>). When the target depends on the source element by
+    /// element the Jacobian is diagonal and costs one backward pass; otherwise it takes one backward pass per target
+    /// element or one forward pass over the recording per source element, whichever is fewer.</summary>
+    /// <returns>The Jacobian, or <c>null</c> when the target does not depend on the source (see
+    /// <paramref name="unconnectedGradients"/>; <see cref="UnconnectedGradients.Zero"/> gives zeros of the Jacobian's shape).</returns>
+    /// <exception cref="InvalidOperationException">A non-persistent tape was already used, or
+    /// <see cref="UnconnectedGradients.Raise"/> and the source is unconnected.</exception>
+    public Tensor? Jacobian(Tensor target, Tensor source, UnconnectedGradients unconnectedGradients = UnconnectedGradients.None) =>
+        JacobianCore("Jacobian", target, source, false, unconnectedGradients);
+
+    /// <summary>The Jacobian with respect to a variable (its current value), shaped <c>target.Shape ++ source.Shape</c>.</summary>
+    public Tensor? Jacobian(Tensor target, Variable source, UnconnectedGradients unconnectedGradients = UnconnectedGradients.None)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return JacobianCore("Jacobian", target, source.Handle, false, unconnectedGradients);
+    }
+
+    /// <summary>Per-example Jacobians (<c>tape.batch_jacobian</c>): for a target <c>[b, y1, ...]</c> whose row i depends
+    /// only on row i of a source <c>[b, x1, ...]</c>, the tensor <c>[b, y1, ..., x1, ...]</c> whose slice i is the
+    /// Jacobian of target row i with respect to source row i. Costs one pass per row element of the smaller of the two
+    /// (one in all when the dependence is element-wise), not one per batch row.</summary>
+    /// <exception cref="ArgumentException">A rank is below 2 or the first dimensions differ.</exception>
+    public Tensor? BatchJacobian(Tensor target, Tensor source, UnconnectedGradients unconnectedGradients = UnconnectedGradients.None) =>
+        JacobianCore("BatchJacobian", target, source, true, unconnectedGradients);
+
+    private Tensor? JacobianCore(string op, Tensor target, Tensor source, bool batch, UnconnectedGradients unconnected)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(source);
+        var tShape = target.ShapeArray;
+        var sShape = source.ShapeArray;
+        if (batch)
+        {
+            if (tShape.Length < 2)
+                throw new ArgumentException($"{op}: target has shape {Shapes.Format(tShape)} (rank {tShape.Length}); expected rank at least 2 ([batch, ...]).", nameof(target));
+            if (sShape.Length < 2)
+                throw new ArgumentException($"{op}: source has shape {Shapes.Format(sShape)} (rank {sShape.Length}); expected rank at least 2 ([batch, ...]).", nameof(source));
+            if (tShape[0] != sShape[0])
+                throw new ArgumentException($"{op}: Need first dimension of target shape ({Shapes.Format(tShape)}) and source shape ({Shapes.Format(sShape)}) to match.", nameof(source));
+        }
+        CheckUsable(op);
+        var outShape = batch ? tShape.Concat(sShape.Skip(1)).ToArray() : tShape.Concat(sShape).ToArray();
+        var dtype = source.DType.IsFloat() ? source.Value.DType : target.Value.DType;
+
+        Core.Tensor? result = null;
+        Core.Tensor? sourceNode = null;
+        if (source.DType.IsFloat() && target.DType.IsFloat())
+        {
+            sourceNode = Core.Reverse.findAtLevel(scope.Tag, NodeOf(source))?.Value;
+            var root = Core.Reverse.findAtLevel(scope.Tag, NodeOf(target))?.Value;
+            if (sourceNode != null && root != null && Core.Reverse.dependsOn(scope.Tag, root, Core.Reverse.nodeIdOf(sourceNode)))
+                result = Scopes.Strip(Core.Ops.cast(dtype, Core.Derivatives.recordedJacobian(scope.Tag, root, sourceNode, batch)));
+        }
+        Tensor? answer = result != null
+            ? new Tensor(result)
+            : unconnected switch
+            {
+                UnconnectedGradients.Zero => new Tensor(Core.Ops.constant(Core.Raw.zeros(dtype, outShape))),
+                UnconnectedGradients.Raise => throw new InvalidOperationException(WhyUnconnected(op, new[] { target }, source, sourceNode != null)),
+                _ => null,
+            };
+        MarkUsed();
+        return answer;
     }
 
     private static long NodeId(Core.Tensor node) => Core.Reverse.nodeIdOf(node);
 
-    private string WhyUnconnected(Tensor source, bool onTape)
+    // ------------------------------------------------------------------ why a gradient is missing
+
+    private string WhyUnconnected(string op, IReadOnlyList<Tensor> targets, Tensor source, bool onTape)
     {
         if (!source.DType.IsFloat())
-            return $"Gradient: the source has dtype {source.DType}, which is not differentiable; only Float32 and Float64 sources get gradients (use TF.Cast).";
+            return $"{op}: the source has dtype {source.DType}, which is not differentiable; only Float32 and Float64 sources get gradients (use TF.Cast to a float dtype before the computation).";
         if (!onTape)
-            return "Gradient: the source was never watched by this tape and was not computed from a watched tensor while it recorded; " +
-                   "call tape.Watch(source) before using it (trainable variables are watched when read).";
-        return "Gradient: the target does not depend on the source through operations recorded on this tape " +
-               "(the path may be cut by TF.StopGradient, by StopRecording, by a value read out with ToDouble/ToArray and fed back in, " +
-               "or the target was computed outside the recording).";
+        {
+            var msg = $"{op}: the source was never watched by this tape and was not computed from a watched tensor while it recorded; " +
+                      "call tape.Watch(source) before using it (trainable variables are watched when read while the tape records).";
+            if (scope.StopRecordings > 0) msg += " Variables read only inside StopRecording() are not watched.";
+            return msg;
+        }
+        var reasons = new List<string>();
+        foreach (var t in targets)
+        {
+            var origin = t.Origin;
+            if (origin == null)
+                reasons.Add("the target was computed outside the recording, on a thread where no tape records");
+            else if (!origin.Contains(scope))
+            {
+                if (origin.Seq < scope.StartSeq)
+                    reasons.Add("the target was computed outside the recording: before this tape started recording (before it was created, or before Reset())");
+                else
+                    reasons.Add(scope.GapAt(origin.Seq) switch
+                    {
+                        Scope.Gap.Stopped => "the target was computed inside StopRecording(), where this tape does not record (the path is cut by StopRecording)",
+                        Scope.Gap.Disposed => "the target was computed outside the recording: after this tape stopped recording (after Dispose, the end of its using block)",
+                        _ => "the target was computed outside the recording, on another thread (a tape records only on the thread that created it)",
+                    });
+            }
+        }
+        if (reasons.Count == 0)
+        {
+            if (scope.StopGradientCuts > 0)
+                reasons.Add("the path from the source is cut by TF.StopGradient, which was applied to a value recorded on this tape");
+            if (scope.StopRecordings > 0)
+                reasons.Add("the path may be cut by StopRecording(): values computed inside it are constants to this tape");
+            if (scope.ReadOuts > 0)
+                reasons.Add("the path may be cut by a value read out with ToDouble/ToArray and fed back in (e.g. TF.Constant(y.ToDouble())): plain numbers carry no gradient");
+            if (reasons.Count == 0)
+                reasons.Add("the target does not use the source, or uses it only through values computed outside the recording (before Watch, or after Dispose)");
+        }
+        return $"{op}: the target does not depend on the source through operations recorded on this tape; " +
+               string.Join("; ", reasons.Distinct()) + ".";
     }
-
-    /// <summary>Stops recording (the end of the <c>using</c> block). Gradients can still be computed afterwards.</summary>
-    public void Dispose()
-    {
-        if (disposed) return;
-        disposed = true;
-        recording = false;
-        lock (owner) owner.Remove(scope);
-    }
-
-    internal bool IsRecording => recording;
-
-    /// <summary>How many watched values the tape still holds (0 once a non-persistent tape has been used).</summary>
-    internal int HeldWatchCount => scope.WatchedCount;
 }

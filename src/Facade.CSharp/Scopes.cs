@@ -4,15 +4,23 @@ namespace Nabla;
 
 /// <summary>
 /// Something that perturbs values while it is active on a thread: a recording <see cref="GradientTape"/>
-/// (reverse mode) or a <c>ForwardAccumulator</c> (forward mode). Each owns one tag of the core.
+/// (reverse mode), a <see cref="ForwardAccumulator"/> (forward mode) or a transform of <see cref="Autodiff"/>.
+/// Each owns one tag of the core.
 /// </summary>
 internal sealed class Scope
 {
-    internal Scope(object owner) { Owner = owner; }
+    internal Scope(object owner) : this(owner, Core.Tags.next()) { }
 
-    /// <summary>The GradientTape or ForwardAccumulator this scope belongs to.</summary>
+    /// <summary>A scope for a tag drawn elsewhere (by a core transform).</summary>
+    internal Scope(object owner, long tag)
+    {
+        Owner = owner;
+        Tag = tag;
+    }
+
+    /// <summary>The GradientTape, ForwardAccumulator or transform this scope belongs to.</summary>
     internal readonly object Owner;
-    internal readonly long Tag = Core.Tags.next();
+    internal readonly long Tag;
     private readonly Dictionary<Tensor, Core.Tensor> watched = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>The core value this scope gave a watched handle, if it watches it.</summary>
@@ -40,37 +48,150 @@ internal sealed class Scope
     {
         lock (watched) watched.Clear();
     }
+
+    // ------------------------------------------------------------------ provenance, for "why is my gradient null?"
+    // Written only at rare events (scope changes, StopGradient, read-outs), never by ordinary operations.
+
+    /// <summary>Why this scope was not active between two scope-set sequence numbers.</summary>
+    internal enum Gap { Stopped, Disposed }
+
+    private readonly List<(long From, long To, Gap Why)> gaps = new();
+
+    /// <summary>The sequence number of the first scope set that held this scope (0 before it was first pushed).</summary>
+    internal long StartSeq;
+
+    internal int StopGradientCuts;
+    internal int ReadOuts;
+    internal int StopRecordings;
+
+    internal void OpenGap(long seq, Gap why)
+    {
+        lock (gaps) gaps.Add((seq, long.MaxValue, why));
+    }
+
+    internal void CloseGap(long seq)
+    {
+        lock (gaps)
+            if (gaps.Count > 0 && gaps[^1].To == long.MaxValue)
+                gaps[^1] = (gaps[^1].From, seq, gaps[^1].Why);
+    }
+
+    /// <summary>Why a value made under the scope set numbered <paramref name="seq"/> (which did not hold this scope)
+    /// was not recorded by it; <c>null</c> when the scope was active then (so the set was another thread's).</summary>
+    internal Gap? GapAt(long seq)
+    {
+        lock (gaps)
+            for (int i = gaps.Count - 1; i >= 0; i--)
+                if (gaps[i].From <= seq && seq < gaps[i].To) return gaps[i].Why;
+        return null;
+    }
 }
 
 /// <summary>
-/// The scopes active on the current thread, in creation (tag) order, and the one place where a
-/// handle is turned into the core value an operation sees.
+/// The scopes active on one thread at one moment, in tag order (outermost first). Immutable: every change makes a
+/// new set, so a <see cref="Tensor"/> can keep the set it was made under at the cost of one reference.
+/// </summary>
+internal sealed class ScopeSet
+{
+    private static long lastSeq;
+
+    internal static readonly ScopeSet Empty = new(Array.Empty<Scope>());
+
+    internal readonly Scope[] Items;
+
+    /// <summary>Increases with every set made on any thread: orders values against scope events.</summary>
+    internal readonly long Seq;
+
+    private ScopeSet(Scope[] items)
+    {
+        Items = items;
+        Seq = Interlocked.Increment(ref lastSeq);
+    }
+
+    internal bool Contains(Scope s) => Array.IndexOf(Items, s) >= 0;
+
+    internal bool ContainsTag(long tag)
+    {
+        var items = Items;
+        for (int i = items.Length - 1; i >= 0; i--)
+            if (items[i].Tag == tag) return true;
+        return false;
+    }
+
+    internal ScopeSet With(Scope s)
+    {
+        int at = Items.Length;
+        while (at > 0 && Items[at - 1].Tag > s.Tag) at--;
+        var items = new Scope[Items.Length + 1];
+        Array.Copy(Items, 0, items, 0, at);
+        items[at] = s;
+        Array.Copy(Items, at, items, at + 1, Items.Length - at);
+        return new ScopeSet(items);
+    }
+
+    internal ScopeSet Without(Scope s)
+    {
+        int i = Array.IndexOf(Items, s);
+        if (i < 0) return this;
+        if (Items.Length == 1) return new ScopeSet(Array.Empty<Scope>());
+        var items = new Scope[Items.Length - 1];
+        Array.Copy(Items, 0, items, 0, i);
+        Array.Copy(Items, i + 1, items, i, Items.Length - i - 1);
+        return new ScopeSet(items);
+    }
+}
+
+/// <summary>One thread's current <see cref="ScopeSet"/>. A tape keeps the holder of the thread that created it, so
+/// that disposing it from another thread (after an <c>await</c>) still ends its recording where it recorded.</summary>
+internal sealed class ThreadScopes
+{
+    internal volatile ScopeSet Current = ScopeSet.Empty;
+
+    internal ScopeSet Add(Scope s)
+    {
+        lock (this)
+        {
+            var next = Current.With(s);
+            Current = next;
+            if (s.StartSeq == 0) s.StartSeq = next.Seq;
+            return next;
+        }
+    }
+
+    internal ScopeSet Remove(Scope s)
+    {
+        lock (this) return Current = Current.Without(s);
+    }
+}
+
+/// <summary>
+/// The scopes active on the current thread, and the one place where a handle is turned into the core value an
+/// operation sees.
 /// </summary>
 internal static class Scopes
 {
-    [ThreadStatic] private static List<Scope>? active;
+    [ThreadStatic] private static ThreadScopes? local;
 
-    internal static List<Scope> Active => active ??= new List<Scope>();
+    /// <summary>The current thread's holder (created on first use).</summary>
+    internal static ThreadScopes Local => local ??= new ThreadScopes();
 
-    internal static int ActiveCount => active?.Count ?? 0;
-
-    internal static void Push(Scope s) => Active.Add(s);
-
-    internal static bool Remove(List<Scope> owner, Scope s) => owner.Remove(s);
-
-    internal static bool IsActiveTag(long tag)
+    /// <summary>The set a new handle is made under (<c>null</c> on a thread that never had a scope).</summary>
+    internal static ScopeSet? CurrentSet
     {
-        var list = active;
-        if (list == null) return false;
-        for (int i = list.Count - 1; i >= 0; i--)
-            if (list[i].Tag == tag) return true;
-        return false;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => local?.Current;
     }
+
+    internal static int ActiveCount => local?.Current.Items.Length ?? 0;
+
+    internal static bool IsActiveTag(long tag) => local is { } l && l.Current.ContainsTag(tag);
 
     /// <summary>Drops the outer perturbations of scopes that are not active on this thread.</summary>
     internal static Core.Tensor Strip(Core.Tensor v)
     {
-        while (v.Level != 0 && !IsActiveTag(v.Level)) v = v.Primal;
+        var set = local?.Current;
+        if (set == null) return v.Level == 0 ? v : Core.Ops.constant(v.Raw);
+        while (v.Level != 0 && !set.ContainsTag(v.Level)) v = v.Primal;
         return v;
     }
 
@@ -81,21 +202,95 @@ internal static class Scopes
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Core.Tensor Resolve(Tensor h)
     {
-        var list = active;
         var v = h.Value;
-        if (list == null || list.Count == 0)
-            return v.Level == 0 ? v : Core.Ops.constant(v.Raw);
-        for (int i = list.Count - 1; i >= 0; i--)
-            if (list[i].TryGetWatched(h, out var w)) { v = w; break; }
-        return Strip(v);
+        var l = local;
+        if (l == null) return v.Level == 0 ? v : Core.Ops.constant(v.Raw);
+        var set = l.Current;
+        if (set.Items.Length == 0) return v.Level == 0 ? v : Core.Ops.constant(v.Raw);
+        return ResolveSlow(h, v, set);
+    }
+
+    private static Core.Tensor ResolveSlow(Tensor h, Core.Tensor v, ScopeSet set)
+    {
+        var items = set.Items;
+        for (int i = items.Length - 1; i >= 0; i--)
+            if (items[i].TryGetWatched(h, out var w)) { v = w; break; }
+        while (v.Level != 0 && !set.ContainsTag(v.Level)) v = v.Primal;
+        return v;
     }
 
     /// <summary>Auto-watch: a trainable variable read while tapes record is watched by each of them.</summary>
     internal static void OnVariableRead(Variable v)
     {
-        var list = active;
-        if (list == null || list.Count == 0 || !v.Trainable) return;
-        for (int i = 0; i < list.Count; i++)
-            if (list[i].Owner is GradientTape t && t.WatchAccessedVariables) t.WatchVariableCore(v);
+        var l = local;
+        if (l == null || !v.Trainable) return;
+        foreach (var s in l.Current.Items)
+            if (s.Owner is GradientTape t && t.WatchAccessedVariables) t.WatchVariableCore(v);
+    }
+
+    /// <summary>The active scopes whose perturbation <paramref name="v"/> carries or that watch <paramref name="h"/>.</summary>
+    private static IEnumerable<Scope> ScopesSeeing(Tensor h, Core.Tensor v)
+    {
+        var l = local;
+        if (l == null) yield break;
+        foreach (var s in l.Current.Items)
+        {
+            if (s.IsWatched(h)) { yield return s; continue; }
+            for (var u = v; u.Level != 0; u = u.Primal)
+                if (u.Level == s.Tag) { yield return s; break; }
+        }
+    }
+
+    /// <summary>Notes that a value some active scope differentiates was read out as plain numbers
+    /// (<c>ToDouble</c>/<c>ToArray</c>): a gradient through numbers fed back in is cut there.</summary>
+    internal static void NoteReadOut(Tensor h)
+    {
+        var l = local;
+        if (l == null || l.Current.Items.Length == 0) return;
+        foreach (var s in ScopesSeeing(h, h.Value)) Interlocked.Increment(ref s.ReadOuts);
+    }
+
+    /// <summary>Notes that <c>TF.StopGradient</c> cut a value some active scope differentiates.</summary>
+    internal static void NoteStopGradient(Tensor h, Core.Tensor resolved)
+    {
+        foreach (var s in ScopesSeeing(h, resolved)) Interlocked.Increment(ref s.StopGradientCuts);
+    }
+
+    /// <summary>Makes every perturbation tag carried by <paramref name="values"/> that is not active on this thread
+    /// active while user code runs (a core transform's fresh tag, so that ops inside the user's function do not
+    /// strip it); dispose to deactivate them again.</summary>
+    internal static TagActivation Activate(params Core.Tensor[] values)
+    {
+        List<Scope>? pushed = null;
+        var holder = Local;
+        foreach (var value in values)
+        {
+            for (var u = value; u.Level != 0; u = u.Primal)
+            {
+                if (holder.Current.ContainsTag(u.Level)) continue;
+                var s = new Scope(typeof(Autodiff), u.Level);
+                holder.Add(s);
+                (pushed ??= new List<Scope>()).Add(s);
+            }
+        }
+        return new TagActivation(holder, pushed);
+    }
+
+    internal readonly struct TagActivation : IDisposable
+    {
+        private readonly ThreadScopes holder;
+        private readonly List<Scope>? pushed;
+
+        internal TagActivation(ThreadScopes holder, List<Scope>? pushed)
+        {
+            this.holder = holder;
+            this.pushed = pushed;
+        }
+
+        public void Dispose()
+        {
+            if (pushed == null) return;
+            for (int i = pushed.Count - 1; i >= 0; i--) holder.Remove(pushed[i]);
+        }
     }
 }

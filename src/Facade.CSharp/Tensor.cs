@@ -17,10 +17,16 @@ public sealed class Tensor : IFormattable
     internal readonly Core.Tensor Value;
     internal readonly bool IsWeak;
 
+    /// <summary>The scopes that were active on the creating thread (null if it never had one): lets
+    /// <see cref="GradientTape"/> say why a gradient is missing ("computed inside StopRecording", "after Dispose")
+    /// at the cost of one reference per handle.</summary>
+    internal readonly ScopeSet? Origin;
+
     internal Tensor(Core.Tensor value, bool weak = false)
     {
         Value = value;
         IsWeak = weak;
+        Origin = Scopes.CurrentSet;
     }
 
     internal Core.RawTensor Raw => Value.Raw;
@@ -64,6 +70,7 @@ public sealed class Tensor : IFormattable
     {
         if (Size != 1)
             throw new InvalidOperationException($"ToDouble: the tensor has shape {Nabla.Shapes.Format(ShapeArray)} ({Size} elements); expected exactly one element.");
+        if (Scopes.ActiveCount != 0) Scopes.NoteReadOut(this);
         return Core.Raw.getDouble(Raw, 0);
     }
 
@@ -81,6 +88,7 @@ public sealed class Tensor : IFormattable
             : typeof(T) == typeof(long) ? DType.Int64
             : typeof(T) == typeof(bool) ? DType.Bool
             : throw new ArgumentException($"ToArray: element type {typeof(T).Name} is not supported; expected float, double, int, long or bool.");
+        if (Scopes.ActiveCount != 0) Scopes.NoteReadOut(this);
         var data = Core.Raw.cast(target.ToCore(), Raw).Data;
         return data == Raw.Data ? (T[])((T[])data).Clone() : (T[])data;
     }

@@ -1,0 +1,72 @@
+/// Gradient control: stopping gradients and user-defined gradients. Each is one primitive with its rules
+/// side by side, as everywhere else in the core.
+module Nabla.Core.ControlOps
+
+open System.Collections.Generic
+open Nabla.Core.Ops
+
+/// The value of x with every perturbation removed (TensorFlow's `tf.stop_gradient`): no tape and no dual
+/// number sees through it. Derivative: zero in forward and reverse mode, at every order.
+let stopGradient (x: Tensor) : Tensor =
+    match x with
+    | TP _ -> x
+    | _ -> TP x.Raw
+
+/// An operation whose value was computed elsewhere (`result`, the value of the user's function) and whose
+/// vector-Jacobian product is the user's `vjp`: given the adjoint of the result (one perturbation level down),
+/// it returns one adjoint per operand, each of the operand's shape. `vjp` is written with differentiable
+/// operations, so derivatives of the custom gradient (second order and up) come out of the same sweep.
+///
+/// Forward mode has no user rule, so the JVP is the transpose of the VJP (the "double-backprop" trick that
+/// TensorFlow's forward accumulator uses for such operations): with g a fresh reverse leaf of the result's shape,
+/// J dx = d/dg <vjp(g), dx>. This is exact when `vjp` is linear in its argument, as a VJP is.
+let customGradient (name: string) (result: RawTensor) (vjp: Tensor -> Tensor[]) (xs: Tensor[]) : Tensor =
+    if isNull xs || xs.Length = 0 then invalidArg "xs" (name + ": expected at least one input")
+    let checkedVjp (gy: Tensor) =
+        let gs = vjp gy
+        if isNull gs || gs.Length <> xs.Length then
+            invalidOp (sprintf "%s: the gradient function returned %d gradients for %d inputs; expected one per input"
+                               name (if isNull gs then 0 else gs.Length) xs.Length)
+        gs
+        |> Array.mapi (fun i g ->
+            let x = xs.[i]
+            if isNull (box g) then zerosLike x
+            elif not (Shape.equal g.Shape x.Shape) then
+                invalidOp (sprintf "%s: the gradient for input %d has shape %s but the input has shape %s; expected the input's shape"
+                                   name i (Shape.format g.Shape) (Shape.format x.Shape))
+            elif g.DType <> x.DType && x.Raw.IsFloat then cast x.DType g
+            else g)
+    // The sweep asks for operand i's adjoint one operand at a time with the same gy; compute all of them once.
+    // (an immutable pair swapped atomically, so concurrent sweeps at worst recompute)
+    let last: (Tensor * Tensor[]) option array = [| None |]
+    let adjoints (gy: Tensor) =
+        match last.[0] with
+        | Some(g, r) when obj.ReferenceEquals(g, gy) -> r
+        | _ ->
+            let r = checkedVjp gy
+            last.[0] <- Some(gy, r)
+            r
+    let prim =
+        { new NaryPrim(name) with
+            member _.Kernel _ = result
+            member _.Vjp(_, _, gy, i) = (adjoints gy).[i]
+            member _.Jvp(ps, y, dxs) =
+                let u = Tags.next ()
+                let g = TR(zerosLike y, Leaf, u, Tags.nextNode ())
+                let rs = checkedVjp g
+                let mutable s: Tensor option = None
+                for i in 0 .. ps.Length - 1 do
+                    match dxs.[i] with
+                    | Some dx when ps.[i].Raw.IsFloat ->
+                        let term = sum null false (mul rs.[i] (cast rs.[i].DType dx))
+                        s <- Some(match s with Some a -> add a term | None -> term)
+                    | _ -> ()
+                let gid = Reverse.nodeIdOf g
+                match s with
+                | Some s ->
+                    let adj = Reverse.sweep u s (onesLike (atLevel u s)) (HashSet [ gid ])
+                    match adj.TryGetValue gid with
+                    | true, t -> t
+                    | _ -> zerosLike y
+                | None -> zerosLike y }
+    nary prim xs
