@@ -457,13 +457,14 @@ module Raw =
 
     // ---------------------------------------------------------------- matrix product
 
-    /// 2-D matrix product op(a) * op(b) of row-major matrices, through MathNet's provider.
+    /// 2-D matrix product op(a) * op(b) of row-major matrices, through the provider `Backend` chose
+    /// (MathNet's ILinearAlgebraProvider: MKL, another CBLAS, or MathNet's managed code).
     /// A row-major m x k matrix is the column-major k x m matrix, so C = A B is computed as C^T = B^T A^T.
     let matmul2 (transA: bool) (transB: bool) (a: RawTensor) (b: RawTensor) =
         let m = if transA then a.Shape.[1] else a.Shape.[0]
         let k = if transA then a.Shape.[0] else a.Shape.[1]
         let n = if transB then b.Shape.[0] else b.Shape.[1]
-        let provider = LinearAlgebraControl.Provider
+        let provider = Backend.linearAlgebra ()
         let tA = if transA then Transpose.Transpose else Transpose.DontTranspose
         let tB = if transB then Transpose.Transpose else Transpose.DontTranspose
         // Column-major view: B-array is (rows, cols) = (bCols, bRows) as stored.
