@@ -61,6 +61,8 @@ let sign (t: RawTensor) =
                       (fun x -> if x > 0.0 then 1.0 elif x < 0.0 then -1.0 else x)
                       (fun x -> int (Math.Sign x)) (fun x -> int64 (Math.Sign x)) t
 let relu (t: RawTensor) = numericMap "Relu" (fun x -> if x > 0.0f then x else 0.0f) (fun x -> if x > 0.0 then x else 0.0) (fun x -> max x 0) (fun x -> max x 0L) t
+/// 1 where x > 0, else 0, in x's (float) dtype: the derivative of relu in one pass.
+let positiveMask (t: RawTensor) = numericMap "Relu" (fun x -> if x > 0.0f then 1.0f else 0.0f) (fun x -> if x > 0.0 then 1.0 else 0.0) (fun x -> if x > 0 then 1 else 0) (fun x -> if x > 0L then 1L else 0L) t
 let square (t: RawTensor) = if t.IsFloat then Raw.square t else numericMap "Square" id id (fun x -> x * x) (fun x -> x * x) t
 
 // ------------------------------------------------------------------------- element-wise, binary

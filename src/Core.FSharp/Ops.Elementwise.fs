@@ -97,7 +97,7 @@ let softplus (x: Tensor) =
 let relu (x: Tensor) =
     requireNumeric "Relu" x
     if not x.Raw.IsFloat then constant (Kernels.relu x.Raw)
-    else unary (elementwise "Relu" Kernels.relu (fun x _ -> mask x (Kernels.compare "Relu" Kernels.Comparison.Greater x.Raw (Raw.zeros x.DType [||])))) x
+    else unary (elementwise "Relu" Kernels.relu (fun x _ -> constant (Kernels.positiveMask x.Raw))) x
 
 /// |x|. f' = sign x (so abs'(0) = 0, as TensorFlow).
 let abs (x: Tensor) =

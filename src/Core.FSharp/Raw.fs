@@ -99,6 +99,10 @@ module Raw =
                 match dtype, t.Data with
                 | DType.Float32, (:? (float[]) as a) -> let r = Array.zeroCreate n in TensorPrimitives.ConvertTruncating<float, float32>(ReadOnlySpan a, Span r); r :> _
                 | DType.Float64, (:? (float32[]) as a) -> let r = Array.zeroCreate n in TensorPrimitives.ConvertTruncating<float32, float>(ReadOnlySpan a, Span r); r :> _
+                | DType.Float32, (:? (bool[]) as a) -> Array.map (fun b -> if b then 1.0f else 0.0f) a :> _
+                | DType.Float64, (:? (bool[]) as a) -> Array.map (fun b -> if b then 1.0 else 0.0) a :> _
+                | DType.Float32, (:? (int[]) as a) -> Array.map float32 a :> _
+                | DType.Float64, (:? (int[]) as a) -> Array.map float a :> _
                 | DType.Float32, _ -> Array.init n (fun i -> float32 (getDouble t i)) :> _
                 | DType.Float64, _ -> Array.init n (getDouble t) :> _
                 | DType.Int32, (:? (int64[]) as a) -> Array.map int a :> _

@@ -42,8 +42,11 @@ let sweep (tag: int64) (root: Tensor) (seed: Tensor) (wanted: HashSet<int64>) : 
                 | Binary(_, a, b) -> visit a; visit b
                 | Nary(_, xs) -> for x in xs do visit x
             | _ -> ()
-        // Children are created after their parents, so descending ids is a topological order.
-        nodes.Sort(fun a b -> compare (nodeId b) (nodeId a))
+        // Children are created after their parents, so descending ids is a topological order
+        // (sorted by a key array: no comparer closure per comparison).
+        let order = nodes.ToArray()
+        let keys = order |> Array.map (fun n -> -(nodeId n))
+        System.Array.Sort(keys, order)
         let adj = Dictionary<int64, Tensor>()
         adj.[rootId] <- seed
         let accumulate (p: Tensor) (contribution: unit -> Tensor) =
@@ -54,7 +57,7 @@ let sweep (tag: int64) (root: Tensor) (seed: Tensor) (wanted: HashSet<int64>) : 
                 | true, old -> adj.[pid] <- add old c
                 | _ -> adj.[pid] <- c
             | _ -> ()
-        for n in nodes do
+        for n in order do
             match n with
             | TR(y, back, _, id) ->
                 match adj.TryGetValue id with
