@@ -49,14 +49,13 @@ let sweep (tag: int64) (root: Tensor) (seed: Tensor) (wanted: HashSet<int64>) : 
         System.Array.Sort(keys, order)
         let adj = Dictionary<int64, Tensor>()
         adj.[rootId] <- seed
-        let accumulate (p: Tensor) (contribution: unit -> Tensor) =
-            match p with
-            | TR(_, _, t, pid) when t = tag ->
-                let c = contribution ()
-                match adj.TryGetValue pid with
-                | true, old -> adj.[pid] <- add old c
-                | _ -> adj.[pid] <- c
-            | _ -> ()
+        // Contributions are computed only for parents on this tape (checked first, so no closure is needed).
+        let onTape (p: Tensor) = match p with TR(_, _, t, _) -> t = tag | _ -> false
+        let accumulate (p: Tensor) (c: Tensor) =
+            let pid = nodeId p
+            match adj.TryGetValue pid with
+            | true, old -> adj.[pid] <- add old c
+            | _ -> adj.[pid] <- c
         for n in order do
             match n with
             | TR(y, back, _, id) ->
@@ -66,15 +65,16 @@ let sweep (tag: int64) (root: Tensor) (seed: Tensor) (wanted: HashSet<int64>) : 
                     adj.Remove id |> ignore
                     match back with
                     | Leaf -> ()
-                    | Unary(p, x) -> accumulate x (fun () -> p.Vjp(atLevel tag x, y, g))
+                    | Unary(p, x) -> if onTape x then accumulate x (p.Vjp(atLevel tag x, y, g))
                     | Binary(p, a, b) ->
                         let ap = atLevel tag a
                         let bp = atLevel tag b
-                        accumulate a (fun () -> p.VjpA(ap, bp, y, g))
-                        accumulate b (fun () -> p.VjpB(ap, bp, y, g))
+                        if onTape a then accumulate a (p.VjpA(ap, bp, y, g))
+                        if onTape b then accumulate b (p.VjpB(ap, bp, y, g))
                     | Nary(p, xs) ->
                         let ps = xs |> Array.map (atLevel tag)
-                        xs |> Array.iteri (fun i x -> accumulate x (fun () -> p.Vjp(ps, y, g, i)))
+                        for i in 0 .. xs.Length - 1 do
+                            if onTape xs.[i] then accumulate xs.[i] (p.Vjp(ps, y, g, i))
                 | _ -> ()
             | _ -> ()
     | _ -> ()
