@@ -8,6 +8,14 @@ open Nabla.Core.Ops
 /// Makes x a fresh reverse-mode leaf at `tag`.
 let internal watch (tag: int64) (x: Tensor) = TR(x, Leaf, tag, Tags.nextNode ())
 
+/// The watched leaf or dual `t` with its primal replaced by `primal` (same tag, tangent and node id), used when an
+/// older scope starts watching a value that a newer scope already perturbs.
+let internal rewrap (primal: Tensor) (t: Tensor) =
+    match t with
+    | TR(_, Leaf, tag, id) -> TR(primal, Leaf, tag, id)
+    | TD(_, tangent, tag) -> TD(primal, tangent, tag)
+    | _ -> t
+
 /// Makes x a dual number at `tag` with tangent v.
 let internal dual (tag: int64) (x: Tensor) (v: Tensor) = TD(x, v, tag)
 

@@ -212,14 +212,14 @@ let private emptyCheck (op: string) (n: int) (t: RawTensor) =
     if n = 0 then invalidArg "x" (sprintf "%s: cannot reduce an empty axis of shape %s" op (Shape.format t.Shape))
 
 let reduceMax axes keepDims (t: RawTensor) =
-    let _, _, n = rows axes t
-    if t.Size > 0 then emptyCheck "ReduceMax" n t
+    let _, outer, n = rows axes t
+    if outer > 0 then emptyCheck "ReduceMax" n t
     reduceRows "ReduceMax" (fun a o n -> TensorPrimitives.Max(ReadOnlySpan(a, o, n))) (fun a o n -> TensorPrimitives.Max(ReadOnlySpan(a, o, n)))
         (Some(fun a o n -> Seq.max (ArraySegment(a, o, n)))) (Some(fun a o n -> Seq.max (ArraySegment(a, o, n)))) axes keepDims t
 
 let reduceMin axes keepDims (t: RawTensor) =
-    let _, _, n = rows axes t
-    if t.Size > 0 then emptyCheck "ReduceMin" n t
+    let _, outer, n = rows axes t
+    if outer > 0 then emptyCheck "ReduceMin" n t
     reduceRows "ReduceMin" (fun a o n -> TensorPrimitives.Min(ReadOnlySpan(a, o, n))) (fun a o n -> TensorPrimitives.Min(ReadOnlySpan(a, o, n)))
         (Some(fun a o n -> Seq.min (ArraySegment(a, o, n)))) (Some(fun a o n -> Seq.min (ArraySegment(a, o, n)))) axes keepDims t
 
@@ -272,15 +272,13 @@ let argExtreme (op: string) (largest: bool) (axis: int) (t: RawTensor) =
 // ------------------------------------------------------------------------- gather and scatter
 
 let private indexList (op: string) (indices: RawTensor) (n: int) =
-    let idx =
-        match indices.Data with
-        | :? (int[]) as a -> a
-        | :? (int64[]) as a -> Array.map int a
-        | _ -> invalidArg "indices" (sprintf "%s: indices have dtype %s; expected Int32 or Int64" op (name indices.DType))
-    for i in idx do
-        if i < 0 || i >= n then
+    let check (i: int64) =
+        if i < 0L || i >= int64 n then
             invalidArg "indices" (sprintf "%s: index %d is out of range [0, %d)" op i n)
-    idx
+    match indices.Data with
+    | :? (int[]) as a -> (for i in a do check (int64 i)); a
+    | :? (int64[]) as a -> (for i in a do check i); Array.map int a
+    | _ -> invalidArg "indices" (sprintf "%s: indices have dtype %s; expected Int32 or Int64" op (name indices.DType))
 
 /// Rows of x along `axis` picked by `indices` (any shape): x.shape[:axis] ++ indices.shape ++ x.shape[axis+1:].
 let gather (axis: int) (indices: RawTensor) (x: RawTensor) =
@@ -413,4 +411,12 @@ let randomUniform (shape: int[]) (minval: float) (maxval: float) (dtype: DType) 
         if dtype = DType.Int32 || dtype = DType.Int64 then
             Array.init n (fun _ -> Math.Floor(minval + (maxval - minval) * rng.NextDouble()))
         else Array.init n (fun _ -> minval + (maxval - minval) * rng.NextDouble())
-    cast dtype (RawTensor(DType.Float64, Array.copy shape, values))
+    let r = cast dtype (RawTensor(DType.Float64, Array.copy shape, values))
+    // a double just below maxval can round up to maxval in Float32: keep the interval half-open
+    match r.Data with
+    | :? (float32[]) as a ->
+        let top = float32 maxval
+        for i in 0 .. a.Length - 1 do
+            if a.[i] >= top then a.[i] <- MathF.BitDecrement top
+        r
+    | _ -> r

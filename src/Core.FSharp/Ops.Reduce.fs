@@ -35,28 +35,28 @@ let reduceMax (axes: int[]) (keepDims: bool) (x: Tensor) = extreme "ReduceMax" K
 /// Smallest element over axes. Ties split the adjoint evenly.
 let reduceMin (axes: int[]) (keepDims: bool) (x: Tensor) = extreme "ReduceMin" Kernels.reduceMin axes keepDims x
 
-/// Product over axes. d/dx_i = product of the other elements of x_i's group, exact when some are zero
-/// (computed with exclusive prefix/suffix products). The JVP and VJP use it as a constant at the level
-/// below, so a second derivative of ReduceProd is exact away from zeros and misses the cross terms at zeros.
+/// Product over axes. d/dx_i = product of the other elements of x_i's group. In a group without zeros that is
+/// y / x_i, differentiable to any order; in a group holding a zero it is computed exactly with exclusive
+/// prefix/suffix products and used as a constant at the level below, so higher derivatives of such groups
+/// miss the terms that pass through the zero (first derivatives are always exact).
 let rec reduceProd (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
     if x.DType = DType.Bool then invalidArg "x" "ReduceProd: dtype Bool is not supported"
     let ax = axesOf "ReduceProd" x axes
     if not x.Raw.IsFloat then constant (Kernels.reduceProd ax keepDims x.Raw)
     else
-        let others (x: Tensor) =
-            // away from zeros y / x is exact and differentiable; at zeros use the exact constant
-            let hasZero = Raw.sumAxes (Array.init x.Rank id) false (Raw.cast x.DType (Kernels.compare "ReduceProd" Kernels.Comparison.Equal x.Raw (Raw.zeros x.DType [||])))
-            if Raw.getDouble hasZero 0 = 0.0 then None else Some(constant (Kernels.prodOthers ax x.Raw))
+        let others (x: Tensor) (y: Tensor) =
+            let isZero = Kernels.compare "ReduceProd" Kernels.Comparison.Equal x.Raw (Raw.zeros x.DType [||])
+            let zeros = Raw.sumAxes ax true (Raw.cast x.DType isZero)
+            let viaDivision (safe: Tensor) = div (expandBack x ax y) safe
+            if Raw.toDoubles zeros |> Array.forall (fun c -> c = 0.0) then viaDivision x
+            else
+                let groupHasZero = Raw.broadcastTo x.Shape (Kernels.compare "ReduceProd" Kernels.Comparison.Greater zeros (Raw.zeros x.DType [||]))
+                let safe = ElementwiseOps.where (constant isZero) (onesLike x) x
+                ElementwiseOps.where (constant groupHasZero) (constant (Kernels.prodOthers ax x.Raw)) (viaDivision safe)
         unary { new UnaryPrim("ReduceProd") with
                   member _.Kernel r = Kernels.reduceProd ax keepDims r
-                  member _.Jvp(x, y, dx) =
-                      match others x with
-                      | Some o -> sum ax keepDims (mul o dx)
-                      | None -> sum ax keepDims (mul (div (expandBack x ax y) x) dx)
-                  member _.Vjp(x, y, g) =
-                      match others x with
-                      | Some o -> mul o (expandBack x ax g)
-                      | None -> mul (div (expandBack x ax y) x) (expandBack x ax g) } x
+                  member _.Jvp(x, y, dx) = sum ax keepDims (mul (others x y) dx)
+                  member _.Vjp(x, y, g) = mul (others x y) (expandBack x ax g) } x
 
 /// log(sum(exp x)) over axes, shifted by the (gradient-free) max so large logits do not overflow.
 /// d = softmax(x) dx.

@@ -71,7 +71,11 @@ let rec matmul (transA: bool) (transB: bool) (a: Tensor) (b: Tensor) : Tensor =
                                     (Shape.format a.Shape) (if transA then " (transposed)" else "") (Shape.format b.Shape) (if transB then " (transposed)" else ""))
         if a.DType <> b.DType then
             invalidArg "b" (sprintf "MatMul: operands have dtypes %s and %s; expected the same dtype" (string a.DType) (string b.DType))
-        Shape.broadcast "MatMul" a.Shape.[.. ra - 3] b.Shape.[.. rb - 3] |> ignore
+        let ba, bb = a.Shape.[.. ra - 3], b.Shape.[.. rb - 3]
+        let compatible = Array.forall2 (fun x y -> x = y || x = 1 || y = 1) ba.[max 0 (ba.Length - bb.Length) ..] bb.[max 0 (bb.Length - ba.Length) ..]
+        if not compatible then
+            invalidArg "b" (sprintf "MatMul: batch axes of shapes %s and %s (all but the last two) do not broadcast; expected equal extents or 1, aligned from the right"
+                                    (Shape.format a.Shape) (Shape.format b.Shape))
         binary (batchedPrim transA transB) a b
 and batchedPrim (transA: bool) (transB: bool) : BinaryPrim =
     { new BinaryPrim("MatMul") with
@@ -97,5 +101,10 @@ and batchedPrim (transA: bool) (transB: bool) : BinaryPrim =
 
 /// Matrix-vector product over the last axes (tf.linalg.matvec): a [..., m, n], x [..., n] -> [..., m].
 let matvec (transA: bool) (a: Tensor) (x: Tensor) =
-    if x.Rank < 1 then invalidArg "x" "MatVec: expected a vector operand of rank >= 1, got a scalar"
+    if x.Rank < 1 || a.Rank < 2 then
+        invalidArg "x" (sprintf "MatVec: expected a matrix of rank >= 2 and a vector of rank >= 1, got shapes %s and %s" (Shape.format a.Shape) (Shape.format x.Shape))
+    let cols = if transA then a.Shape.[a.Rank - 2] else a.Shape.[a.Rank - 1]
+    if cols <> x.Shape.[x.Rank - 1] then
+        invalidArg "x" (sprintf "MatVec: shapes %s%s and %s: the matrix has %d columns but the vector has %d elements; expected equal"
+                                (Shape.format a.Shape) (if transA then " (transposed)" else "") (Shape.format x.Shape) cols x.Shape.[x.Rank - 1])
     squeeze (Some -1) (matmul transA false a (expandDims -1 x))

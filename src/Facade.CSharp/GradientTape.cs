@@ -69,7 +69,17 @@ public sealed class GradientTape : IDisposable
             if (!tensor.DType.IsFloat()) scope.SetWatched(tensor, current);
             return;
         }
-        scope.SetWatched(tensor, Core.Derivatives.watch(scope.Tag, current));
+        if (Environment.CurrentManagedThreadId != threadId)
+        {
+            scope.SetWatched(tensor, Core.Derivatives.watch(scope.Tag, current));
+            return;
+        }
+        // The leaf wraps what the scopes older than this tape give the tensor; scopes newer than it (inner tapes,
+        // accumulators) that already watch it are rebuilt on top of the leaf, so every perturbation stays outside
+        // the older ones (an outer tape watching late still sees the operations).
+        var leaf = Core.Derivatives.watch(scope.Tag, Scopes.ResolveBelow(tensor, scope.Tag));
+        scope.SetWatched(tensor, leaf);
+        Scopes.Rewrap(tensor, scope.Tag, leaf);
     }
 
     /// <summary>Watches a variable (its current value), whether trainable or not.</summary>
@@ -91,6 +101,11 @@ public sealed class GradientTape : IDisposable
         Watch(v.Handle);
         lock (watchedVariables)
             if (watchedVariableSet.Add(v)) watchedVariables.Add(v);
+    }
+
+    internal bool WatchesVariable(Variable v)
+    {
+        lock (watchedVariables) return watchedVariableSet.Contains(v);
     }
 
     /// <summary>The variables this tape watches, in the order they were first watched (<c>tape.watched_variables</c>).</summary>

@@ -219,13 +219,54 @@ internal static class Scopes
         return v;
     }
 
+    /// <summary>What the active scopes older than <paramref name="tag"/> give a handle: the value a new leaf of that
+    /// tag wraps (perturbations of newer or inactive scopes removed).</summary>
+    internal static Core.Tensor ResolveBelow(Tensor h, long tag)
+    {
+        var v = h.Value;
+        var set = local?.Current;
+        if (set == null || set.Items.Length == 0) return v.Level == 0 ? v : Core.Ops.constant(v.Raw);
+        var items = set.Items;
+        for (int i = items.Length - 1; i >= 0; i--)
+            if (items[i].Tag < tag && items[i].TryGetWatched(h, out var w)) { v = w; break; }
+        while (v.Level != 0 && (v.Level >= tag || !set.ContainsTag(v.Level))) v = v.Primal;
+        return v;
+    }
+
+    /// <summary>After the scope of <paramref name="tag"/> gave a handle the value <paramref name="leaf"/>, rebuilds the
+    /// values of the newer active scopes that already watch the handle on top of it (same tags, tangents and node ids,
+    /// so what they recorded before still meets what they record after).</summary>
+    internal static void Rewrap(Tensor h, long tag, Core.Tensor leaf)
+    {
+        var set = local?.Current;
+        if (set == null) return;
+        var below = leaf;
+        foreach (var s in set.Items)
+        {
+            if (s.Tag <= tag || !s.TryGetWatched(h, out var w) || w.Level != s.Tag) continue;
+            var rebuilt = Core.Derivatives.rewrap(below, w);
+            s.SetWatched(h, rebuilt);
+            below = rebuilt;
+        }
+    }
+
     /// <summary>Auto-watch: a trainable variable read while tapes record is watched by each of them.</summary>
     internal static void OnVariableRead(Variable v)
     {
         var l = local;
-        if (l == null || !v.Trainable) return;
+        if (l == null) return;
         foreach (var s in l.Current.Items)
-            if (s.Owner is GradientTape t && t.WatchAccessedVariables) t.WatchVariableCore(v);
+            if (s.Owner is GradientTape t && ((t.WatchAccessedVariables && v.Trainable) || t.WatchesVariable(v)))
+                t.WatchVariableCore(v); // also re-watches a variable watched before an Assign gave it a new value
+    }
+
+    /// <summary>Tapes that watch a variable watch its new value after an <c>Assign</c>.</summary>
+    internal static void OnVariableAssigned(Variable v)
+    {
+        var l = local;
+        if (l == null) return;
+        foreach (var s in l.Current.Items)
+            if (s.Owner is GradientTape t && t.WatchesVariable(v)) t.WatchVariableCore(v);
     }
 
     /// <summary>The active scopes whose perturbation <paramref name="v"/> carries or that watch <paramref name="h"/>.</summary>

@@ -53,7 +53,12 @@ public static partial class TF
 
     /// <summary>Converts to <paramref name="dtype"/> (<c>tf.cast</c>). Between float dtypes the gradient is cast back;
     /// to or from an integer or bool dtype there is no gradient. Float to integer truncates toward zero.</summary>
-    public static Tensor Cast(Tensor x, DType dtype) => Unary(x, v => Core.Ops.cast(dtype.ToCore(), v));
+    /// <remarks>The result is strongly typed, even for a C# scalar: <c>TF.Cast(2, DType.Float32)</c> is a Float32 tensor.</remarks>
+    public static Tensor Cast(Tensor x, DType dtype)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        return new Tensor(Core.Ops.cast(dtype.ToCore(), Scopes.Resolve(x)));
+    }
 
     /// <summary>Element-wise <c>a^b</c> with broadcasting (<c>tf.pow</c>). Derivative: b·a^(b-1) for a, and a^b·ln a for b
     /// (taken as 0 where a &lt;= 0, as TensorFlow).</summary>
@@ -88,7 +93,13 @@ public static partial class TF
 
     /// <summary>min(max(x, min), max) (<c>tf.clip_by_value</c>). The gradient flows to x where min &lt;= x &lt;= max
     /// (ties included), to <paramref name="min"/> below and to <paramref name="max"/> above.</summary>
-    public static Tensor ClipByValue(Tensor x, Tensor min, Tensor max) => Minimum(Maximum(x, min), max);
+    public static Tensor ClipByValue(Tensor x, Tensor min, Tensor max)
+    {
+        var (rx, rmin, weak) = Unify("ClipByValue", x, min);
+        var (_, rmax, _) = Unify("ClipByValue", x, max);
+        Core.Shape.broadcast("ClipByValue", Core.Shape.broadcast("ClipByValue", x.ShapeArray, min.ShapeArray), max.ShapeArray);
+        return new Tensor(Core.ElementwiseOps.clipByValue(rx, rmin, Core.Ops.cast(rx.DType, rmax)), weak && max.IsWeak);
+    }
 
     /// <summary><c>condition ? x : y</c> element-wise, broadcasting all three (<c>tf.where</c>). Derivative: the adjoint goes
     /// to x where the condition holds and to y elsewhere; the Bool condition has none.</summary>

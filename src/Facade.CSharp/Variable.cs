@@ -59,6 +59,7 @@ public sealed class Variable
         if (!Core.Shape.equal(raw.Shape, value.ShapeArray))
             throw new ArgumentException($"Assign: value has shape {Shapes.Format(raw.Shape)} but variable '{Name}' has shape {Shapes.Format(value.ShapeArray)}; expected the same shape.", nameof(newValue));
         value = new Tensor(Core.Ops.constant(raw));
+        Scopes.OnVariableAssigned(this);
     }
 
     /// <summary>Adds <paramref name="delta"/> to the value (TensorFlow's <c>assign_add</c>).</summary>

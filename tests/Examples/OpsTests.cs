@@ -260,7 +260,8 @@ public class OpsTests
             Assert.Equal(MatMul(ReduceSum(a, 0), Ones(new[] { 2, 2 }, DType.Float64), transposeA: true).ToArray<double>(), gb.ToArray<double>());
         }
         var e = Assert.Throws<ArgumentException>(() => MatMul(Ones(2, 2, 3), Ones(4, 3, 2)));
-        Assert.Contains("[2]", e.Message);
+        Assert.Contains("[2, 2, 3]", e.Message);
+        Assert.Contains("[4, 3, 2]", e.Message);
         Assert.Throws<ArgumentException>(() => MatMul(Ones(3), Ones(3, 3)));
         Assert.Equal(new[] { 5.0, 11 }, MatVec(Constant(new double[,] { { 1, 2 }, { 3, 4 } }), Constant(new[] { 1.0, 2 })).ToArray<double>());
     }
