@@ -17,31 +17,35 @@ let private unsupported (op: string) (d: DType) (expected: string) =
 /// log(1 + x), accurate for small x (log(u) * x / (u - 1) with u = 1 + x corrects u's rounding).
 let log1p (t: RawTensor) =
     unaryFloat "Log1p"
-        (fun a r -> for i in 0 .. a.Length - 1 do
-                      let x = a.[i]
-                      let u = 1.0f + x
-                      r.[i] <- if u = 1.0f then x else MathF.Log u * x / (u - 1.0f))
-        (fun a r -> for i in 0 .. a.Length - 1 do
-                      let x = a.[i]
-                      let u = 1.0 + x
-                      r.[i] <- if u = 1.0 then x else Math.Log u * x / (u - 1.0)) t
+        (fun a r o n ->
+            for i in o .. o + n - 1 do
+                let x = a.[i]
+                let u = 1.0f + x
+                r.[i] <- if u = 1.0f then x else MathF.Log u * x / (u - 1.0f))
+        (fun a r o n ->
+            for i in o .. o + n - 1 do
+                let x = a.[i]
+                let u = 1.0 + x
+                r.[i] <- if u = 1.0 then x else Math.Log u * x / (u - 1.0)) t
 
-let tan t = unaryFloat "Tan" (fun a r -> TensorPrimitives.Tan(ReadOnlySpan a, Span r)) (fun a r -> TensorPrimitives.Tan(ReadOnlySpan a, Span r)) t
-let sigmoid t = unaryFloat "Sigmoid" (fun a r -> TensorPrimitives.Sigmoid(ReadOnlySpan a, Span r)) (fun a r -> TensorPrimitives.Sigmoid(ReadOnlySpan a, Span r)) t
+let tan t = unaryFloat "Tan" (fun a r o n -> TensorPrimitives.Tan(ReadOnlySpan(a, o, n), Span(r, o, n))) (fun a r o n -> TensorPrimitives.Tan(ReadOnlySpan(a, o, n), Span(r, o, n))) t
+let sigmoid t = unaryFloat "Sigmoid" (fun a r o n -> TensorPrimitives.Sigmoid(ReadOnlySpan(a, o, n), Span(r, o, n))) (fun a r o n -> TensorPrimitives.Sigmoid(ReadOnlySpan(a, o, n), Span(r, o, n))) t
 
 /// max(x, 0) + log1p(exp(-|x|)): no overflow for large |x|.
 let softplus (t: RawTensor) =
     unaryFloat "Softplus"
-        (fun a r -> for i in 0 .. a.Length - 1 do
-                      let x = a.[i]
-                      let e = MathF.Exp(-(abs x))
-                      let u = 1.0f + e
-                      r.[i] <- max x 0.0f + (if u = 1.0f then e else MathF.Log u * e / (u - 1.0f)))
-        (fun a r -> for i in 0 .. a.Length - 1 do
-                      let x = a.[i]
-                      let e = Math.Exp(-(abs x))
-                      let u = 1.0 + e
-                      r.[i] <- max x 0.0 + (if u = 1.0 then e else Math.Log u * e / (u - 1.0))) t
+        (fun a r o n ->
+            for i in o .. o + n - 1 do
+                let x = a.[i]
+                let e = MathF.Exp(-(abs x))
+                let u = 1.0f + e
+                r.[i] <- max x 0.0f + (if u = 1.0f then e else MathF.Log u * e / (u - 1.0f)))
+        (fun a r o n ->
+            for i in o .. o + n - 1 do
+                let x = a.[i]
+                let e = Math.Exp(-(abs x))
+                let u = 1.0 + e
+                r.[i] <- max x 0.0 + (if u = 1.0 then e else Math.Log u * e / (u - 1.0))) t
 
 /// Applies a numeric map to float and integer tensors alike.
 let inline private numericMap (op: string) ([<InlineIfLambda>] f32: float32 -> float32) ([<InlineIfLambda>] f64: float -> float)
@@ -374,6 +378,10 @@ let oneHot (indices: RawTensor) (depth: int) (dtype: DType) =
 /// start, start + delta, ... while < limit (> limit for a negative delta), as tf.range.
 let range (start: float) (limit: float) (delta: float) (dtype: DType) =
     if delta = 0.0 || Double.IsNaN delta then invalidArg "delta" "Range: delta must not be zero"
+    if (delta > 0.0 && start > limit) || (delta < 0.0 && start < limit) then
+        invalidArg "delta" (sprintf "Range: start %g, limit %g and delta %g: expected start <= limit when delta > 0 and start >= limit when delta < 0 (as tf.range)" start limit delta)
+    if (limit - start) / delta > float Int32.MaxValue then
+        invalidArg "limit" (sprintf "Range: start %g, limit %g and delta %g give more than %d elements" start limit delta Int32.MaxValue)
     let n = max 0 (int (Math.Ceiling((limit - start) / delta)))
     let values = Array.init n (fun i -> start + float i * delta)
     cast dtype (RawTensor(DType.Float64, [| n |], values))

@@ -115,33 +115,54 @@ module Raw =
 
     let reshape (shape: int[]) (t: RawTensor) = RawTensor(t.DType, shape, t.Data)
 
+    /// Element counts from which element-wise kernels split their work over the kernel threads
+    /// (MathNet's MaxDegreeOfParallelism, which Backend.Threads sets).
+    let parallelThreshold = 1 <<< 16
+
+    /// Runs `kernel offset length` over [0, n), in contiguous chunks on the kernel threads when n is large.
+    let forChunks (n: int) (kernel: int -> int -> unit) =
+        let threads = min MathNet.Numerics.Control.MaxDegreeOfParallelism (n / (parallelThreshold / 2))
+        if n < parallelThreshold || threads <= 1 then kernel 0 n
+        else
+            let chunk = (n + threads - 1) / threads
+            System.Threading.Tasks.Parallel.For(0, threads, fun c ->
+                let o = c * chunk
+                if o < n then kernel o (min chunk (n - o))) |> ignore
+
     // ---------------------------------------------------------------- element-wise, unary
 
     let requireFloat (op: string) (t: RawTensor) =
         if not t.IsFloat then
             invalidArg "x" (sprintf "%s: dtype %s is not supported; expected Float32 or Float64" op (dtypeName t.DType))
 
-    /// Applies a float kernel given once for float32 and once for float64 arrays.
-    let inline unaryFloat (op: string) ([<InlineIfLambda>] f32: float32[] -> float32[] -> unit)
-                          ([<InlineIfLambda>] f64: float[] -> float[] -> unit) (t: RawTensor) =
+    /// Applies a float kernel (given once for float32 and once for float64, over `offset, length`) into a fresh,
+    /// uninitialised result (every element is written), split over the kernel threads for large tensors.
+    let inline unaryFloat (op: string) (f32: float32[] -> float32[] -> int -> int -> unit)
+                          (f64: float[] -> float[] -> int -> int -> unit) (t: RawTensor) =
         match t.Data with
-        | :? (float[]) as a -> let r = Array.zeroCreate a.Length in f64 a r; RawTensor(t.DType, t.Shape, r)
-        | :? (float32[]) as a -> let r = Array.zeroCreate a.Length in f32 a r; RawTensor(t.DType, t.Shape, r)
+        | :? (float[]) as a ->
+            let r = GC.AllocateUninitializedArray<float> a.Length
+            forChunks a.Length (f64 a r)
+            RawTensor(t.DType, t.Shape, r)
+        | :? (float32[]) as a ->
+            let r = GC.AllocateUninitializedArray<float32> a.Length
+            forChunks a.Length (f32 a r)
+            RawTensor(t.DType, t.Shape, r)
         | _ -> requireFloat op t; t
 
     let neg (t: RawTensor) =
         match t.Data with
         | :? (int[]) as a -> RawTensor(t.DType, t.Shape, Array.map (~-) a)
         | :? (int64[]) as a -> RawTensor(t.DType, t.Shape, Array.map (~-) a)
-        | _ -> unaryFloat "Negative" (fun a r -> TensorPrimitives.Negate(ReadOnlySpan a, Span r))
-                                     (fun a r -> TensorPrimitives.Negate(ReadOnlySpan a, Span r)) t
-    let exp t = unaryFloat "Exp" (fun a r -> TensorPrimitives.Exp(ReadOnlySpan a, Span r)) (fun a r -> TensorPrimitives.Exp(ReadOnlySpan a, Span r)) t
-    let log t = unaryFloat "Log" (fun a r -> TensorPrimitives.Log(ReadOnlySpan a, Span r)) (fun a r -> TensorPrimitives.Log(ReadOnlySpan a, Span r)) t
-    let sin t = unaryFloat "Sin" (fun a r -> TensorPrimitives.Sin(ReadOnlySpan a, Span r)) (fun a r -> TensorPrimitives.Sin(ReadOnlySpan a, Span r)) t
-    let cos t = unaryFloat "Cos" (fun a r -> TensorPrimitives.Cos(ReadOnlySpan a, Span r)) (fun a r -> TensorPrimitives.Cos(ReadOnlySpan a, Span r)) t
-    let tanh t = unaryFloat "Tanh" (fun a r -> TensorPrimitives.Tanh(ReadOnlySpan a, Span r)) (fun a r -> TensorPrimitives.Tanh(ReadOnlySpan a, Span r)) t
-    let square t = unaryFloat "Square" (fun a r -> TensorPrimitives.Multiply(ReadOnlySpan a, ReadOnlySpan a, Span r)) (fun a r -> TensorPrimitives.Multiply(ReadOnlySpan a, ReadOnlySpan a, Span r)) t
-    let sqrt t = unaryFloat "Sqrt" (fun a r -> TensorPrimitives.Sqrt(ReadOnlySpan a, Span r)) (fun a r -> TensorPrimitives.Sqrt(ReadOnlySpan a, Span r)) t
+        | _ -> unaryFloat "Negative" (fun a r o n -> TensorPrimitives.Negate(ReadOnlySpan(a, o, n), Span(r, o, n)))
+                                     (fun a r o n -> TensorPrimitives.Negate(ReadOnlySpan(a, o, n), Span(r, o, n))) t
+    let exp t = unaryFloat "Exp" (fun a r o n -> TensorPrimitives.Exp(ReadOnlySpan(a, o, n), Span(r, o, n))) (fun a r o n -> TensorPrimitives.Exp(ReadOnlySpan(a, o, n), Span(r, o, n))) t
+    let log t = unaryFloat "Log" (fun a r o n -> TensorPrimitives.Log(ReadOnlySpan(a, o, n), Span(r, o, n))) (fun a r o n -> TensorPrimitives.Log(ReadOnlySpan(a, o, n), Span(r, o, n))) t
+    let sin t = unaryFloat "Sin" (fun a r o n -> TensorPrimitives.Sin(ReadOnlySpan(a, o, n), Span(r, o, n))) (fun a r o n -> TensorPrimitives.Sin(ReadOnlySpan(a, o, n), Span(r, o, n))) t
+    let cos t = unaryFloat "Cos" (fun a r o n -> TensorPrimitives.Cos(ReadOnlySpan(a, o, n), Span(r, o, n))) (fun a r o n -> TensorPrimitives.Cos(ReadOnlySpan(a, o, n), Span(r, o, n))) t
+    let tanh t = unaryFloat "Tanh" (fun a r o n -> TensorPrimitives.Tanh(ReadOnlySpan(a, o, n), Span(r, o, n))) (fun a r o n -> TensorPrimitives.Tanh(ReadOnlySpan(a, o, n), Span(r, o, n))) t
+    let square t = unaryFloat "Square" (fun a r o n -> TensorPrimitives.Multiply(ReadOnlySpan(a, o, n), ReadOnlySpan(a, o, n), Span(r, o, n))) (fun a r o n -> TensorPrimitives.Multiply(ReadOnlySpan(a, o, n), ReadOnlySpan(a, o, n), Span(r, o, n))) t
+    let sqrt t = unaryFloat "Sqrt" (fun a r o n -> TensorPrimitives.Sqrt(ReadOnlySpan(a, o, n), Span(r, o, n))) (fun a r o n -> TensorPrimitives.Sqrt(ReadOnlySpan(a, o, n), Span(r, o, n))) t
 
     // ---------------------------------------------------------------- element-wise, binary with broadcasting
 
@@ -154,11 +175,11 @@ module Raw =
     /// Walks the broadcast output in rows of its last axis and hands each row to the row kernels.
     let private broadcastRows (k: BinRows<'T>) (outShape: int[]) (aShape: int[]) (a: 'T[]) (bShape: int[]) (b: 'T[]) =
         let n = Shape.size outShape
-        let r: 'T[] = Array.zeroCreate n
+        let r: 'T[] = GC.AllocateUninitializedArray<'T> n // every element is written below
         if n > 0 then
-            if Shape.equal aShape bShape then k.VV a 0 b 0 r 0 n
-            elif a.Length = 1 then k.SV a.[0] b 0 r 0 n
-            elif b.Length = 1 then k.VS a 0 b.[0] r 0 n
+            if Shape.equal aShape bShape then forChunks n (fun o len -> k.VV a o b o r o len)
+            elif a.Length = 1 then forChunks n (fun o len -> k.SV a.[0] b o r o len)
+            elif b.Length = 1 then forChunks n (fun o len -> k.VS a o b.[0] r o len)
             else
                 let rank = outShape.Length
                 let sa = Shape.broadcastStrides aShape outShape

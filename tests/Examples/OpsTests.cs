@@ -272,6 +272,8 @@ public class OpsTests
         Assert.Equal(new[] { 0f, 1.5f, 3f, 4.5f }, Range(0, 6, 1.5).ToArray<float>());
         Assert.Equal(new[] { 5, 3, 1 }, Range(5, 0, -2, DType.Int32).ToArray<int>());
         Assert.Throws<ArgumentException>(() => Range(0, 1, 0));
+        Assert.Contains("start <= limit", Assert.Throws<ArgumentException>(() => Range(0, 5, -1)).Message);
+        Assert.Empty(Range(3, 3).ToArray<float>());
         Assert.Equal(new[] { 0.0, 0.25, 0.5, 0.75, 1.0 }, Linspace(0, 1, 5, DType.Float64).ToArray<double>());
         Assert.Equal(new[] { 1f, 0f, 0f, 1f }, Eye(2).ToArray<float>());
         Assert.Equal(new[] { 0f, 1f, 0f, 0f, 0f, 0f, 1f, 0f, 0f }, OneHot(Constant(new[] { 1, 5, 0 }), 3).ToArray<float>());

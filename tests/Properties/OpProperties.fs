@@ -510,7 +510,7 @@ let private exactly (label: string) (dtype: DType) (shape: int[]) (expected: flo
 
 /// Range with integer or half-integer start, limit and delta of either sign (so every value is
 /// exact): start, start + delta, ... while short of limit, in every numeric dtype (integers with
-/// integer parameters only).
+/// integer parameters only); a delta pointing away from limit throws.
 [<Property(MaxTest = Runs)>]
 let ``Kernels.range: values, length, dtype`` () =
     let gen =
@@ -523,6 +523,11 @@ let ``Kernels.range: values, length, dtype`` () =
             return dtype, step * float start, step * float limit, step * float delta
         }
     Prop.forAll (Arb.fromGen gen) (fun (dtype, start, limit, delta) ->
+        if (delta > 0.0 && start > limit) || (delta < 0.0 && start < limit) then
+            // a delta pointing away from limit is an error, as in tf.range
+            let threw = try Kernels.range start limit delta dtype |> ignore; false with :? System.ArgumentException -> true
+            holds (sprintf "Range(%g, %g, %g) throws ArgumentException" start limit delta) threw
+        else
         let expected = Seq.initInfinite (fun i -> start + float i * delta) |> Seq.takeWhile (fun v -> if delta > 0.0 then v < limit else v > limit) |> Array.ofSeq
         exactly (sprintf "Range(%g, %g, %g)" start limit delta) dtype [| expected.Length |] expected (Kernels.range start limit delta dtype))
 
