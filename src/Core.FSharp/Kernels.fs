@@ -71,11 +71,6 @@ let square (t: RawTensor) = if t.IsFloat then Raw.square t else numericMap "Squa
 
 // ------------------------------------------------------------------------- element-wise, binary
 
-let private loopRows (f: 'T -> 'T -> 'T) : BinRows<'T> =
-    { VV = fun a ao b bo r ro n -> for i in 0 .. n - 1 do r.[ro + i] <- f a.[ao + i] b.[bo + i]
-      VS = fun a ao s r ro n -> for i in 0 .. n - 1 do r.[ro + i] <- f a.[ao + i] s
-      SV = fun s b bo r ro n -> for i in 0 .. n - 1 do r.[ro + i] <- f s b.[bo + i] }
-
 let powK =
     { Name = "Pow"
       F32 = { VV = (fun a ao b bo r ro n -> TensorPrimitives.Pow(ReadOnlySpan(a, ao, n), ReadOnlySpan(b, bo, n), Span(r, ro, n)))

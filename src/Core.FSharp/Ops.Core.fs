@@ -16,6 +16,11 @@ let scalarLike (t: Tensor) (v: float) = TP(Raw.scalar t.DType v)
 /// The value `t` seen at perturbation level `tag`: one level down when t carries that tag, else t itself.
 let internal atLevel (tag: int64) (t: Tensor) = if t.Level = tag then t.Primal else t
 
+/// Rejects a non-float operand of a float-only op, naming the op and the dtype.
+let requireFloat (op: string) (x: Tensor) =
+    if not x.Raw.IsFloat then
+        invalidArg "x" (sprintf "%s: dtype %s is not supported; expected Float32 or Float64" op (string x.DType))
+
 let private opError (op: string) (msg: string) = invalidArg "x" (op + ": " + msg)
 
 // Primitive singletons, created on first use: recursive *values* in a let-rec group compile to lazies
@@ -26,6 +31,23 @@ let mutable private mulPrimCell : BinaryPrim = null
 let mutable private divPrimCell : BinaryPrim = null
 let mutable private negPrimCell : UnaryPrim = null
 let mutable private squarePrimCell : UnaryPrim = null
+
+/// For C = op(A) op(B) with adjoint G: dA as a product with transpose flags (nothing materialised), given the
+/// product function (2-D or batched): G B^T, B G^T, G B or B^T G^T for the four flag pairs.
+let matmulAdjointA (mm: bool -> bool -> Tensor -> Tensor -> Tensor) (transA: bool) (transB: bool) (b: Tensor) (g: Tensor) =
+    match transA, transB with
+    | false, false -> mm false true g b
+    | true, false -> mm false true b g
+    | false, true -> mm false false g b
+    | true, true -> mm true true b g
+
+/// For C = op(A) op(B) with adjoint G: dB (A^T G, A G, G^T A or G^T A^T for the four flag pairs).
+let matmulAdjointB (mm: bool -> bool -> Tensor -> Tensor -> Tensor) (transA: bool) (transB: bool) (a: Tensor) (g: Tensor) =
+    match transA, transB with
+    | false, false -> mm true false a g
+    | true, false -> mm false false a g
+    | false, true -> mm true false g a
+    | true, true -> mm true true g a
 
 /// Applies a unary primitive, resolving the operand's outermost perturbation.
 let rec unary (p: UnaryPrim) (x: Tensor) : Tensor =
@@ -302,18 +324,8 @@ and matmulPrim (transA: bool) (transB: bool) : BinaryPrim =
         member _.Kernel(x, y) = Raw.matmul2 transA transB x y
         member _.JvpA(_, b, _, da) = matmul transA transB da b
         member _.JvpB(a, _, _, db) = matmul transA transB a db
-        member _.VjpA(_, b, _, g) =
-            match transA, transB with
-            | false, false -> matmul false true g b
-            | true, false -> matmul false true b g
-            | false, true -> matmul false false g b
-            | true, true -> matmul true true b g
-        member _.VjpB(a, _, _, g) =
-            match transA, transB with
-            | false, false -> matmul true false a g
-            | true, false -> matmul false false a g
-            | false, true -> matmul true false g a
-            | true, true -> matmul true true g a }
+        member _.VjpA(_, b, _, g) = matmulAdjointA matmul transA transB b g
+        member _.VjpB(a, _, _, g) = matmulAdjointB matmul transA transB a g }
 
 /// Converts to `dtype`. Between float dtypes d = cast dx and the adjoint is cast back; a cast to or
 /// from an integer or bool dtype has no derivative (the result is a constant).

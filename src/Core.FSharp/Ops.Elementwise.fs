@@ -5,10 +5,6 @@ module Nabla.Core.ElementwiseOps
 open Nabla.Core.Ops
 open Nabla.Core.MathOps
 
-let private requireFloat (op: string) (x: Tensor) =
-    if not x.Raw.IsFloat then
-        invalidArg "x" (sprintf "%s: dtype %s is not supported; expected Float32 or Float64" op (string x.DType))
-
 let private requireNumeric (op: string) (x: Tensor) =
     if x.DType = DType.Bool then
         invalidArg "x" (sprintf "%s: dtype Bool is not supported; expected a float or integer dtype" op)
@@ -34,8 +30,6 @@ let lessEqual a b = compare "LessEqual" Kernels.Comparison.LessEqual a b
 // Primitive singletons, created on first use: recursive *values* in a let-rec group compile to lazies
 // that F# 10 mis-inlines across files, so the primitives are functions over these cells instead.
 let mutable private powPrimCell : BinaryPrim = null
-let mutable private maxPrimCell : BinaryPrim = null
-let mutable private minPrimCell : BinaryPrim = null
 
 /// `condition ? x : y` element-wise with broadcasting. d = where(c, dx, dy); the adjoint goes to x
 /// where the condition holds and to y elsewhere (summed back over broadcast axes).
@@ -118,43 +112,29 @@ let squareAny (x: Tensor) =
 
 // ------------------------------------------------------------------------- extremes
 
+/// The primitive of an element-wise extreme: the adjoint (and tangent) goes to a where `aWins` holds between a
+/// and b, ties included, and to b elsewhere.
+let private extremePrim (name: string) (kernel: RawTensor -> RawTensor -> RawTensor) (aWins: Kernels.Comparison) =
+    let first (a: Tensor) (b: Tensor) = constant (Kernels.compare name aWins a.Raw b.Raw)
+    { new BinaryPrim(name) with
+        member _.Kernel(x, y) = kernel x y
+        member _.JvpA(a, b, y, da) = where (first a b) (broadcastTo y.Shape da) (zerosLike y)
+        member _.JvpB(a, b, y, db) = where (first a b) (zerosLike y) (broadcastTo y.Shape db)
+        member _.VjpA(a, b, _, g) = sumTo a.Shape (where (first a b) g (zerosLike g))
+        member _.VjpB(a, b, _, g) = sumTo b.Shape (where (first a b) (zerosLike g) g) }
+
+let private maxPrim = extremePrim "Maximum" Kernels.maximum Kernels.Comparison.GreaterEqual
+let private minPrim = extremePrim "Minimum" Kernels.minimum Kernels.Comparison.LessEqual
+
 /// max(a, b) with broadcasting. On ties the whole gradient goes to a (as TensorFlow).
-let rec maximum (a: Tensor) (b: Tensor) : Tensor =
+let maximum (a: Tensor) (b: Tensor) : Tensor =
     requireNumeric "Maximum" a
-    if not a.Raw.IsFloat then constant (Kernels.maximum a.Raw b.Raw) else binary (maxPrim ()) a b
-and maxPrim () : BinaryPrim =
-    match maxPrimCell with
-    | null ->
-        let p =
-            let first (a: Tensor) (b: Tensor) = Kernels.compare "Maximum" Kernels.Comparison.GreaterEqual a.Raw b.Raw
-            { new BinaryPrim("Maximum") with
-                member _.Kernel(x, y) = Kernels.maximum x y
-                member _.JvpA(a, b, y, da) = where (constant (first a b)) (broadcastTo y.Shape da) (zerosLike y)
-                member _.JvpB(a, b, y, db) = where (constant (first a b)) (zerosLike y) (broadcastTo y.Shape db)
-                member _.VjpA(a, b, _, g) = sumTo a.Shape (where (constant (first a b)) g (zerosLike g))
-                member _.VjpB(a, b, _, g) = sumTo b.Shape (where (constant (first a b)) (zerosLike g) g) }
-        maxPrimCell <- p
-        p
-    | p -> p
+    if not a.Raw.IsFloat then constant (Kernels.maximum a.Raw b.Raw) else binary maxPrim a b
 
 /// min(a, b) with broadcasting. On ties the whole gradient goes to a (as TensorFlow).
-let rec minimum (a: Tensor) (b: Tensor) : Tensor =
+let minimum (a: Tensor) (b: Tensor) : Tensor =
     requireNumeric "Minimum" a
-    if not a.Raw.IsFloat then constant (Kernels.minimum a.Raw b.Raw) else binary (minPrim ()) a b
-and minPrim () : BinaryPrim =
-    match minPrimCell with
-    | null ->
-        let p =
-            let first (a: Tensor) (b: Tensor) = Kernels.compare "Minimum" Kernels.Comparison.LessEqual a.Raw b.Raw
-            { new BinaryPrim("Minimum") with
-                member _.Kernel(x, y) = Kernels.minimum x y
-                member _.JvpA(a, b, y, da) = where (constant (first a b)) (broadcastTo y.Shape da) (zerosLike y)
-                member _.JvpB(a, b, y, db) = where (constant (first a b)) (zerosLike y) (broadcastTo y.Shape db)
-                member _.VjpA(a, b, _, g) = sumTo a.Shape (where (constant (first a b)) g (zerosLike g))
-                member _.VjpB(a, b, _, g) = sumTo b.Shape (where (constant (first a b)) (zerosLike g) g) }
-        minPrimCell <- p
-        p
-    | p -> p
+    if not a.Raw.IsFloat then constant (Kernels.minimum a.Raw b.Raw) else binary minPrim a b
 
 /// min(max(x, lo), hi): the gradient flows to x where lo <= x <= hi (ties included), to lo below it and to hi above it.
 let clipByValue (x: Tensor) (lo: Tensor) (hi: Tensor) = minimum (maximum x lo) hi

@@ -11,10 +11,6 @@ let elementwise (name: string) (kernel: RawTensor -> RawTensor) (derivative: Ten
         member _.Jvp(x, y, dx) = mul (derivative x y) dx
         member _.Vjp(x, y, g) = mul (derivative x y) g }
 
-let private requireFloat (op: string) (x: Tensor) =
-    if not x.Raw.IsFloat then
-        invalidArg "x" (sprintf "%s: dtype %s is not supported; expected Float32 or Float64" op (string x.DType))
-
 let private expPrim = elementwise "Exp" Raw.exp (fun _ y -> y)
 /// e^x. f' = e^x (the result itself).
 let exp (x: Tensor) = requireFloat "Exp" x; unary expPrim x

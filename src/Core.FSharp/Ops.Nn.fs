@@ -7,10 +7,6 @@ open Nabla.Core.MathOps
 open Nabla.Core.ElementwiseOps
 open Nabla.Core.ReduceOps
 
-let private requireFloat (op: string) (x: Tensor) =
-    if not x.Raw.IsFloat then
-        invalidArg "x" (sprintf "%s: dtype %s is not supported; expected Float32 or Float64" op (string x.DType))
-
 let private axisOf (op: string) (x: Tensor) (axis: int) =
     if x.Rank = 0 then invalidArg "logits" (sprintf "%s: expected logits of rank >= 1, got a scalar" op)
     Shape.normAxis op x.Rank axis

@@ -82,22 +82,8 @@ and batchedPrim (transA: bool) (transB: bool) : BinaryPrim =
         member _.Kernel(x, y) = Kernels.matmul transA transB x y
         member _.JvpA(_, b, _, da) = matmul transA transB da b
         member _.JvpB(a, _, _, db) = matmul transA transB a db
-        member _.VjpA(a, b, _, g) =
-            let d =
-                match transA, transB with
-                | false, false -> matmul false true g b
-                | true, false -> matmul false true b g
-                | false, true -> matmul false false g b
-                | true, true -> matmul true true b g
-            sumTo a.Shape d
-        member _.VjpB(a, b, _, g) =
-            let d =
-                match transA, transB with
-                | false, false -> matmul true false a g
-                | true, false -> matmul false false a g
-                | false, true -> matmul true false g a
-                | true, true -> matmul true true g a
-            sumTo b.Shape d }
+        member _.VjpA(a, b, _, g) = sumTo a.Shape (matmulAdjointA matmul transA transB b g)
+        member _.VjpB(a, b, _, g) = sumTo b.Shape (matmulAdjointB matmul transA transB a g) }
 
 /// Matrix-vector product over the last axes (tf.linalg.matvec): a [..., m, n], x [..., n] -> [..., m].
 let matvec (transA: bool) (a: Tensor) (x: Tensor) =

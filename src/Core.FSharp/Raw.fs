@@ -223,7 +223,8 @@ module Raw =
           I32: BinRows<int> option
           I64: BinRows<int64> option }
 
-    let private loopRows (f: 'T -> 'T -> 'T) : BinRows<'T> =
+    /// Row kernels from a scalar function (integer dtypes).
+    let loopRows (f: 'T -> 'T -> 'T) : BinRows<'T> =
         { VV = fun a ao b bo r ro n -> for i in 0 .. n - 1 do r.[ro + i] <- f a.[ao + i] b.[bo + i]
           VS = fun a ao s r ro n -> for i in 0 .. n - 1 do r.[ro + i] <- f a.[ao + i] s
           SV = fun s b bo r ro n -> for i in 0 .. n - 1 do r.[ro + i] <- f s b.[bo + i] }

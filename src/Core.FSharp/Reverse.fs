@@ -16,6 +16,34 @@ let rec findAtLevel (tag: int64) (t: Tensor) : Tensor option =
     elif tg < tag then None
     else findAtLevel tag t.Primal
 
+/// The nodes carrying `tag` that `root` depends on, in creation (topological) order, not looking past `stopAt`
+/// (a node id whose parents are irrelevant, 0 for none). Iterative: no recursion however deep the graph.
+let private collectAscending (tag: int64) (root: Tensor) (stopAt: int64) : Tensor[] =
+    let nodes = List<Tensor>()
+    let visited = HashSet<int64>()
+    let stack = Stack<Tensor>()
+    let visit (p: Tensor) =
+        match p with
+        | TR(_, _, t, id) when t = tag && visited.Add id -> stack.Push p
+        | _ -> ()
+    visit root
+    while stack.Count > 0 do
+        let n = stack.Pop()
+        nodes.Add n
+        match n with
+        | TR(_, back, _, id) when id <> stopAt ->
+            match back with
+            | Leaf -> ()
+            | Unary(_, x) -> visit x
+            | Binary(_, a, b) -> visit a; visit b
+            | Nary(_, xs) -> for x in xs do visit x
+        | _ -> ()
+    // Children are created after their parents, so ascending ids is a topological order
+    // (sorted by a key array: no comparer closure per comparison).
+    let order = nodes.ToArray()
+    System.Array.Sort(order |> Array.map nodeId, order)
+    order
+
 /// Propagates `seed` (the adjoint of `root`, same shape) back through every node that carries `tag`,
 /// and returns the adjoints of the nodes whose ids are in `wanted`. Adjoints of other nodes are
 /// dropped as soon as they have been propagated.
@@ -23,30 +51,7 @@ let sweep (tag: int64) (root: Tensor) (seed: Tensor) (wanted: HashSet<int64>) : 
     let result = Dictionary<int64, Tensor>()
     match root with
     | TR(_, _, t, rootId) when t = tag ->
-        let nodes = List<Tensor>()
-        let visited = HashSet<int64>()
-        let stack = Stack<Tensor>()
-        let visit (p: Tensor) =
-            match p with
-            | TR(_, _, t, id) when t = tag && visited.Add id -> stack.Push p
-            | _ -> ()
-        visit root
-        while stack.Count > 0 do
-            let n = stack.Pop()
-            nodes.Add n
-            match n with
-            | TR(_, back, _, _) ->
-                match back with
-                | Leaf -> ()
-                | Unary(_, x) -> visit x
-                | Binary(_, a, b) -> visit a; visit b
-                | Nary(_, xs) -> for x in xs do visit x
-            | _ -> ()
-        // Children are created after their parents, so descending ids is a topological order
-        // (sorted by a key array: no comparer closure per comparison).
-        let order = nodes.ToArray()
-        let keys = order |> Array.map (fun n -> -(nodeId n))
-        System.Array.Sort(keys, order)
+        let order = collectAscending tag root 0L
         let adj = Dictionary<int64, Tensor>()
         adj.[rootId] <- seed
         // Contributions are computed only for parents on this tape (checked first, so no closure is needed).
@@ -56,8 +61,8 @@ let sweep (tag: int64) (root: Tensor) (seed: Tensor) (wanted: HashSet<int64>) : 
             match adj.TryGetValue pid with
             | true, old -> adj.[pid] <- add old c
             | _ -> adj.[pid] <- c
-        for n in order do
-            match n with
+        for k in order.Length - 1 .. -1 .. 0 do
+            match order.[k] with
             | TR(y, back, _, id) ->
                 match adj.TryGetValue id with
                 | true, g ->
@@ -80,30 +85,6 @@ let sweep (tag: int64) (root: Tensor) (seed: Tensor) (wanted: HashSet<int64>) : 
     | _ -> ()
     result
 
-/// The nodes carrying `tag` that `root` depends on, in creation (topological) order, not looking past `stopAt`
-/// (a node id whose parents are irrelevant, 0 for none).
-let private collectAscending (tag: int64) (root: Tensor) (stopAt: int64) : List<Tensor> =
-    let nodes = List<Tensor>()
-    let visited = HashSet<int64>()
-    let stack = Stack<Tensor>()
-    let visit (p: Tensor) =
-        match p with
-        | TR(_, _, t, id) when t = tag && visited.Add id -> stack.Push p
-        | _ -> ()
-    visit root
-    while stack.Count > 0 do
-        let n = stack.Pop()
-        nodes.Add n
-        match n with
-        | TR(_, back, _, id) when id <> stopAt ->
-            match back with
-            | Leaf -> ()
-            | Unary(_, x) -> visit x
-            | Binary(_, a, b) -> visit a; visit b
-            | Nary(_, xs) -> for x in xs do visit x
-        | _ -> ()
-    nodes.Sort(fun a b -> compare (nodeId a) (nodeId b))
-    nodes
 
 /// Forward mode over a recorded graph: pushes the tangents in `seeds` (node id -> tangent of that node's value)
 /// through the nodes carrying `tag` that lead to `root`, with each primitive's JVP rule, and returns the tangent
