@@ -8,8 +8,14 @@ open System.Threading
 module Tags =
     let mutable private lastTag = 0L
     let mutable private lastNode = 0L
+    /// Tags are drawn 2^20 apart, so that a scope that restarts (a tape's Reset) can take the next tag after its
+    /// own and still sit below every scope created after it.
+    let private spacing = 1L <<< 20
     /// A fresh tag, larger than every tag drawn before.
-    let next () = Interlocked.Increment(&lastTag)
+    let next () = Interlocked.Add(&lastTag, spacing)
+    /// The tag a restarting scope takes: larger than `tag`, smaller than every tag drawn after `tag` by `next`
+    /// (a fresh tag only after 2^20 - 1 restarts of one scope).
+    let successor (tag: int64) = if (tag + 1L) % spacing = 0L then next () else tag + 1L
     /// A fresh node id, larger than every id drawn before.
     let nextNode () = Interlocked.Increment(&lastNode)
 

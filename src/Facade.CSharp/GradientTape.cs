@@ -208,7 +208,8 @@ public sealed class GradientTape : IDisposable
     private void Fresh()
     {
         scope.ClearWatched();
-        scope = new Scope(this);
+        // The successor of the old tag keeps the tape below the scopes created after it (inner tapes stay inner).
+        scope = new Scope(this, Core.Tags.successor(scope.Tag));
         lock (watchedVariables)
         {
             watchedVariables.Clear();

@@ -116,4 +116,20 @@ public class ScopeOrderAndInputTests
         Assert.Contains("ClipByValue", c.Message);
         Assert.Equal(new[] { 0.5f, 1f }, ClipByValue(Constant(new[] { 0.5f, 3f }), 0.0, 1.0).ToArray<float>());
     }
+
+    [Fact]
+    public void ResetOfAnOuterTapeInsideAnInnerOne_KeepsTheNesting()
+    {
+        var x = Constant(2.0);
+        using var outer = new GradientTape();
+        using (var inner = new GradientTape())
+        {
+            outer.Reset();
+            outer.Watch(x);
+            inner.Watch(x);
+            var g = inner.Gradient(x * x * x, x)!;
+            Assert.Equal(12.0, g.ToDouble());
+            Assert.Equal(12.0, outer.Gradient(g, x)!.ToDouble());
+        }
+    }
 }
