@@ -151,6 +151,13 @@ let private bindCblas (h: nativeint) : Result<Cblas, string> =
             sprintf "does not export %s%s" (String.Join(", ", missing))
                 (if ilp64 then " (it exports the 64-bit-integer ILP64 interface, cblas_dgemm64_; Nabla needs the LP64 one)" else ""))
 
+/// Binds the CBLAS symbols of a loaded library; a missing symbol is recorded as the probe step's outcome.
+let private bindNoted (path: string) (note: string -> string -> unit) (h: nativeint) : Result<Cblas, string> =
+    bindCblas h
+    |> Result.mapError (fun e ->
+        note path (sprintf "loaded, but it %s" e)
+        sprintf "%s: loaded, but it %s" path e)
+
 let private library kind path version layer (c: Cblas) setThreads getThreads =
     { Kind = kind; Path = path; Version = version; ThreadingLayer = layer
       Dgemm = c.Dgemm; Sgemm = c.Sgemm; Dgemv = c.Dgemv; Sgemv = c.Sgemv; Daxpy = c.Daxpy; Saxpy = c.Saxpy
@@ -251,10 +258,8 @@ let loadMkl (path: string) (layerRequest: string) (steps: ResizeArray<ProbeStep>
         note path msg
         Error(sprintf "%s: %s" path msg)
     else
-    match bindCblas h with
-    | Error e ->
-        note path (sprintf "loaded, but it %s" e)
-        Error(sprintf "%s: loaded, but it %s" path e)
+    match bindNoted path note h with
+    | Error e -> Error e
     | Ok c ->
     let version =
         match tryBind<VersionString> h "MKL_Get_Version_String" with
@@ -278,10 +283,8 @@ let loadCblas (path: string) (steps: ResizeArray<ProbeStep>) : Result<BlasLibrar
         note path (sprintf "failed to load: %s" e)
         Error(sprintf "%s: failed to load: %s" path e)
     | Ok h ->
-    match bindCblas h with
-    | Error e ->
-        note path (sprintf "loaded, but it %s" e)
-        Error(sprintf "%s: loaded, but it %s" path e)
+    match bindNoted path note h with
+    | Error e -> Error e
     | Ok c ->
     let version =
         match tryBind<UnitToPtr> h "openblas_get_config" with

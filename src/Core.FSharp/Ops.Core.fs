@@ -306,26 +306,31 @@ and squarePrim () : UnaryPrim =
         p
     | p -> p
 
-/// The 2-D matrix product op(a) op(b), op transposing when its flag is set.
-/// dC = op(dA) op(B) + op(A) op(dB); adjoints are products with G, choosing flags so nothing is materialised.
+/// op(a) op(b) over the last two axes (ranks >= 2), op transposing when its flag is set, leading (batch) axes
+/// broadcast as NumPy. dC = op(dA) op(B) + op(A) op(dB); the adjoints are products with G whose flags are chosen so
+/// nothing is materialised, summed back over broadcast batch axes.
 and matmul (transA: bool) (transB: bool) (a: Tensor) (b: Tensor) : Tensor =
-    if a.Rank <> 2 || b.Rank <> 2 then
-        opError "MatMul" (sprintf "expected rank-2 operands, got shapes %s and %s" (Shape.format a.Shape) (Shape.format b.Shape))
-    let ka = if transA then a.Shape.[0] else a.Shape.[1]
-    let kb = if transB then b.Shape.[1] else b.Shape.[0]
+    let ra, rb = a.Rank, b.Rank
+    if ra < 2 || rb < 2 then
+        opError "MatMul" (sprintf "expected operands of rank >= 2, got shapes %s and %s" (Shape.format a.Shape) (Shape.format b.Shape))
+    let ka = if transA then a.Shape.[ra - 2] else a.Shape.[ra - 1]
+    let kb = if transB then b.Shape.[rb - 1] else b.Shape.[rb - 2]
     if ka <> kb then
         opError "MatMul" (sprintf "inner dimensions differ: shapes %s%s and %s%s; expected op(a) columns = op(b) rows"
                                   (Shape.format a.Shape) (if transA then " (transposed)" else "") (Shape.format b.Shape) (if transB then " (transposed)" else ""))
     if a.DType <> b.DType then
         opError "MatMul" (sprintf "operands have dtypes %s and %s; expected the same dtype" (string a.DType) (string b.DType))
+    if (Shape.tryBroadcast a.Shape.[.. ra - 3] b.Shape.[.. rb - 3]).IsNone then
+        opError "MatMul" (sprintf "batch axes of shapes %s and %s (all but the last two) do not broadcast; expected equal extents or 1, aligned from the right"
+                                  (Shape.format a.Shape) (Shape.format b.Shape))
     binary (matmulPrim transA transB) a b
 and matmulPrim (transA: bool) (transB: bool) : BinaryPrim =
     { new BinaryPrim("MatMul") with
-        member _.Kernel(x, y) = Raw.matmul2 transA transB x y
+        member _.Kernel(x, y) = Kernels.matmul transA transB x y
         member _.JvpA(_, b, _, da) = matmul transA transB da b
         member _.JvpB(a, _, _, db) = matmul transA transB a db
-        member _.VjpA(_, b, _, g) = matmulAdjointA matmul transA transB b g
-        member _.VjpB(a, _, _, g) = matmulAdjointB matmul transA transB a g }
+        member _.VjpA(a, b, _, g) = sumTo a.Shape (matmulAdjointA matmul transA transB b g)
+        member _.VjpB(a, b, _, g) = sumTo b.Shape (matmulAdjointB matmul transA transB a g) }
 
 /// Converts to `dtype`. Between float dtypes d = cast dx and the adjoint is cast back; a cast to or
 /// from an integer or bool dtype has no derivative (the result is a constant).

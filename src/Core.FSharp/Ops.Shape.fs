@@ -56,34 +56,8 @@ and scatterAdd (axis: int) (indices: Tensor) (n: int) (g: Tensor) : Tensor =
               member _.Jvp(_, _, dx) = scatterAdd axis indices n dx
               member _.Vjp(_, _, g) = gather axis indices g } g
 
-/// op(a) op(b) over the last two axes, broadcasting batch axes (ranks >= 2). Adjoints as for 2-D
-/// products, summed over broadcast batch axes.
-let rec matmul (transA: bool) (transB: bool) (a: Tensor) (b: Tensor) : Tensor =
-    if a.Rank < 2 || b.Rank < 2 then
-        invalidArg "a" (sprintf "MatMul: expected operands of rank >= 2, got shapes %s and %s" (Shape.format a.Shape) (Shape.format b.Shape))
-    if a.Rank = 2 && b.Rank = 2 then Ops.matmul transA transB a b
-    else
-        let ra, rb = a.Rank, b.Rank
-        let ka = if transA then a.Shape.[ra - 2] else a.Shape.[ra - 1]
-        let kb = if transB then b.Shape.[rb - 1] else b.Shape.[rb - 2]
-        if ka <> kb then
-            invalidArg "b" (sprintf "MatMul: inner dimensions differ: shapes %s%s and %s%s; expected op(a) columns = op(b) rows"
-                                    (Shape.format a.Shape) (if transA then " (transposed)" else "") (Shape.format b.Shape) (if transB then " (transposed)" else ""))
-        if a.DType <> b.DType then
-            invalidArg "b" (sprintf "MatMul: operands have dtypes %s and %s; expected the same dtype" (string a.DType) (string b.DType))
-        let ba, bb = a.Shape.[.. ra - 3], b.Shape.[.. rb - 3]
-        let compatible = Array.forall2 (fun x y -> x = y || x = 1 || y = 1) ba.[max 0 (ba.Length - bb.Length) ..] bb.[max 0 (bb.Length - ba.Length) ..]
-        if not compatible then
-            invalidArg "b" (sprintf "MatMul: batch axes of shapes %s and %s (all but the last two) do not broadcast; expected equal extents or 1, aligned from the right"
-                                    (Shape.format a.Shape) (Shape.format b.Shape))
-        binary (batchedPrim transA transB) a b
-and batchedPrim (transA: bool) (transB: bool) : BinaryPrim =
-    { new BinaryPrim("MatMul") with
-        member _.Kernel(x, y) = Kernels.matmul transA transB x y
-        member _.JvpA(_, b, _, da) = matmul transA transB da b
-        member _.JvpB(a, _, _, db) = matmul transA transB a db
-        member _.VjpA(a, b, _, g) = sumTo a.Shape (matmulAdjointA matmul transA transB b g)
-        member _.VjpB(a, b, _, g) = sumTo b.Shape (matmulAdjointB matmul transA transB a g) }
+/// op(a) op(b) over the last two axes, broadcasting batch axes (ranks >= 2): the one matmul primitive, Ops.matmul.
+let matmul (transA: bool) (transB: bool) (a: Tensor) (b: Tensor) : Tensor = Ops.matmul transA transB a b
 
 /// Matrix-vector product over the last axes (tf.linalg.matvec): a [..., m, n], x [..., n] -> [..., m].
 let matvec (transA: bool) (a: Tensor) (x: Tensor) =

@@ -31,22 +31,27 @@ let check (op: string) (shape: int[]) =
     for d in shape do
         if d < 0 then invalidArg "shape" (sprintf "%s: shape %s has a negative dimension; expected dimensions >= 0" op (format shape))
 
-/// The broadcast shape of two shapes (NumPy rules), or an ArgumentException naming the op and both shapes.
-let broadcast (op: string) (a: int[]) (b: int[]) =
-    if equal a b then a
+/// The broadcast shape of two shapes (NumPy rules), or None when they do not broadcast.
+let tryBroadcast (a: int[]) (b: int[]) =
+    if equal a b then Some a
     else
         let n = max a.Length b.Length
         let r = Array.zeroCreate n
+        let mutable ok = true
         for i in 0 .. n - 1 do
             let da = if i < n - a.Length then 1 else a.[i - (n - a.Length)]
             let db = if i < n - b.Length then 1 else b.[i - (n - b.Length)]
-            r.[i] <-
-                if da = db then da
-                elif da = 1 then db
-                elif db = 1 then da
-                else
-                    invalidArg "b" (sprintf "%s: shapes %s and %s are not broadcastable; expected equal dimensions or 1 at each axis (aligned from the right)" op (format a) (format b))
-        r
+            if da = db || db = 1 then r.[i] <- da
+            elif da = 1 then r.[i] <- db
+            else ok <- false
+        if ok then Some r else None
+
+/// The broadcast shape of two shapes (NumPy rules), or an ArgumentException naming the op and both shapes.
+let broadcast (op: string) (a: int[]) (b: int[]) =
+    match tryBroadcast a b with
+    | Some r -> r
+    | None ->
+        invalidArg "b" (sprintf "%s: shapes %s and %s are not broadcastable; expected equal dimensions or 1 at each axis (aligned from the right)" op (format a) (format b))
 
 /// Strides of `shape` viewed as broadcast to `target` (0 on broadcast axes).
 let broadcastStrides (shape: int[]) (target: int[]) =
