@@ -102,3 +102,13 @@ and [<AbstractClass; AllowNullLiteral>] NaryPrim(name: string) =
     abstract Jvp: xs: Tensor[] * y: Tensor * dxs: Tensor option[] -> Tensor
     /// The adjoint of operand `i`.
     abstract Vjp: xs: Tensor[] * y: Tensor * gy: Tensor * i: int -> Tensor
+
+/// The singleton primitive of an op whose rules refer back to the op itself, made on first use. (A primitive
+/// *value* inside a let-rec group compiles to a lazy that F# 10 inlines across files uninitialised.)
+[<Sealed>]
+type PrimCell<'P when 'P: null>() =
+    let mutable prim: 'P = null
+    /// The primitive, made by `make` the first time (two racing threads may both make one; either is kept).
+    member _.Get(make: unit -> 'P) =
+        if isNull prim then prim <- make ()
+        prim

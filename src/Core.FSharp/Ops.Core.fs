@@ -25,12 +25,12 @@ let private opError (op: string) (msg: string) = invalidArg "x" (op + ": " + msg
 
 // Primitive singletons, created on first use: recursive *values* in a let-rec group compile to lazies
 // that F# 10 mis-inlines across files, so the primitives are functions over these cells instead.
-let mutable private addPrimCell : BinaryPrim = null
-let mutable private subPrimCell : BinaryPrim = null
-let mutable private mulPrimCell : BinaryPrim = null
-let mutable private divPrimCell : BinaryPrim = null
-let mutable private negPrimCell : UnaryPrim = null
-let mutable private squarePrimCell : UnaryPrim = null
+let private addPrimCell = PrimCell<BinaryPrim>()
+let private subPrimCell = PrimCell<BinaryPrim>()
+let private mulPrimCell = PrimCell<BinaryPrim>()
+let private divPrimCell = PrimCell<BinaryPrim>()
+let private negPrimCell = PrimCell<UnaryPrim>()
+let private squarePrimCell = PrimCell<UnaryPrim>()
 
 /// For C = op(A) op(B) with adjoint G: dA as a product with transpose flags (nothing materialised), given the
 /// product function (2-D or batched): G B^T, B G^T, G B or B^T G^T for the four flag pairs.
@@ -217,94 +217,64 @@ and concat (axis: int) (xs: Tensor[]) : Tensor =
 /// a + b with broadcasting. d = da + db; adjoints summed back to each operand's shape.
 and add (a: Tensor) (b: Tensor) : Tensor = binary (addPrim ()) a b
 and addPrim () : BinaryPrim =
-    match addPrimCell with
-    | null ->
-        let p =
-            { new BinaryPrim("Add") with
-                member _.Kernel(x, y) = Raw.add x y
-                member _.JvpA(_, _, y, da) = broadcastTo y.Shape da
-                member _.JvpB(_, _, y, db) = broadcastTo y.Shape db
-                member _.VjpA(a, _, _, g) = sumTo a.Shape g
-                member _.VjpB(_, b, _, g) = sumTo b.Shape g }
-        addPrimCell <- p
-        p
-    | p -> p
+    addPrimCell.Get(fun () ->
+        { new BinaryPrim("Add") with
+            member _.Kernel(x, y) = Raw.add x y
+            member _.JvpA(_, _, y, da) = broadcastTo y.Shape da
+            member _.JvpB(_, _, y, db) = broadcastTo y.Shape db
+            member _.VjpA(a, _, _, g) = sumTo a.Shape g
+            member _.VjpB(_, b, _, g) = sumTo b.Shape g })
 
 /// a - b with broadcasting. d = da - db.
 and sub (a: Tensor) (b: Tensor) : Tensor = binary (subPrim ()) a b
 and subPrim () : BinaryPrim =
-    match subPrimCell with
-    | null ->
-        let p =
-            { new BinaryPrim("Subtract") with
-                member _.Kernel(x, y) = Raw.sub x y
-                member _.JvpA(_, _, y, da) = broadcastTo y.Shape da
-                member _.JvpB(_, _, y, db) = neg (broadcastTo y.Shape db)
-                member _.VjpA(a, _, _, g) = sumTo a.Shape g
-                member _.VjpB(_, b, _, g) = neg (sumTo b.Shape g) }
-        subPrimCell <- p
-        p
-    | p -> p
+    subPrimCell.Get(fun () ->
+        { new BinaryPrim("Subtract") with
+            member _.Kernel(x, y) = Raw.sub x y
+            member _.JvpA(_, _, y, da) = broadcastTo y.Shape da
+            member _.JvpB(_, _, y, db) = neg (broadcastTo y.Shape db)
+            member _.VjpA(a, _, _, g) = sumTo a.Shape g
+            member _.VjpB(_, b, _, g) = neg (sumTo b.Shape g) })
 
 /// a * b with broadcasting. d = da b + a db.
 and mul (a: Tensor) (b: Tensor) : Tensor = binary (mulPrim ()) a b
 and mulPrim () : BinaryPrim =
-    match mulPrimCell with
-    | null ->
-        let p =
-            { new BinaryPrim("Multiply") with
-                member _.Kernel(x, y) = Raw.mul x y
-                member _.JvpA(_, b, _, da) = mul da b
-                member _.JvpB(a, _, _, db) = mul a db
-                member _.VjpA(a, b, _, g) = sumTo a.Shape (mul g b)
-                member _.VjpB(a, b, _, g) = sumTo b.Shape (mul g a) }
-        mulPrimCell <- p
-        p
-    | p -> p
+    mulPrimCell.Get(fun () ->
+        { new BinaryPrim("Multiply") with
+            member _.Kernel(x, y) = Raw.mul x y
+            member _.JvpA(_, b, _, da) = mul da b
+            member _.JvpB(a, _, _, db) = mul a db
+            member _.VjpA(a, b, _, g) = sumTo a.Shape (mul g b)
+            member _.VjpB(a, b, _, g) = sumTo b.Shape (mul g a) })
 
 /// a / b with broadcasting. d = da / b - db a / b^2 = (da - db y) / b.
 and div (a: Tensor) (b: Tensor) : Tensor = binary (divPrim ()) a b
 and divPrim () : BinaryPrim =
-    match divPrimCell with
-    | null ->
-        let p =
-            { new BinaryPrim("Divide") with
-                member _.Kernel(x, y) = Raw.div x y
-                member _.JvpA(_, b, _, da) = div da b
-                member _.JvpB(_, b, y, db) = neg (div (mul db y) b)
-                member _.VjpA(a, b, _, g) = sumTo a.Shape (div g b)
-                member _.VjpB(_, b, y, g) = neg (sumTo b.Shape (div (mul g y) b)) }
-        divPrimCell <- p
-        p
-    | p -> p
+    divPrimCell.Get(fun () ->
+        { new BinaryPrim("Divide") with
+            member _.Kernel(x, y) = Raw.div x y
+            member _.JvpA(_, b, _, da) = div da b
+            member _.JvpB(_, b, y, db) = neg (div (mul db y) b)
+            member _.VjpA(a, b, _, g) = sumTo a.Shape (div g b)
+            member _.VjpB(_, b, y, g) = neg (sumTo b.Shape (div (mul g y) b)) })
 
 /// -x. d = -dx.
 and neg (x: Tensor) : Tensor = unary (negPrim ()) x
 and negPrim () : UnaryPrim =
-    match negPrimCell with
-    | null ->
-        let p =
-            { new UnaryPrim("Negative") with
-                member _.Kernel r = Raw.neg r
-                member _.Jvp(_, _, dx) = neg dx
-                member _.Vjp(_, _, g) = neg g }
-        negPrimCell <- p
-        p
-    | p -> p
+    negPrimCell.Get(fun () ->
+        { new UnaryPrim("Negative") with
+            member _.Kernel r = Raw.neg r
+            member _.Jvp(_, _, dx) = neg dx
+            member _.Vjp(_, _, g) = neg g })
 
 /// x^2. d = 2 x dx.
 and square (x: Tensor) : Tensor = unary (squarePrim ()) x
 and squarePrim () : UnaryPrim =
-    match squarePrimCell with
-    | null ->
-        let p =
-            { new UnaryPrim("Square") with
-                member _.Kernel r = Raw.square r
-                member _.Jvp(x, _, dx) = mul (mul (scalarLike x 2.0) x) dx
-                member _.Vjp(x, _, g) = mul (mul (scalarLike x 2.0) x) g }
-        squarePrimCell <- p
-        p
-    | p -> p
+    squarePrimCell.Get(fun () ->
+        { new UnaryPrim("Square") with
+            member _.Kernel r = Raw.square r
+            member _.Jvp(x, _, dx) = mul (mul (scalarLike x 2.0) x) dx
+            member _.Vjp(x, _, g) = mul (mul (scalarLike x 2.0) x) g })
 
 /// op(a) op(b) over the last two axes (ranks >= 2), op transposing when its flag is set, leading (batch) axes
 /// broadcast as NumPy. dC = op(dA) op(B) + op(A) op(dB); the adjoints are products with G whose flags are chosen so

@@ -29,7 +29,7 @@ let lessEqual a b = compare "LessEqual" Kernels.Comparison.LessEqual a b
 
 // Primitive singletons, created on first use: recursive *values* in a let-rec group compile to lazies
 // that F# 10 mis-inlines across files, so the primitives are functions over these cells instead.
-let mutable private powPrimCell : BinaryPrim = null
+let private powPrimCell = PrimCell<BinaryPrim>()
 
 /// `condition ? x : y` element-wise with broadcasting. d = where(c, dx, dy); the adjoint goes to x
 /// where the condition holds and to y elsewhere (summed back over broadcast axes).
@@ -49,18 +49,13 @@ let rec where (condition: Tensor) (x: Tensor) (y: Tensor) : Tensor =
 /// a^b with broadcasting. d/da = b a^(b-1); d/db = a^b log a, taken as 0 where a <= 0 (as TensorFlow).
 let rec pow (a: Tensor) (b: Tensor) : Tensor = binary (powPrim ()) a b
 and powPrim () : BinaryPrim =
-    match powPrimCell with
-    | null ->
-        let p =
-            { new BinaryPrim("Pow") with
-                member _.Kernel(x, y) = Kernels.pow x y
-                member _.JvpA(a, b, _, da) = mul (mul b (pow a (sub b (onesLike b)))) da
-                member _.JvpB(a, _, y, db) = mul (mul y (safeLog a)) db
-                member _.VjpA(a, b, _, g) = sumTo a.Shape (mul g (mul b (pow a (sub b (onesLike b)))))
-                member _.VjpB(a, b, y, g) = sumTo b.Shape (mul g (mul y (safeLog a))) }
-        powPrimCell <- p
-        p
-    | p -> p
+    powPrimCell.Get(fun () ->
+        { new BinaryPrim("Pow") with
+            member _.Kernel(x, y) = Kernels.pow x y
+            member _.JvpA(a, b, _, da) = mul (mul b (pow a (sub b (onesLike b)))) da
+            member _.JvpB(a, _, y, db) = mul (mul y (safeLog a)) db
+            member _.VjpA(a, b, _, g) = sumTo a.Shape (mul g (mul b (pow a (sub b (onesLike b)))))
+            member _.VjpB(a, b, y, g) = sumTo b.Shape (mul g (mul y (safeLog a))) })
 /// log a where a > 0, else 0 (differentiable where a > 0).
 and safeLog (a: Tensor) =
     let positive = Kernels.compare "Pow" Kernels.Comparison.Greater a.Raw (Raw.zeros a.DType [||])

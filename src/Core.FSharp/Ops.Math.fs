@@ -20,19 +20,15 @@ let private logPrim = elementwise "Log" Raw.log (fun x _ -> div (onesLike x) x)
 let log (x: Tensor) = requireFloat "Log" x; unary logPrim x
 
 // sin and cos refer to each other; their primitives are made on first use (see Ops.Core for why not as values).
-let mutable private sinPrimCell : UnaryPrim = null
-let mutable private cosPrimCell : UnaryPrim = null
+let private sinPrimCell = PrimCell<UnaryPrim>()
+let private cosPrimCell = PrimCell<UnaryPrim>()
 
 /// Sine. f' = cos x.
 let rec sin (x: Tensor) = requireFloat "Sin" x; unary (sinPrim ()) x
-and private sinPrim () =
-    if isNull sinPrimCell then sinPrimCell <- elementwise "Sin" Raw.sin (fun x _ -> cos x)
-    sinPrimCell
+and private sinPrim () = sinPrimCell.Get(fun () -> elementwise "Sin" Raw.sin (fun x _ -> cos x))
 /// Cosine. f' = -sin x.
 and cos (x: Tensor) = requireFloat "Cos" x; unary (cosPrim ()) x
-and private cosPrim () =
-    if isNull cosPrimCell then cosPrimCell <- elementwise "Cos" Raw.cos (fun x _ -> neg (sin x))
-    cosPrimCell
+and private cosPrim () = cosPrimCell.Get(fun () -> elementwise "Cos" Raw.cos (fun x _ -> neg (sin x)))
 
 let private tanhPrim = elementwise "Tanh" Raw.tanh (fun _ y -> sub (onesLike y) (square y))
 /// Hyperbolic tangent. f' = 1 - tanh^2 x (from the result).

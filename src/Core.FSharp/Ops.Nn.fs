@@ -74,7 +74,7 @@ let sigmoidCrossEntropyWithLogits (labels: Tensor) (logits: Tensor) =
 
 // Primitive singletons, created on first use: recursive *values* in a let-rec group compile to lazies
 // that F# 10 mis-inlines across files, so the primitives are functions over these cells instead.
-let mutable private biasPrimCell : BinaryPrim = null
+let private biasPrimCell = PrimCell<BinaryPrim>()
 
 /// value + bias along the last axis (bias of rank 1, value of rank >= 2), one fused row-wise kernel.
 /// d = dvalue + dbias; the bias adjoint sums over every axis but the last.
@@ -86,15 +86,10 @@ let rec biasAdd (value: Tensor) (bias: Tensor) : Tensor =
         invalidArg "bias" (sprintf "BiasAdd: value has dtype %s and bias %s; expected the same dtype" (string value.DType) (string bias.DType))
     binary (biasPrim ()) value bias
 and biasPrim () : BinaryPrim =
-    match biasPrimCell with
-    | null ->
-        let p =
-            { new BinaryPrim("BiasAdd") with
-                member _.Kernel(v, b) = Raw.add v b
-                member _.JvpA(_, _, _, dv) = dv
-                member _.JvpB(_, _, y, db) = broadcastTo y.Shape db
-                member _.VjpA(_, _, _, g) = g
-                member _.VjpB(_, b, _, g) = sumTo b.Shape g }
-        biasPrimCell <- p
-        p
-    | p -> p
+    biasPrimCell.Get(fun () ->
+        { new BinaryPrim("BiasAdd") with
+            member _.Kernel(v, b) = Raw.add v b
+            member _.JvpA(_, _, _, dv) = dv
+            member _.JvpB(_, _, y, db) = broadcastTo y.Shape db
+            member _.VjpA(_, _, _, g) = g
+            member _.VjpB(_, b, _, g) = sumTo b.Shape g })
