@@ -132,4 +132,6 @@ let minimum (a: Tensor) (b: Tensor) : Tensor =
     if not a.Raw.IsFloat then constant (Kernels.minimum a.Raw b.Raw) else binary minPrim a b
 
 /// min(max(x, lo), hi): the gradient flows to x where lo <= x <= hi (ties included), to lo below it and to hi above it.
-let clipByValue (x: Tensor) (lo: Tensor) (hi: Tensor) = minimum (maximum x lo) hi
+let clipByValue (x: Tensor) (lo: Tensor) (hi: Tensor) =
+    Shape.broadcast "ClipByValue" (Shape.broadcast "ClipByValue" x.Shape lo.Shape) hi.Shape |> ignore
+    minimum (maximum x lo) hi

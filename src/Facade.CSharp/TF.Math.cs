@@ -97,7 +97,6 @@ public static partial class TF
     {
         var (rx, rmin, weak) = Unify("ClipByValue", x, min);
         var (_, rmax, _) = Unify("ClipByValue", x, max);
-        Core.Shape.broadcast("ClipByValue", Core.Shape.broadcast("ClipByValue", x.ShapeArray, min.ShapeArray), max.ShapeArray);
         return new Tensor(Core.ElementwiseOps.clipByValue(rx, rmin, Core.Ops.cast(rx.DType, rmax)), weak && max.IsWeak);
     }
 
