@@ -84,6 +84,17 @@ and [<AbstractClass; AllowNullLiteral>] UnaryPrim(name: string) =
     abstract Kernel: RawTensor -> RawTensor
     abstract Jvp: x: Tensor * y: Tensor * dx: Tensor -> Tensor
     abstract Vjp: x: Tensor * y: Tensor * gy: Tensor -> Tensor
+    /// True when the primitive also has scalar rules (`ScalarForward`, `ScalarVjp`): the fast path for plain rank-0
+    /// float values, which skips the tensor machinery. The rules compute in double; a Float32 result is rounded to
+    /// float32 after each one, which gives float32 arithmetic's result exactly for +, -, *, / (53 >= 2 * 24 + 2 bits).
+    abstract HasScalarRules: bool
+    default _.HasScalarRules = false
+    /// The kernel on one element (only called when `HasScalarRules`).
+    abstract ScalarForward: x: float -> float
+    default p.ScalarForward(_) = invalidOp (name + ": no scalar rule")
+    /// The VJP on one element: the adjoint of x from x, y and the adjoint gy of y (only called when `HasScalarRules`).
+    abstract ScalarVjp: x: float * y: float * gy: float -> float
+    default p.ScalarVjp(_, _, _) = invalidOp (name + ": no scalar rule")
 
 /// A primitive of two operands (element-wise ones broadcast; their VJPs sum back to each operand's shape).
 and [<AbstractClass; AllowNullLiteral>] BinaryPrim(name: string) =
@@ -93,6 +104,18 @@ and [<AbstractClass; AllowNullLiteral>] BinaryPrim(name: string) =
     abstract JvpB: a: Tensor * b: Tensor * y: Tensor * db: Tensor -> Tensor
     abstract VjpA: a: Tensor * b: Tensor * y: Tensor * gy: Tensor -> Tensor
     abstract VjpB: a: Tensor * b: Tensor * y: Tensor * gy: Tensor -> Tensor
+    /// True when the primitive also has scalar rules (see `UnaryPrim.HasScalarRules`).
+    abstract HasScalarRules: bool
+    default _.HasScalarRules = false
+    /// The kernel on one pair of elements (only called when `HasScalarRules`).
+    abstract ScalarForward: a: float * b: float -> float
+    default p.ScalarForward(_, _) = invalidOp (name + ": no scalar rule")
+    /// The adjoint of a on one element (only called when `HasScalarRules`).
+    abstract ScalarVjpA: a: float * b: float * y: float * gy: float -> float
+    default p.ScalarVjpA(_, _, _, _) = invalidOp (name + ": no scalar rule")
+    /// The adjoint of b on one element (only called when `HasScalarRules`).
+    abstract ScalarVjpB: a: float * b: float * y: float * gy: float -> float
+    default p.ScalarVjpB(_, _, _, _) = invalidOp (name + ": no scalar rule")
 
 /// A primitive of any number of operands (concatenation, custom gradients).
 and [<AbstractClass; AllowNullLiteral>] NaryPrim(name: string) =

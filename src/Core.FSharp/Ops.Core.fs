@@ -52,7 +52,9 @@ let matmulAdjointB (mm: bool -> bool -> Tensor -> Tensor -> Tensor) (transA: boo
 /// Applies a unary primitive, resolving the operand's outermost perturbation.
 let rec unary (p: UnaryPrim) (x: Tensor) : Tensor =
     match x with
-    | TP r -> TP(p.Kernel r)
+    | TP r ->
+        if r.Rank = 0 && p.HasScalarRules && r.IsFloat then TP(Raw.floatScalar r.DType (p.ScalarForward(Raw.floatAt0 r)))
+        else TP(p.Kernel r)
     | TD(xp, dx, tag) -> let y = unary p xp in TD(y, p.Jvp(xp, y, dx), tag)
     | TR(xp, _, tag, _) -> TR(unary p xp, Unary(p, x), tag, Tags.nextNode ())
 
@@ -63,7 +65,11 @@ and binary (p: BinaryPrim) (a: Tensor) (b: Tensor) : Tensor =
     let tb = b.Level
     if ta = 0L && tb = 0L then
         match a, b with
-        | TP x, TP y -> TP(p.Kernel(x, y))
+        | TP x, TP y ->
+            // Plain float scalars of one dtype take the primitive's scalar rule: no broadcasting, no kernel dispatch.
+            if x.Rank = 0 && y.Rank = 0 && p.HasScalarRules && x.DType = y.DType && x.IsFloat then
+                TP(Raw.floatScalar x.DType (p.ScalarForward(Raw.floatAt0 x, Raw.floatAt0 y)))
+            else TP(p.Kernel(x, y))
         | _ -> invalidOp "unreachable"
     elif ta = tb then
         match a, b with
@@ -223,7 +229,11 @@ and addPrim () : BinaryPrim =
             member _.JvpA(_, _, y, da) = broadcastTo y.Shape da
             member _.JvpB(_, _, y, db) = broadcastTo y.Shape db
             member _.VjpA(a, _, _, g) = sumTo a.Shape g
-            member _.VjpB(_, b, _, g) = sumTo b.Shape g })
+            member _.VjpB(_, b, _, g) = sumTo b.Shape g
+            member _.HasScalarRules = true
+            member _.ScalarForward(a, b) = a + b
+            member _.ScalarVjpA(_, _, _, g) = g
+            member _.ScalarVjpB(_, _, _, g) = g })
 
 /// a - b with broadcasting. d = da - db.
 and sub (a: Tensor) (b: Tensor) : Tensor = binary (subPrim ()) a b
@@ -234,7 +244,11 @@ and subPrim () : BinaryPrim =
             member _.JvpA(_, _, y, da) = broadcastTo y.Shape da
             member _.JvpB(_, _, y, db) = neg (broadcastTo y.Shape db)
             member _.VjpA(a, _, _, g) = sumTo a.Shape g
-            member _.VjpB(_, b, _, g) = neg (sumTo b.Shape g) })
+            member _.VjpB(_, b, _, g) = neg (sumTo b.Shape g)
+            member _.HasScalarRules = true
+            member _.ScalarForward(a, b) = a - b
+            member _.ScalarVjpA(_, _, _, g) = g
+            member _.ScalarVjpB(_, _, _, g) = -g })
 
 /// a * b with broadcasting. d = da b + a db.
 and mul (a: Tensor) (b: Tensor) : Tensor = binary (mulPrim ()) a b
@@ -245,7 +259,11 @@ and mulPrim () : BinaryPrim =
             member _.JvpA(_, b, _, da) = mul da b
             member _.JvpB(a, _, _, db) = mul a db
             member _.VjpA(a, b, _, g) = sumTo a.Shape (mul g b)
-            member _.VjpB(a, b, _, g) = sumTo b.Shape (mul g a) })
+            member _.VjpB(a, b, _, g) = sumTo b.Shape (mul g a)
+            member _.HasScalarRules = true
+            member _.ScalarForward(a, b) = a * b
+            member _.ScalarVjpA(_, b, _, g) = g * b
+            member _.ScalarVjpB(a, _, _, g) = g * a })
 
 /// a / b with broadcasting. d = da / b - db a / b^2 = (da - db y) / b.
 and div (a: Tensor) (b: Tensor) : Tensor = binary (divPrim ()) a b
@@ -256,7 +274,11 @@ and divPrim () : BinaryPrim =
             member _.JvpA(_, b, _, da) = div da b
             member _.JvpB(_, b, y, db) = neg (div (mul db y) b)
             member _.VjpA(a, b, _, g) = sumTo a.Shape (div g b)
-            member _.VjpB(_, b, y, g) = neg (sumTo b.Shape (div (mul g y) b)) })
+            member _.VjpB(_, b, y, g) = neg (sumTo b.Shape (div (mul g y) b))
+            member _.HasScalarRules = true
+            member _.ScalarForward(a, b) = a / b
+            member _.ScalarVjpA(_, b, _, g) = g / b
+            member _.ScalarVjpB(_, b, y, g) = -(g * y / b) })
 
 /// -x. d = -dx.
 and neg (x: Tensor) : Tensor = unary (negPrim ()) x
@@ -265,7 +287,10 @@ and negPrim () : UnaryPrim =
         { new UnaryPrim("Negative") with
             member _.Kernel r = Raw.neg r
             member _.Jvp(_, _, dx) = neg dx
-            member _.Vjp(_, _, g) = neg g })
+            member _.Vjp(_, _, g) = neg g
+            member _.HasScalarRules = true
+            member _.ScalarForward x = -x
+            member _.ScalarVjp(_, _, g) = -g })
 
 /// x^2. d = 2 x dx.
 and square (x: Tensor) : Tensor = unary (squarePrim ()) x
@@ -274,7 +299,10 @@ and squarePrim () : UnaryPrim =
         { new UnaryPrim("Square") with
             member _.Kernel r = Raw.square r
             member _.Jvp(x, _, dx) = mul (mul (scalarLike x 2.0) x) dx
-            member _.Vjp(x, _, g) = mul (mul (scalarLike x 2.0) x) g })
+            member _.Vjp(x, _, g) = mul (mul (scalarLike x 2.0) x) g
+            member _.HasScalarRules = true
+            member _.ScalarForward x = x * x
+            member _.ScalarVjp(x, _, g) = 2.0 * x * g })
 
 /// op(a) op(b) over the last two axes (ranks >= 2), op transposing when its flag is set, leading (batch) axes
 /// broadcast as NumPy. dC = op(dA) op(B) + op(A) op(dB); the adjoints are products with G whose flags are chosen so

@@ -77,6 +77,21 @@ module Raw =
     let ones dtype shape = full dtype shape 1.0
     let scalar dtype (value: float) = full dtype [||] value
 
+    /// The shape of every scalar the fast paths make (never mutated: it is empty).
+    let private scalarShape: int[] = [||]
+
+    /// A Float32 or Float64 scalar (Float32 rounds `value`): the scalar fast paths' allocation-light constructor.
+    let floatScalar (dtype: DType) (value: float) =
+        if dtype = DType.Float32 then RawTensor(dtype, scalarShape, [| float32 value |])
+        else RawTensor(DType.Float64, scalarShape, [| value |])
+
+    /// The value of a Float32 or Float64 tensor's first element, widened to double.
+    let floatAt0 (t: RawTensor) =
+        match t.Data with
+        | :? (float[]) as a -> a.[0]
+        | :? (float32[]) as a -> float a.[0]
+        | _ -> invalidArg "t" (sprintf "expected a Float32 or Float64 tensor, got %s" (t.DType.ToString()))
+
     /// Element i converted to double.
     let getDouble (t: RawTensor) (i: int) =
         match t.Data with

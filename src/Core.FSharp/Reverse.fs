@@ -17,8 +17,9 @@ let rec findAtLevel (tag: int64) (t: Tensor) : Tensor option =
     else findAtLevel tag t.Primal
 
 /// The nodes carrying `tag` that `root` depends on, in creation (topological) order, not looking past `stopAt`
-/// (a node id whose parents are irrelevant, 0 for none). Iterative: no recursion however deep the graph.
-let private collectAscending (tag: int64) (root: Tensor) (stopAt: int64) : Tensor[] =
+/// (a node id whose parents are irrelevant, 0 for none), with their ids (ascending, so a node's position is found by
+/// binary search). Iterative: no recursion however deep the graph.
+let private collectWithIds (tag: int64) (root: Tensor) (stopAt: int64) : Tensor[] * int64[] =
     let nodes = List<Tensor>()
     let visited = HashSet<int64>()
     let stack = Stack<Tensor>()
@@ -41,47 +42,152 @@ let private collectAscending (tag: int64) (root: Tensor) (stopAt: int64) : Tenso
     // Children are created after their parents, so ascending ids is a topological order
     // (sorted by a key array: no comparer closure per comparison).
     let order = nodes.ToArray()
-    System.Array.Sort(order |> Array.map nodeId, order)
-    order
+    let keys = Array.zeroCreate order.Length
+    for i in 0 .. order.Length - 1 do keys.[i] <- nodeId order.[i]
+    System.Array.Sort(keys, order)
+    order, keys
+
+/// The nodes of `collectWithIds` laid out for the sweep. Dense (the usual case: ids of one computation are nearly
+/// consecutive): slot = id - Base, with empty slots for ids of unrelated nodes; no sort, no search. Sparse: the sorted
+/// arrays, slot found by binary search.
+[<NoEquality; NoComparison>]
+type private Layout =
+    { Nodes: Tensor[]
+      Keys: int64[]
+      Base: int64
+      Dense: bool }
+    member l.SlotOf(id: int64) = if l.Dense then int (id - l.Base) else System.Array.BinarySearch(l.Keys, id)
+
+let private layout (tag: int64) (root: Tensor) : Layout =
+    let nodes = List<Tensor>()
+    let visited = HashSet<int64>()
+    let stack = Stack<Tensor>()
+    let mutable lo = System.Int64.MaxValue
+    let mutable hi = 0L
+    let visit (p: Tensor) =
+        match p with
+        | TR(_, _, t, id) when t = tag && visited.Add id ->
+            stack.Push p
+            if id < lo then lo <- id
+            if id > hi then hi <- id
+        | _ -> ()
+    visit root
+    while stack.Count > 0 do
+        let n = stack.Pop()
+        nodes.Add n
+        match n with
+        | TR(_, back, _, _) ->
+            match back with
+            | Leaf -> ()
+            | Unary(_, x) -> visit x
+            | Binary(_, a, b) -> visit a; visit b
+            | Nary(_, xs) -> for x in xs do visit x
+        | _ -> ()
+    let count = nodes.Count
+    if hi - lo + 1L <= 4L * int64 count + 64L then
+        let slots = Array.zeroCreate (int (hi - lo + 1L))
+        for n in nodes do slots.[int (nodeId n - lo)] <- n
+        { Nodes = slots; Keys = null; Base = lo; Dense = true }
+    else
+        let order = nodes.ToArray()
+        let keys = Array.zeroCreate count
+        for i in 0 .. count - 1 do keys.[i] <- nodeId order.[i]
+        System.Array.Sort(keys, order)
+        { Nodes = order; Keys = keys; Base = 0L; Dense = false }
+
+let private collectAscending (tag: int64) (root: Tensor) (stopAt: int64) : Tensor[] = fst (collectWithIds tag root stopAt)
+
+/// The raw value of a plain rank-0 float tensor, else null: the values the scalar fast path of the sweep handles.
+let private plainScalar (t: Tensor) =
+    match t with
+    | TP r when r.Rank = 0 && r.IsFloat -> r
+    | _ -> null
+
+/// Rounds a double to float32 precision for a Float32 value (the scalar fast path computes in double).
+let inline private roundTo (dtype: DType) (v: float) = if dtype = DType.Float32 then float (float32 v) else v
 
 /// Propagates `seed` (the adjoint of `root`, same shape) back through every node that carries `tag`,
 /// and returns the adjoints of the nodes whose ids are in `wanted`. Adjoints of other nodes are
 /// dropped as soon as they have been propagated.
+///
+/// Adjoints live in arrays indexed by the node's position in creation order. A plain float scalar adjoint is kept
+/// unboxed; a node whose value, operands and adjoint are all plain float scalars and whose primitive has scalar rules
+/// propagates with those rules (no tensor is made). Everything else goes through the primitive's VJP, which is
+/// recorded on outer scopes when the values carry their perturbations (higher-order derivatives).
 let sweep (tag: int64) (root: Tensor) (seed: Tensor) (wanted: HashSet<int64>) : Dictionary<int64, Tensor> =
     let result = Dictionary<int64, Tensor>()
     match root with
-    | TR(_, _, t, rootId) when t = tag ->
-        let order = collectAscending tag root 0L
-        let adj = Dictionary<int64, Tensor>()
-        adj.[rootId] <- seed
+    | TR(_, _, t, _) when t = tag ->
+        let lay = layout tag root
+        let order = lay.Nodes
+        let n = order.Length
+        // state 0: no adjoint yet; 1: a plain scalar in `scalars` (of the node's dtype); 2: a tensor in `tensors`.
+        let state: byte[] = Array.zeroCreate n
+        let scalars: float[] = Array.zeroCreate n
+        let tensors: Tensor[] = Array.zeroCreate n
+        let isWanted: bool[] = Array.zeroCreate n
+        for id in wanted do
+            let s = lay.SlotOf id
+            if s >= 0 && s < n && not (isNull (box order.[s])) && nodeId order.[s] = id then isWanted.[s] <- true
+        let slotOf (p: Tensor) = lay.SlotOf(nodeId p)
         // Contributions are computed only for parents on this tape (checked first, so no closure is needed).
         let onTape (p: Tensor) = match p with TR(_, _, t, _) -> t = tag | _ -> false
-        let accumulate (p: Tensor) (c: Tensor) =
-            let pid = nodeId p
-            match adj.TryGetValue pid with
-            | true, old -> adj.[pid] <- add old c
-            | _ -> adj.[pid] <- c
-        for k in order.Length - 1 .. -1 .. 0 do
-            match order.[k] with
-            | TR(y, back, _, id) ->
-                match adj.TryGetValue id with
-                | true, g ->
-                    if wanted.Contains id then result.[id] <- g
-                    adj.Remove id |> ignore
+        let addScalar (s: int) (dtype: DType) (c: float) =
+            match state.[s] with
+            | 0uy -> scalars.[s] <- c; state.[s] <- 1uy
+            | 1uy -> scalars.[s] <- roundTo dtype (scalars.[s] + c)
+            | _ -> tensors.[s] <- add tensors.[s] (TP(Raw.floatScalar dtype c))
+        let addTensor (p: Tensor) (c: Tensor) =
+            let s = slotOf p
+            match plainScalar c with
+            | null ->
+                match state.[s] with
+                | 0uy -> tensors.[s] <- c; state.[s] <- 2uy
+                | 1uy -> tensors.[s] <- add (TP(Raw.floatScalar p.DType scalars.[s])) c; state.[s] <- 2uy
+                | _ -> tensors.[s] <- add tensors.[s] c
+            | r -> addScalar s r.DType (Raw.floatAt0 r)
+        match plainScalar seed with
+        | null -> tensors.[n - 1] <- seed; state.[n - 1] <- 2uy
+        | r -> scalars.[n - 1] <- Raw.floatAt0 r; state.[n - 1] <- 1uy
+        for k in n - 1 .. -1 .. 0 do
+            let st = state.[k]
+            if st <> 0uy then
+                match order.[k] with
+                | TR(y, back, _, id) ->
+                    let yr = plainScalar y
+                    let g () = if st = 1uy then TP(Raw.floatScalar y.DType scalars.[k]) else tensors.[k]
+                    if isWanted.[k] then result.[id] <- g ()
                     match back with
                     | Leaf -> ()
-                    | Unary(p, x) -> if onTape x then accumulate x (p.Vjp(atLevel tag x, y, g))
+                    | Unary(p, x) ->
+                        if onTape x then
+                            let xp = atLevel tag x
+                            let xr = plainScalar xp
+                            if st = 1uy && p.HasScalarRules && not (isNull yr) && not (isNull xr) then
+                                addScalar (slotOf x) yr.DType
+                                          (roundTo yr.DType (p.ScalarVjp(Raw.floatAt0 xr, Raw.floatAt0 yr, scalars.[k])))
+                            else addTensor x (p.Vjp(xp, y, g ()))
                     | Binary(p, a, b) ->
                         let ap = atLevel tag a
                         let bp = atLevel tag b
-                        if onTape a then accumulate a (p.VjpA(ap, bp, y, g))
-                        if onTape b then accumulate b (p.VjpB(ap, bp, y, g))
+                        let ar = plainScalar ap
+                        let br = plainScalar bp
+                        if st = 1uy && p.HasScalarRules && not (isNull yr) && not (isNull ar) && not (isNull br) then
+                            let av, bv, yv, gv = Raw.floatAt0 ar, Raw.floatAt0 br, Raw.floatAt0 yr, scalars.[k]
+                            let dt = yr.DType
+                            if onTape a then addScalar (slotOf a) dt (roundTo dt (p.ScalarVjpA(av, bv, yv, gv)))
+                            if onTape b then addScalar (slotOf b) dt (roundTo dt (p.ScalarVjpB(av, bv, yv, gv)))
+                        else
+                            let gt = g ()
+                            if onTape a then addTensor a (p.VjpA(ap, bp, y, gt))
+                            if onTape b then addTensor b (p.VjpB(ap, bp, y, gt))
                     | Nary(p, xs) ->
                         let ps = xs |> Array.map (atLevel tag)
+                        let gt = g ()
                         for i in 0 .. xs.Length - 1 do
-                            if onTape xs.[i] then accumulate xs.[i] (p.Vjp(ps, y, g, i))
+                            if onTape xs.[i] then addTensor xs.[i] (p.Vjp(ps, y, gt, i))
+                    tensors.[k] <- Unchecked.defaultof<Tensor>
                 | _ -> ()
-            | _ -> ()
     | _ -> ()
     result
 
