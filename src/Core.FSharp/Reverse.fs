@@ -17,9 +17,8 @@ let rec findAtLevel (tag: int64) (t: Tensor) : Tensor option =
     else findAtLevel tag t.Primal
 
 /// The nodes carrying `tag` that `root` depends on, in creation (topological) order, not looking past `stopAt`
-/// (a node id whose parents are irrelevant, 0 for none), with their ids (ascending, so a node's position is found by
-/// binary search). Iterative: no recursion however deep the graph.
-let private collectWithIds (tag: int64) (root: Tensor) (stopAt: int64) : Tensor[] * int64[] =
+/// (a node id whose parents are irrelevant, 0 for none). Iterative: no recursion however deep the graph.
+let private collectAscending (tag: int64) (root: Tensor) (stopAt: int64) : Tensor[] =
     let nodes = List<Tensor>()
     let visited = HashSet<int64>()
     let stack = Stack<Tensor>()
@@ -45,57 +44,7 @@ let private collectWithIds (tag: int64) (root: Tensor) (stopAt: int64) : Tensor[
     let keys = Array.zeroCreate order.Length
     for i in 0 .. order.Length - 1 do keys.[i] <- nodeId order.[i]
     System.Array.Sort(keys, order)
-    order, keys
-
-/// The nodes of `collectWithIds` laid out for the sweep. Dense (the usual case: ids of one computation are nearly
-/// consecutive): slot = id - Base, with empty slots for ids of unrelated nodes; no sort, no search. Sparse: the sorted
-/// arrays, slot found by binary search.
-[<NoEquality; NoComparison>]
-type private Layout =
-    { Nodes: Tensor[]
-      Keys: int64[]
-      Base: int64
-      Dense: bool }
-    member l.SlotOf(id: int64) = if l.Dense then int (id - l.Base) else System.Array.BinarySearch(l.Keys, id)
-
-let private layout (tag: int64) (root: Tensor) : Layout =
-    let nodes = List<Tensor>()
-    let visited = HashSet<int64>()
-    let stack = Stack<Tensor>()
-    let mutable lo = System.Int64.MaxValue
-    let mutable hi = 0L
-    let visit (p: Tensor) =
-        match p with
-        | TR(_, _, t, id) when t = tag && visited.Add id ->
-            stack.Push p
-            if id < lo then lo <- id
-            if id > hi then hi <- id
-        | _ -> ()
-    visit root
-    while stack.Count > 0 do
-        let n = stack.Pop()
-        nodes.Add n
-        match n with
-        | TR(_, back, _, _) ->
-            match back with
-            | Leaf -> ()
-            | Unary(_, x) -> visit x
-            | Binary(_, a, b) -> visit a; visit b
-            | Nary(_, xs) -> for x in xs do visit x
-        | _ -> ()
-    let count = nodes.Count
-    if hi - lo + 1L <= 4L * int64 count + 64L then
-        let slots = Array.zeroCreate (int (hi - lo + 1L))
-        for n in nodes do slots.[int (nodeId n - lo)] <- n
-        { Nodes = slots; Keys = null; Base = lo; Dense = true }
-    else
-        let order = nodes.ToArray()
-        let keys = Array.zeroCreate count
-        for i in 0 .. count - 1 do keys.[i] <- nodeId order.[i]
-        System.Array.Sort(keys, order)
-        { Nodes = order; Keys = keys; Base = 0L; Dense = false }
-
-let private collectAscending (tag: int64) (root: Tensor) (stopAt: int64) : Tensor[] = fst (collectWithIds tag root stopAt)
+    order
 
 /// The raw value of a plain rank-0 float tensor, else null: the values the scalar fast path of the sweep handles.
 let private plainScalar (t: Tensor) =
@@ -106,88 +55,169 @@ let private plainScalar (t: Tensor) =
 /// Rounds a double to float32 precision for a Float32 value (the scalar fast path computes in double).
 let inline private roundTo (dtype: DType) (v: float) = if dtype = DType.Float32 then float (float32 v) else v
 
+/// One adjoint contribution waiting in the sweep's frontier: to node `Node` (id `Id`), either the plain scalar
+/// `Scalar` (when `Value` is null) or the tensor `Value`.
+[<Struct; NoEquality; NoComparison>]
+type private Contribution =
+    { Id: int64
+      Node: Tensor
+      Scalar: float
+      Value: Tensor }
+
+/// A max-heap of contributions by node id. Children are created after their parents, so popping the largest id
+/// visits the nodes in reverse topological order, and every contribution to a node is popped together with the
+/// others to it (they are adjacent in pop order): no collection pass, no visited set, no sort, no adjoint map.
+[<Sealed>]
+type private Frontier() =
+    let mutable items: Contribution[] = Array.zeroCreate 16
+    let mutable count = 0
+    member _.Count = count
+    member _.TopId = items.[0].Id
+    member _.Push(c: Contribution) =
+        if count = items.Length then System.Array.Resize(&items, 2 * count)
+        let mutable i = count
+        count <- count + 1
+        let mutable moving = true
+        while moving && i > 0 do
+            let parent = (i - 1) / 2
+            if items.[parent].Id < c.Id then
+                items.[i] <- items.[parent]
+                i <- parent
+            else moving <- false
+        items.[i] <- c
+    member _.Pop() : Contribution =
+        let top = items.[0]
+        count <- count - 1
+        let last = items.[count]
+        items.[count] <- Unchecked.defaultof<Contribution>
+        if count > 0 then
+            let mutable i = 0
+            let mutable moving = true
+            while moving do
+                let l = 2 * i + 1
+                if l >= count then moving <- false
+                else
+                    let c = if l + 1 < count && items.[l + 1].Id > items.[l].Id then l + 1 else l
+                    if items.[c].Id > last.Id then
+                        items.[i] <- items.[c]
+                        i <- c
+                    else moving <- false
+            items.[i] <- last
+        top
+
+/// The sum of two adjoint contributions to one node of dtype `dtype` (scalars stay unboxed).
+let private combine (dtype: DType) (acc: Contribution) (c: Contribution) : Contribution =
+    if isNull (box acc.Value) && isNull (box c.Value) then { acc with Scalar = roundTo dtype (acc.Scalar + c.Scalar) }
+    else
+        let a = if isNull (box acc.Value) then TP(Raw.floatScalar dtype acc.Scalar) else acc.Value
+        let b = if isNull (box c.Value) then TP(Raw.floatScalar dtype c.Scalar) else c.Value
+        { acc with Scalar = 0.0; Value = add a b }
+
 /// Propagates `seed` (the adjoint of `root`, same shape) back through every node that carries `tag`,
 /// and returns the adjoints of the nodes whose ids are in `wanted`. Adjoints of other nodes are
-/// dropped as soon as they have been propagated.
+/// dropped as soon as they have been propagated; leaves that are not wanted receive nothing (their
+/// contributions are not even computed).
 ///
-/// Adjoints live in arrays indexed by the node's position in creation order. A plain float scalar adjoint is kept
-/// unboxed; a node whose value, operands and adjoint are all plain float scalars and whose primitive has scalar rules
-/// propagates with those rules (no tensor is made). Everything else goes through the primitive's VJP, which is
-/// recorded on outer scopes when the values carry their perturbations (higher-order derivatives).
+/// A plain float scalar adjoint is kept unboxed; a node whose value, operands and adjoint are all plain float scalars
+/// and whose primitive has scalar rules propagates with those rules (no tensor is made). Everything else goes through
+/// the primitive's VJP, which is recorded on outer scopes when the values carry their perturbations (higher-order
+/// derivatives).
 let sweep (tag: int64) (root: Tensor) (seed: Tensor) (wanted: HashSet<int64>) : Dictionary<int64, Tensor> =
     let result = Dictionary<int64, Tensor>()
     match root with
     | TR(_, _, t, _) when t = tag ->
-        let lay = layout tag root
-        let order = lay.Nodes
-        let n = order.Length
-        // state 0: no adjoint yet; 1: a plain scalar in `scalars` (of the node's dtype); 2: a tensor in `tensors`.
-        let state: byte[] = Array.zeroCreate n
-        let scalars: float[] = Array.zeroCreate n
-        let tensors: Tensor[] = Array.zeroCreate n
-        let isWanted: bool[] = Array.zeroCreate n
-        for id in wanted do
-            let s = lay.SlotOf id
-            if s >= 0 && s < n && not (isNull (box order.[s])) && nodeId order.[s] = id then isWanted.[s] <- true
-        let slotOf (p: Tensor) = lay.SlotOf(nodeId p)
-        // Contributions are computed only for parents on this tape (checked first, so no closure is needed).
-        let onTape (p: Tensor) = match p with TR(_, _, t, _) -> t = tag | _ -> false
-        let addScalar (s: int) (dtype: DType) (c: float) =
-            match state.[s] with
-            | 0uy -> scalars.[s] <- c; state.[s] <- 1uy
-            | 1uy -> scalars.[s] <- roundTo dtype (scalars.[s] + c)
-            | _ -> tensors.[s] <- add tensors.[s] (TP(Raw.floatScalar dtype c))
-        let addTensor (p: Tensor) (c: Tensor) =
-            let s = slotOf p
-            match plainScalar c with
-            | null ->
-                match state.[s] with
-                | 0uy -> tensors.[s] <- c; state.[s] <- 2uy
-                | 1uy -> tensors.[s] <- add (TP(Raw.floatScalar p.DType scalars.[s])) c; state.[s] <- 2uy
-                | _ -> tensors.[s] <- add tensors.[s] c
-            | r -> addScalar s r.DType (Raw.floatAt0 r)
-        match plainScalar seed with
-        | null -> tensors.[n - 1] <- seed; state.[n - 1] <- 2uy
-        | r -> scalars.[n - 1] <- Raw.floatAt0 r; state.[n - 1] <- 1uy
-        for k in n - 1 .. -1 .. 0 do
-            let st = state.[k]
-            if st <> 0uy then
-                match order.[k] with
-                | TR(y, back, _, id) ->
-                    let yr = plainScalar y
-                    let g () = if st = 1uy then TP(Raw.floatScalar y.DType scalars.[k]) else tensors.[k]
-                    if isWanted.[k] then result.[id] <- g ()
-                    match back with
-                    | Leaf -> ()
-                    | Unary(p, x) ->
-                        if onTape x then
-                            let xp = atLevel tag x
-                            let xr = plainScalar xp
-                            if st = 1uy && p.HasScalarRules && not (isNull yr) && not (isNull xr) then
-                                addScalar (slotOf x) yr.DType
-                                          (roundTo yr.DType (p.ScalarVjp(Raw.floatAt0 xr, Raw.floatAt0 yr, scalars.[k])))
-                            else addTensor x (p.Vjp(xp, y, g ()))
-                    | Binary(p, a, b) ->
+        let noTensor = Unchecked.defaultof<Tensor>
+        let frontier = Frontier()
+        // Adjoints of wanted leaves are summed in `leafAcc` (a leaf may receive very many contributions), found by a
+        // scan of `wantedIds` (few) or an index (many).
+        let wantedIds = Seq.toArray wanted
+        let leafAcc: Contribution[] = Array.zeroCreate wantedIds.Length
+        let leafHas: bool[] = Array.zeroCreate wantedIds.Length
+        let index =
+            if wantedIds.Length <= 16 then null
+            else
+                let d = Dictionary<int64, int>()
+                wantedIds |> Array.iteri (fun i id -> d.[id] <- i)
+                d
+        let wantedSlot (id: int64) =
+            if isNull index then System.Array.IndexOf(wantedIds, id)
+            else match index.TryGetValue id with | true, i -> i | _ -> -1
+        // Where an operand's contribution goes: -2 nowhere (not on this tape, or a leaf nobody asked for), -1 the
+        // frontier (an interior node), k >= 0 the wanted leaf k.
+        let target (p: Tensor) =
+            match p with
+            | TR(_, Leaf, t, pid) -> if t = tag then (let k = wantedSlot pid in if k >= 0 then k else -2) else -2
+            | TR(_, _, t, _) -> if t = tag then -1 else -2
+            | _ -> -2
+        let contribute (p: Tensor) (where: int) (scalar: float) (value: Tensor) =
+            let pid = nodeId p
+            let c =
+                if isNull (box value) then { Id = pid; Node = p; Scalar = scalar; Value = noTensor }
+                else
+                    match plainScalar value with
+                    | null -> { Id = pid; Node = p; Scalar = 0.0; Value = value }
+                    | r -> { Id = pid; Node = p; Scalar = Raw.floatAt0 r; Value = noTensor }
+            if where = -1 then frontier.Push c
+            elif where >= 0 then
+                if leafHas.[where] then leafAcc.[where] <- combine p.DType leafAcc.[where] c
+                else
+                    leafAcc.[where] <- c
+                    leafHas.[where] <- true
+        let adjointTensor (y: Tensor) (c: Contribution) =
+            if isNull (box c.Value) then TP(Raw.floatScalar y.DType c.Scalar) else c.Value
+        let rootTarget = match root with TR(_, Leaf, _, _) -> target root | _ -> -1
+        if rootTarget <> -2 then
+            match plainScalar seed with
+            | null -> contribute root rootTarget 0.0 seed
+            | r -> contribute root rootTarget (Raw.floatAt0 r) noTensor
+        while frontier.Count > 0 do
+            let first = frontier.Pop()
+            let node = first.Node
+            let mutable acc = first
+            while frontier.Count > 0 && frontier.TopId = first.Id do
+                acc <- combine node.DType acc (frontier.Pop())
+            match node with
+            | TR(y, back, _, id) ->
+                let scalarAdj = isNull (box acc.Value)
+                if wantedSlot id >= 0 then result.[id] <- adjointTensor y acc
+                let yr = plainScalar y
+                match back with
+                | Leaf -> ()
+                | Unary(p, x) ->
+                    let wx = target x
+                    if wx <> -2 then
+                        let xp = atLevel tag x
+                        let xr = plainScalar xp
+                        if scalarAdj && p.HasScalarRules && not (isNull yr) && not (isNull xr) then
+                            contribute x wx (roundTo yr.DType (p.ScalarVjp(Raw.floatAt0 xr, Raw.floatAt0 yr, acc.Scalar))) noTensor
+                        else contribute x wx 0.0 (p.Vjp(xp, y, adjointTensor y acc))
+                | Binary(p, a, b) ->
+                    let wa = target a
+                    let wb = target b
+                    if wa <> -2 || wb <> -2 then
                         let ap = atLevel tag a
                         let bp = atLevel tag b
                         let ar = plainScalar ap
                         let br = plainScalar bp
-                        if st = 1uy && p.HasScalarRules && not (isNull yr) && not (isNull ar) && not (isNull br) then
-                            let av, bv, yv, gv = Raw.floatAt0 ar, Raw.floatAt0 br, Raw.floatAt0 yr, scalars.[k]
+                        if scalarAdj && p.HasScalarRules && not (isNull yr) && not (isNull ar) && not (isNull br) then
+                            let av, bv, yv, gv = Raw.floatAt0 ar, Raw.floatAt0 br, Raw.floatAt0 yr, acc.Scalar
                             let dt = yr.DType
-                            if onTape a then addScalar (slotOf a) dt (roundTo dt (p.ScalarVjpA(av, bv, yv, gv)))
-                            if onTape b then addScalar (slotOf b) dt (roundTo dt (p.ScalarVjpB(av, bv, yv, gv)))
+                            if wa <> -2 then contribute a wa (roundTo dt (p.ScalarVjpA(av, bv, yv, gv))) noTensor
+                            if wb <> -2 then contribute b wb (roundTo dt (p.ScalarVjpB(av, bv, yv, gv))) noTensor
                         else
-                            let gt = g ()
-                            if onTape a then addTensor a (p.VjpA(ap, bp, y, gt))
-                            if onTape b then addTensor b (p.VjpB(ap, bp, y, gt))
-                    | Nary(p, xs) ->
+                            let gt = adjointTensor y acc
+                            if wa <> -2 then contribute a wa 0.0 (p.VjpA(ap, bp, y, gt))
+                            if wb <> -2 then contribute b wb 0.0 (p.VjpB(ap, bp, y, gt))
+                | Nary(p, xs) ->
+                    let ws = xs |> Array.map target
+                    if ws |> Array.exists (fun w -> w <> -2) then
                         let ps = xs |> Array.map (atLevel tag)
-                        let gt = g ()
+                        let gt = adjointTensor y acc
                         for i in 0 .. xs.Length - 1 do
-                            if onTape xs.[i] then addTensor xs.[i] (p.Vjp(ps, y, gt, i))
-                    tensors.[k] <- Unchecked.defaultof<Tensor>
-                | _ -> ()
+                            if ws.[i] <> -2 then contribute xs.[i] ws.[i] 0.0 (p.Vjp(ps, y, gt, i))
+            | _ -> ()
+        for k in 0 .. wantedIds.Length - 1 do
+            if leafHas.[k] then result.[wantedIds.[k]] <- adjointTensor leafAcc.[k].Node leafAcc.[k]
     | _ -> ()
     result
 
