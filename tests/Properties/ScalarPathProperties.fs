@@ -1,0 +1,53 @@
+/// The scalar fast path (plain rank-0 floats take the primitives' scalar rules, forward and in the reverse sweep)
+/// must give what the tensor kernels give: the same programs on rank-0 values and on shape-[1] values agree.
+module Nabla.Properties.ScalarPathProperties
+
+open FsCheck
+open FsCheck.FSharp
+open FsCheck.Xunit
+open Nabla.Core
+open Nabla.Properties.Generators
+
+/// A program that uses every primitive with scalar rules, reuses x and an intermediate (adjoints accumulate on a
+/// leaf and on an interior node) and has a constant operand.
+let private program (c: Tensor) (x: Tensor) =
+    let h = Ops.mul x x                                  // fan-out: h is used three times
+    let u = Ops.sub (Ops.add h c) (Ops.div h (Ops.add (Ops.square x) c))
+    let v = Ops.neg (Ops.mul u h)
+    Ops.add (Ops.div v (Ops.add h c)) (Ops.mul x c)
+
+let private at (dtype: DType) (shape: int[]) (v: float) = tensorAs dtype shape (Array.create (Shape.size shape) v)
+
+let private check (dtype: DType) (x0: float) (c0: float) (what: string) (f: Tensor -> Tensor) =
+    let onScalar = values (f (at dtype [||] x0))
+    let onVector = values (f (at dtype [| 1 |] x0))
+    // Float64: the same operations in the same order, so bit-equal. Float32: the scalar rules round once per rule,
+    // the kernels once per operation.
+    let tol = if dtype = DType.Float64 then 0.0 else 1e-5
+    let ok = Array.forall2 (fun (a: float) b -> abs (a - b) <= tol * (1.0 + abs b)) onScalar onVector
+    Prop.label (sprintf "%s %A at x=%g c=%g: rank 0 gives %A, shape [1] gives %A" what dtype x0 c0 onScalar onVector) ok
+
+[<Property(MaxTest = 100)>]
+let ``scalar rules agree with the tensor kernels: value, gradient, second derivative, in both dtypes`` () =
+    Prop.forAll (Arb.fromGen (Gen.zip anywhere positive)) (fun (x0, c0) ->
+        [ DType.Float64; DType.Float32 ]
+        |> List.map (fun dt ->
+            let c (shape: int[]) = at dt shape c0
+            let f (x: Tensor) = program (c x.Shape) x
+            check dt x0 c0 "value" f
+            .&. check dt x0 c0 "gradient" (Derivatives.grad f)
+            .&. check dt x0 c0 "reverse-over-reverse" (Derivatives.grad (Derivatives.grad f))
+            .&. check dt x0 c0 "forward-over-reverse" (Derivatives.diff (Derivatives.grad f)))
+        |> List.reduce (.&.))
+
+[<Property(MaxTest = 50)>]
+let ``vjp's pullback on a scalar program returns the analytic gradient and serves several seeds`` () =
+    Prop.forAll (Arb.fromGen (Gen.zip anywhere nonZero)) (fun (x0, s) ->
+        // f(x) = x^3 / (1 + x^2): f' = (3x^2 + x^4) / (1 + x^2)^2
+        let f (x: Tensor) = Ops.div (Ops.mul (Ops.square x) x) (Ops.add (Ops.square x) (at DType.Float64 [||] 1.0))
+        let _, pullback = Derivatives.vjp f (scalar x0)
+        let d = (3.0 * x0 * x0 + x0 ** 4.0) / (1.0 + x0 * x0) ** 2.0
+        let g1 = (values (pullback (scalar 1.0))).[0]
+        let gs = (values (pullback (scalar s))).[0]
+        Prop.label (sprintf "seed 1: %g vs %g" g1 d) (abs (g1 - d) <= 1e-12 * (1.0 + abs d))
+        .&. Prop.label (sprintf "seed %g: %g vs %g" s gs (s * d)) (abs (gs - s * d) <= 1e-12 * (1.0 + abs (s * d))))
