@@ -33,10 +33,11 @@ type Tensor =
 
     /// The outermost tag (0 for a plain value).
     member t.Level =
+        // Reverse nodes first: the hot paths (recording, sweeps) ask nodes most (each failed case test costs a call).
         match t with
+        | TR(_, _, tag, _) -> tag
         | TP _ -> 0L
         | TD(_, _, tag) -> tag
-        | TR(_, _, tag, _) -> tag
 
     /// The plain value at the bottom of all perturbations.
     member t.Raw =
@@ -45,16 +46,16 @@ type Tensor =
         while isNull r do
             match v with
             | TP x -> r <- x
-            | TD(p, _, _) -> v <- p
             | TR(p, _, _, _) -> v <- p
+            | TD(p, _, _) -> v <- p
         r
 
     /// The value one perturbation level down (itself for a plain value).
     member t.Primal =
         match t with
+        | TR(p, _, _, _) -> p
         | TP _ -> t
         | TD(p, _, _) -> p
-        | TR(p, _, _, _) -> p
 
     member t.Shape = t.Raw.Shape
     member t.DType = t.Raw.DType

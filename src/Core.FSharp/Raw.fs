@@ -14,19 +14,34 @@ type DType =
 
 /// Dense, row-major, contiguous storage: a shape and one .NET array of the dtype's element type.
 /// Never mutated after construction (kernels write only into arrays they have just allocated).
+/// A Float32/Float64 scalar made by the scalar fast paths keeps its value inline and makes its one-element array
+/// only if somebody asks for `Data` (one object per scalar instead of two).
 [<Sealed; AllowNullLiteral>]
-type RawTensor(dtype: DType, shape: int[], data: Array) =
-    do
-        if data.Length <> Shape.size shape then
-            invalidArg "data" (sprintf "RawTensor: %d elements do not fill shape %s" data.Length (Shape.format shape))
+type RawTensor private (dtype: DType, shape: int[], data: Array, scalar: float) =
+    let mutable data = data
+    /// Dense storage over `data` (row-major, `Shape.size shape` elements of the dtype's element type).
+    new(dtype: DType, shape: int[], data: Array) =
+        if isNull data || data.Length <> Shape.size shape then
+            invalidArg "data" (sprintf "RawTensor: %s elements do not fill shape %s"
+                                       (if isNull data then "null" else string data.Length) (Shape.format shape))
+        RawTensor(dtype, shape, data, 0.0)
+    /// A Float32 or Float64 scalar held inline (`value` already rounded for Float32).
+    static member internal InlineScalar(dtype: DType, shape: int[], value: float) = RawTensor(dtype, shape, null, value)
     /// The element type.
     member _.DType = dtype
     /// The shape (do not mutate).
     member _.Shape = shape
     /// The elements, row-major (do not mutate).
-    member _.Data = data
+    member _.Data : Array =
+        if isNull data then
+            data <- (if dtype = DType.Float32 then box [| float32 scalar |] else box [| scalar |]) :?> Array
+        data
+    /// True for a scalar held inline (see `ScalarValue`).
+    member _.IsInlineScalar = isNull data
+    /// The value of an inline scalar.
+    member internal _.InlineValue = scalar
     /// Number of elements.
-    member _.Size = data.Length
+    member _.Size = if isNull data then 1 else data.Length
     /// Rank (number of axes).
     member _.Rank = shape.Length
     /// True for Float32 and Float64.
@@ -82,11 +97,13 @@ module Raw =
 
     /// A Float32 or Float64 scalar (Float32 rounds `value`): the scalar fast paths' allocation-light constructor.
     let floatScalar (dtype: DType) (value: float) =
-        if dtype = DType.Float32 then RawTensor(dtype, scalarShape, [| float32 value |])
-        else RawTensor(DType.Float64, scalarShape, [| value |])
+        if dtype = DType.Float32 then RawTensor.InlineScalar(dtype, scalarShape, float (float32 value))
+        else RawTensor.InlineScalar(DType.Float64, scalarShape, value)
 
     /// The value of a Float32 or Float64 tensor's first element, widened to double.
     let floatAt0 (t: RawTensor) =
+        if t.IsInlineScalar then t.InlineValue
+        else
         match t.Data with
         | :? (float[]) as a -> a.[0]
         | :? (float32[]) as a -> float a.[0]

@@ -113,6 +113,118 @@ let private combine (dtype: DType) (acc: Contribution) (c: Contribution) : Contr
         let b = if isNull (box c.Value) then TP(Raw.floatScalar dtype c.Scalar) else c.Value
         { acc with Scalar = 0.0; Value = add a b }
 
+/// The state of one reverse sweep (a class, so that its steps are direct calls rather than closures).
+[<Sealed>]
+type private Sweep(tag: int64, wanted: HashSet<int64>) =
+    let noTensor = Unchecked.defaultof<Tensor>
+    let frontier = Frontier()
+    // Adjoints of wanted leaves are summed in `leafAcc` (a leaf may receive very many contributions), found by a
+    // scan of `wantedIds` (few) or an index (many).
+    let wantedIds = Seq.toArray wanted
+    let leafAcc: Contribution[] = Array.zeroCreate wantedIds.Length
+    let leafHas: bool[] = Array.zeroCreate wantedIds.Length
+    let index =
+        if wantedIds.Length <= 16 then null
+        else
+            let d = Dictionary<int64, int>()
+            wantedIds |> Array.iteri (fun i id -> d.[id] <- i)
+            d
+    let result = Dictionary<int64, Tensor>()
+    // Wanted ids are mostly leaves, made before the nodes that use them: nodes above the largest need no lookup.
+    let maxWanted = if wantedIds.Length = 0 then 0L else Array.max wantedIds
+
+    member _.WantedSlot(id: int64) =
+        if id > maxWanted then -1
+        elif isNull index then System.Array.IndexOf(wantedIds, id)
+        else match index.TryGetValue id with | true, i -> i | _ -> -1
+
+    /// Where an operand's contribution goes: -2 nowhere (not on this tape, or a leaf nobody asked for), -1 the
+    /// frontier (an interior node), k >= 0 the wanted leaf k.
+    member s.Target(p: Tensor) =
+        match p with
+        | TR(_, Leaf, t, pid) -> if t = tag then (let k = s.WantedSlot pid in if k >= 0 then k else -2) else -2
+        | TR(_, _, t, _) -> if t = tag then -1 else -2
+        | _ -> -2
+
+    /// Sends an adjoint contribution (the plain scalar `scalar` when `value` is null, else `value`) to `p`.
+    member _.Contribute(p: Tensor, where: int, scalar: float, value: Tensor) =
+        let pid = nodeId p
+        let c =
+            if isNull (box value) then { Id = pid; Node = p; Scalar = scalar; Value = noTensor }
+            else
+                match plainScalar value with
+                | null -> { Id = pid; Node = p; Scalar = 0.0; Value = value }
+                | r -> { Id = pid; Node = p; Scalar = Raw.floatAt0 r; Value = noTensor }
+        if where = -1 then frontier.Push c
+        elif where >= 0 then
+            if leafHas.[where] then leafAcc.[where] <- combine p.DType leafAcc.[where] c
+            else
+                leafAcc.[where] <- c
+                leafHas.[where] <- true
+
+    static member AdjointTensor(y: Tensor, c: Contribution) =
+        if isNull (box c.Value) then TP(Raw.floatScalar y.DType c.Scalar) else c.Value
+
+    /// Propagates one node's summed adjoint to its operands.
+    member s.Step(y: Tensor, back: Backward, acc: Contribution) =
+        let scalarAdj = isNull (box acc.Value)
+        let yr = plainScalar y
+        match back with
+        | Leaf -> ()
+        | Unary(p, x) ->
+            let wx = s.Target x
+            if wx <> -2 then
+                let xp = atLevel tag x
+                let xr = plainScalar xp
+                if scalarAdj && not (isNull yr) && not (isNull xr) && p.HasScalarRules then
+                    s.Contribute(x, wx, roundTo yr.DType (p.ScalarVjp(Raw.floatAt0 xr, Raw.floatAt0 yr, acc.Scalar)), noTensor)
+                else s.Contribute(x, wx, 0.0, p.Vjp(xp, y, Sweep.AdjointTensor(y, acc)))
+        | Binary(p, a, b) ->
+            let wa = s.Target a
+            let wb = s.Target b
+            if wa <> -2 || wb <> -2 then
+                let ap = atLevel tag a
+                let bp = atLevel tag b
+                let ar = plainScalar ap
+                let br = plainScalar bp
+                if scalarAdj && not (isNull yr) && not (isNull ar) && not (isNull br) && p.HasScalarRules then
+                    let av, bv, yv, gv = Raw.floatAt0 ar, Raw.floatAt0 br, Raw.floatAt0 yr, acc.Scalar
+                    let dt = yr.DType
+                    if wa <> -2 then s.Contribute(a, wa, roundTo dt (p.ScalarVjpA(av, bv, yv, gv)), noTensor)
+                    if wb <> -2 then s.Contribute(b, wb, roundTo dt (p.ScalarVjpB(av, bv, yv, gv)), noTensor)
+                else
+                    let gt = Sweep.AdjointTensor(y, acc)
+                    if wa <> -2 then s.Contribute(a, wa, 0.0, p.VjpA(ap, bp, y, gt))
+                    if wb <> -2 then s.Contribute(b, wb, 0.0, p.VjpB(ap, bp, y, gt))
+        | Nary(p, xs) ->
+            let ws = xs |> Array.map s.Target
+            if ws |> Array.exists (fun w -> w <> -2) then
+                let ps = xs |> Array.map (atLevel tag)
+                let gt = Sweep.AdjointTensor(y, acc)
+                for i in 0 .. xs.Length - 1 do
+                    if ws.[i] <> -2 then s.Contribute(xs.[i], ws.[i], 0.0, p.Vjp(ps, y, gt, i))
+
+    member s.Run(root: Tensor, seed: Tensor) =
+        let rootTarget = match root with TR(_, Leaf, _, _) -> s.Target root | _ -> -1
+        if rootTarget <> -2 then
+            match plainScalar seed with
+            | null -> s.Contribute(root, rootTarget, 0.0, seed)
+            | r -> s.Contribute(root, rootTarget, Raw.floatAt0 r, noTensor)
+        while frontier.Count > 0 do
+            let first = frontier.Pop()
+            let node = first.Node
+            let mutable acc = first
+            while frontier.Count > 0 && frontier.TopId = first.Id do
+                acc <- combine node.DType acc (frontier.Pop())
+            match node with
+            | TR(y, back, _, id) ->
+                if s.WantedSlot id >= 0 then result.[id] <- Sweep.AdjointTensor(y, acc)
+                s.Step(y, back, acc)
+            | _ -> ()
+        for k in 0 .. wantedIds.Length - 1 do
+            if leafHas.[k] then result.[wantedIds.[k]] <- Sweep.AdjointTensor(leafAcc.[k].Node, leafAcc.[k])
+        result
+
 /// Propagates `seed` (the adjoint of `root`, same shape) back through every node that carries `tag`,
 /// and returns the adjoints of the nodes whose ids are in `wanted`. Adjoints of other nodes are
 /// dropped as soon as they have been propagated; leaves that are not wanted receive nothing (their
@@ -123,103 +235,9 @@ let private combine (dtype: DType) (acc: Contribution) (c: Contribution) : Contr
 /// the primitive's VJP, which is recorded on outer scopes when the values carry their perturbations (higher-order
 /// derivatives).
 let sweep (tag: int64) (root: Tensor) (seed: Tensor) (wanted: HashSet<int64>) : Dictionary<int64, Tensor> =
-    let result = Dictionary<int64, Tensor>()
     match root with
-    | TR(_, _, t, _) when t = tag ->
-        let noTensor = Unchecked.defaultof<Tensor>
-        let frontier = Frontier()
-        // Adjoints of wanted leaves are summed in `leafAcc` (a leaf may receive very many contributions), found by a
-        // scan of `wantedIds` (few) or an index (many).
-        let wantedIds = Seq.toArray wanted
-        let leafAcc: Contribution[] = Array.zeroCreate wantedIds.Length
-        let leafHas: bool[] = Array.zeroCreate wantedIds.Length
-        let index =
-            if wantedIds.Length <= 16 then null
-            else
-                let d = Dictionary<int64, int>()
-                wantedIds |> Array.iteri (fun i id -> d.[id] <- i)
-                d
-        let wantedSlot (id: int64) =
-            if isNull index then System.Array.IndexOf(wantedIds, id)
-            else match index.TryGetValue id with | true, i -> i | _ -> -1
-        // Where an operand's contribution goes: -2 nowhere (not on this tape, or a leaf nobody asked for), -1 the
-        // frontier (an interior node), k >= 0 the wanted leaf k.
-        let target (p: Tensor) =
-            match p with
-            | TR(_, Leaf, t, pid) -> if t = tag then (let k = wantedSlot pid in if k >= 0 then k else -2) else -2
-            | TR(_, _, t, _) -> if t = tag then -1 else -2
-            | _ -> -2
-        let contribute (p: Tensor) (where: int) (scalar: float) (value: Tensor) =
-            let pid = nodeId p
-            let c =
-                if isNull (box value) then { Id = pid; Node = p; Scalar = scalar; Value = noTensor }
-                else
-                    match plainScalar value with
-                    | null -> { Id = pid; Node = p; Scalar = 0.0; Value = value }
-                    | r -> { Id = pid; Node = p; Scalar = Raw.floatAt0 r; Value = noTensor }
-            if where = -1 then frontier.Push c
-            elif where >= 0 then
-                if leafHas.[where] then leafAcc.[where] <- combine p.DType leafAcc.[where] c
-                else
-                    leafAcc.[where] <- c
-                    leafHas.[where] <- true
-        let adjointTensor (y: Tensor) (c: Contribution) =
-            if isNull (box c.Value) then TP(Raw.floatScalar y.DType c.Scalar) else c.Value
-        let rootTarget = match root with TR(_, Leaf, _, _) -> target root | _ -> -1
-        if rootTarget <> -2 then
-            match plainScalar seed with
-            | null -> contribute root rootTarget 0.0 seed
-            | r -> contribute root rootTarget (Raw.floatAt0 r) noTensor
-        while frontier.Count > 0 do
-            let first = frontier.Pop()
-            let node = first.Node
-            let mutable acc = first
-            while frontier.Count > 0 && frontier.TopId = first.Id do
-                acc <- combine node.DType acc (frontier.Pop())
-            match node with
-            | TR(y, back, _, id) ->
-                let scalarAdj = isNull (box acc.Value)
-                if wantedSlot id >= 0 then result.[id] <- adjointTensor y acc
-                let yr = plainScalar y
-                match back with
-                | Leaf -> ()
-                | Unary(p, x) ->
-                    let wx = target x
-                    if wx <> -2 then
-                        let xp = atLevel tag x
-                        let xr = plainScalar xp
-                        if scalarAdj && p.HasScalarRules && not (isNull yr) && not (isNull xr) then
-                            contribute x wx (roundTo yr.DType (p.ScalarVjp(Raw.floatAt0 xr, Raw.floatAt0 yr, acc.Scalar))) noTensor
-                        else contribute x wx 0.0 (p.Vjp(xp, y, adjointTensor y acc))
-                | Binary(p, a, b) ->
-                    let wa = target a
-                    let wb = target b
-                    if wa <> -2 || wb <> -2 then
-                        let ap = atLevel tag a
-                        let bp = atLevel tag b
-                        let ar = plainScalar ap
-                        let br = plainScalar bp
-                        if scalarAdj && p.HasScalarRules && not (isNull yr) && not (isNull ar) && not (isNull br) then
-                            let av, bv, yv, gv = Raw.floatAt0 ar, Raw.floatAt0 br, Raw.floatAt0 yr, acc.Scalar
-                            let dt = yr.DType
-                            if wa <> -2 then contribute a wa (roundTo dt (p.ScalarVjpA(av, bv, yv, gv))) noTensor
-                            if wb <> -2 then contribute b wb (roundTo dt (p.ScalarVjpB(av, bv, yv, gv))) noTensor
-                        else
-                            let gt = adjointTensor y acc
-                            if wa <> -2 then contribute a wa 0.0 (p.VjpA(ap, bp, y, gt))
-                            if wb <> -2 then contribute b wb 0.0 (p.VjpB(ap, bp, y, gt))
-                | Nary(p, xs) ->
-                    let ws = xs |> Array.map target
-                    if ws |> Array.exists (fun w -> w <> -2) then
-                        let ps = xs |> Array.map (atLevel tag)
-                        let gt = adjointTensor y acc
-                        for i in 0 .. xs.Length - 1 do
-                            if ws.[i] <> -2 then contribute xs.[i] ws.[i] 0.0 (p.Vjp(ps, y, gt, i))
-            | _ -> ()
-        for k in 0 .. wantedIds.Length - 1 do
-            if leafHas.[k] then result.[wantedIds.[k]] <- adjointTensor leafAcc.[k].Node leafAcc.[k]
-    | _ -> ()
-    result
+    | TR(_, _, t, _) when t = tag -> Sweep(tag, wanted).Run(root, seed)
+    | _ -> Dictionary<int64, Tensor>()
 
 
 /// Forward mode over a recorded graph: pushes the tangents in `seeds` (node id -> tangent of that node's value)

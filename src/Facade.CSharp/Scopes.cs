@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 
 namespace Nabla;
@@ -21,33 +22,23 @@ internal sealed class Scope
     /// <summary>The GradientTape, ForwardAccumulator or transform this scope belongs to.</summary>
     internal readonly object Owner;
     internal readonly long Tag;
-    private readonly Dictionary<Tensor, Core.Tensor> watched = new(ReferenceEqualityComparer.Instance);
+    // Read by every operation on a watched handle, written only by Watch and friends: lock-free reads.
+    private readonly ConcurrentDictionary<Tensor, Core.Tensor> watched = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>The core value this scope gave a watched handle, if it watches it.</summary>
-    internal bool TryGetWatched(Tensor handle, out Core.Tensor value)
-    {
-        lock (watched) return watched.TryGetValue(handle, out value!);
-    }
+    internal bool TryGetWatched(Tensor handle, out Core.Tensor value) => watched.TryGetValue(handle, out value!);
 
-    internal bool IsWatched(Tensor handle)
-    {
-        lock (watched) return watched.ContainsKey(handle);
-    }
+    internal bool IsWatched(Tensor handle) => watched.ContainsKey(handle);
 
     internal void SetWatched(Tensor handle, Core.Tensor value)
     {
-        lock (watched) watched[handle] = value;
+        handle.EverWatched = true; // before the value is visible: Resolve skips the lookups for handles never watched
+        watched[handle] = value;
     }
 
-    internal int WatchedCount
-    {
-        get { lock (watched) return watched.Count; }
-    }
+    internal int WatchedCount => watched.Count;
 
-    internal void ClearWatched()
-    {
-        lock (watched) watched.Clear();
-    }
+    internal void ClearWatched() => watched.Clear();
 
     // ------------------------------------------------------------------ provenance, for "why is my gradient null?"
     // Written only at rare events (scope changes, StopGradient, read-outs), never by ordinary operations.
@@ -212,9 +203,12 @@ internal static class Scopes
 
     private static Core.Tensor ResolveSlow(Tensor h, Core.Tensor v, ScopeSet set)
     {
-        var items = set.Items;
-        for (int i = items.Length - 1; i >= 0; i--)
-            if (items[i].TryGetWatched(h, out var w)) { v = w; break; }
+        if (h.EverWatched)
+        {
+            var items = set.Items;
+            for (int i = items.Length - 1; i >= 0; i--)
+                if (items[i].TryGetWatched(h, out var w)) { v = w; break; }
+        }
         while (v.Level != 0 && !set.ContainsTag(v.Level)) v = v.Primal;
         return v;
     }

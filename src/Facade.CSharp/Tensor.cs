@@ -22,17 +22,24 @@ public sealed class Tensor : IFormattable
     /// at the cost of one reference per handle.</summary>
     internal readonly ScopeSet? Origin;
 
+    /// <summary>Set once some scope has watched this handle (never cleared): lets <see cref="Scopes.Resolve"/> skip
+    /// the per-scope watch lookups for the values operations make, which nobody has watched.</summary>
+    internal volatile bool EverWatched;
+
     internal Tensor(Core.Tensor value, bool weak = false)
     {
         Value = value;
         IsWeak = weak;
         Origin = Scopes.CurrentSet;
+        dtype = DTypes.FromCore(value.DType);
     }
+
+    private readonly DType dtype;
 
     internal Core.RawTensor Raw => Value.Raw;
 
     /// <summary>The element type.</summary>
-    public DType DType => DTypes.FromCore(Value.DType);
+    public DType DType => dtype;
 
     /// <summary>The extent of each axis; empty for a scalar.</summary>
     public IReadOnlyList<int> Shape => new ReadOnlyCollection<int>((int[])Value.Shape.Clone());
@@ -106,9 +113,9 @@ public sealed class Tensor : IFormattable
     }
 
     /// <summary>A weakly typed Float64 scalar.</summary>
-    public static implicit operator Tensor(double value) => new(Core.Ops.constant(Core.Raw.scalar(Core.DType.Float64, value)), weak: true);
+    public static implicit operator Tensor(double value) => new(Core.Ops.constant(Core.Raw.floatScalar(Core.DType.Float64, value)), weak: true);
     /// <summary>A weakly typed Float32 scalar.</summary>
-    public static implicit operator Tensor(float value) => new(Core.Ops.constant(Core.Raw.scalar(Core.DType.Float32, value)), weak: true);
+    public static implicit operator Tensor(float value) => new(Core.Ops.constant(Core.Raw.floatScalar(Core.DType.Float32, value)), weak: true);
     /// <summary>A weakly typed Int32 scalar.</summary>
     public static implicit operator Tensor(int value) => new(Core.Ops.constant(Core.Raw.scalar(Core.DType.Int32, value)), weak: true);
     /// <summary>A weakly typed Int64 scalar.</summary>
