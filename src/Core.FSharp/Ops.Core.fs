@@ -14,7 +14,7 @@ let onesLike (t: Tensor) = TP(Raw.ones t.DType t.Shape)
 let scalarLike (t: Tensor) (v: float) = TP(Raw.scalar t.DType v)
 
 /// The value `t` seen at perturbation level `tag`: one level down when t carries that tag, else t itself.
-let internal atLevel (tag: int64) (t: Tensor) = if t.Level = tag then t.Primal else t
+let inline internal atLevel (tag: int64) (t: Tensor) = if t.Level = tag then t.Primal else t
 
 /// Rejects a non-float operand of a float-only op, naming the op and the dtype.
 let requireFloat (op: string) (x: Tensor) =
@@ -49,14 +49,33 @@ let matmulAdjointB (mm: bool -> bool -> Tensor -> Tensor -> Tensor) (transA: boo
     | false, true -> mm true false g a
     | true, true -> mm true true g a
 
+/// A unary primitive on a plain value: its scalar rule for a float scalar, else its kernel.
+let rec private plainUnary (p: UnaryPrim) (r: RawTensor) : Tensor =
+    if r.Rank = 0 && r.IsFloat && p.HasScalarRules then TP(Raw.floatScalar r.DType (p.ScalarForward(Raw.floatAt0 r)))
+    else TP(p.Kernel r)
+
+/// A binary primitive on plain values: plain float scalars of one dtype take the primitive's scalar rule (no
+/// broadcasting, no kernel dispatch), everything else its kernel.
+and private plainBinary (p: BinaryPrim) (x: RawTensor) (y: RawTensor) : Tensor =
+    if x.Rank = 0 && y.Rank = 0 && x.DType = y.DType && x.IsFloat && p.HasScalarRules then
+        TP(Raw.floatScalar x.DType (p.ScalarForward(Raw.floatAt0 x, Raw.floatAt0 y)))
+    else TP(p.Kernel(x, y))
+
 /// Applies a unary primitive, resolving the operand's outermost perturbation.
-let rec unary (p: UnaryPrim) (x: Tensor) : Tensor =
+and unary (p: UnaryPrim) (x: Tensor) : Tensor =
+    // Reverse nodes are tested first (the common case when recording; a failed case test costs a call).
     match x with
-    | TP r ->
-        if r.Rank = 0 && p.HasScalarRules && r.IsFloat then TP(Raw.floatScalar r.DType (p.ScalarForward(Raw.floatAt0 r)))
-        else TP(p.Kernel r)
+    | TR(xp, _, tag, _) ->
+        let y = match xp with TP r -> plainUnary p r | _ -> unary p xp
+        TR(y, Unary(p, x), tag, Tags.nextNode ())
+    | TP r -> plainUnary p r
     | TD(xp, dx, tag) -> let y = unary p xp in TD(y, p.Jvp(xp, y, dx), tag)
-    | TR(xp, _, tag, _) -> TR(unary p xp, Unary(p, x), tag, Tags.nextNode ())
+
+/// `binary` one perturbation level down, where the values are usually plain.
+and private binaryBelow (p: BinaryPrim) (a: Tensor) (b: Tensor) : Tensor =
+    match a, b with
+    | TP x, TP y -> plainBinary p x y
+    | _ -> binary p a b
 
 /// Applies a binary primitive. The operand with the larger (inner) tag is perturbed at this level;
 /// the other is a constant there. This and `nary` are the only places that compare tags.
@@ -65,28 +84,24 @@ and binary (p: BinaryPrim) (a: Tensor) (b: Tensor) : Tensor =
     let tb = b.Level
     if ta = 0L && tb = 0L then
         match a, b with
-        | TP x, TP y ->
-            // Plain float scalars of one dtype take the primitive's scalar rule: no broadcasting, no kernel dispatch.
-            if x.Rank = 0 && y.Rank = 0 && p.HasScalarRules && x.DType = y.DType && x.IsFloat then
-                TP(Raw.floatScalar x.DType (p.ScalarForward(Raw.floatAt0 x, Raw.floatAt0 y)))
-            else TP(p.Kernel(x, y))
+        | TP x, TP y -> plainBinary p x y
         | _ -> invalidOp "unreachable"
     elif ta = tb then
         match a, b with
+        | TR(ap, _, tag, _), TR(bp, _, _, _) -> TR(binaryBelow p ap bp, Binary(p, a, b), tag, Tags.nextNode ())
         | TD(ap, da, tag), TD(bp, db, _) ->
             let y = binary p ap bp
             TD(y, add (p.JvpA(ap, bp, y, da)) (p.JvpB(ap, bp, y, db)), tag)
-        | TR(ap, _, tag, _), TR(bp, _, _, _) -> TR(binary p ap bp, Binary(p, a, b), tag, Tags.nextNode ())
         | _ -> invalidOp (sprintf "%s: one perturbation tag is carried by both a dual number and a reverse node" p.Name)
     elif ta > tb then
         match a with
+        | TR(ap, _, tag, _) -> TR(binaryBelow p ap b, Binary(p, a, b), tag, Tags.nextNode ())
         | TD(ap, da, tag) -> let y = binary p ap b in TD(y, p.JvpA(ap, b, y, da), tag)
-        | TR(ap, _, tag, _) -> TR(binary p ap b, Binary(p, a, b), tag, Tags.nextNode ())
         | TP _ -> invalidOp "unreachable"
     else
         match b with
+        | TR(bp, _, tag, _) -> TR(binaryBelow p a bp, Binary(p, a, b), tag, Tags.nextNode ())
         | TD(bp, db, tag) -> let y = binary p a bp in TD(y, p.JvpB(a, bp, y, db), tag)
-        | TR(bp, _, tag, _) -> TR(binary p a bp, Binary(p, a, b), tag, Tags.nextNode ())
         | TP _ -> invalidOp "unreachable"
 
 /// Applies an n-ary primitive (operands at the outermost tag are perturbed, the rest are constants).

@@ -39,7 +39,7 @@ type RawTensor private (dtype: DType, shape: int[], data: Array, scalar: float) 
     /// True for a scalar held inline (see `ScalarValue`).
     member _.IsInlineScalar = isNull data
     /// The value of an inline scalar.
-    member internal _.InlineValue = scalar
+    member _.InlineValue = scalar
     /// Number of elements.
     member _.Size = if isNull data then 1 else data.Length
     /// Rank (number of axes).
@@ -100,14 +100,15 @@ module Raw =
         if dtype = DType.Float32 then RawTensor.InlineScalar(dtype, scalarShape, float (float32 value))
         else RawTensor.InlineScalar(DType.Float64, scalarShape, value)
 
-    /// The value of a Float32 or Float64 tensor's first element, widened to double.
-    let floatAt0 (t: RawTensor) =
-        if t.IsInlineScalar then t.InlineValue
-        else
+    /// The first element of a Float32 or Float64 array-backed tensor, widened to double.
+    let floatAt0OfArray (t: RawTensor) =
         match t.Data with
         | :? (float[]) as a -> a.[0]
         | :? (float32[]) as a -> float a.[0]
         | _ -> invalidArg "t" (sprintf "expected a Float32 or Float64 tensor, got %s" (t.DType.ToString()))
+
+    /// The value of a Float32 or Float64 tensor's first element, widened to double.
+    let inline floatAt0 (t: RawTensor) = if t.IsInlineScalar then t.InlineValue else floatAt0OfArray t
 
     /// Element i converted to double.
     let getDouble (t: RawTensor) (i: int) =

@@ -56,13 +56,15 @@ let private plainScalar (t: Tensor) =
 let inline private roundTo (dtype: DType) (v: float) = if dtype = DType.Float32 then float (float32 v) else v
 
 /// One adjoint contribution waiting in the sweep's frontier: to node `Node` (id `Id`), either the plain scalar
-/// `Scalar` (when `Value` is null) or the tensor `Value`.
+/// `Scalar` (when `Value` is null) or the tensor `Value`. `Owned`: `Value` is a plain tensor this sweep made by
+/// summing contributions and has not handed to anybody yet, so further contributions may be added into it in place.
 [<Struct; NoEquality; NoComparison>]
 type private Contribution =
     { Id: int64
       Node: Tensor
       Scalar: float
-      Value: Tensor }
+      Value: Tensor
+      Owned: bool }
 
 /// A max-heap of contributions by node id. Children are created after their parents, so popping the largest id
 /// visits the nodes in reverse topological order, and every contribution to a node is popped together with the
@@ -105,13 +107,36 @@ type private Frontier() =
             items.[i] <- last
         top
 
-/// The sum of two adjoint contributions to one node of dtype `dtype` (scalars stay unboxed).
+/// Adds `c` into `acc`'s array in place when both are dense float tensors of one shape and dtype; false otherwise.
+let private tryAddInPlace (acc: RawTensor) (c: RawTensor) =
+    if acc.IsInlineScalar || acc.DType <> c.DType || not (Shape.equal acc.Shape c.Shape) then false
+    else
+        match acc.Data, c.Data with
+        | (:? (float[]) as x), (:? (float[]) as y) ->
+            System.Numerics.Tensors.TensorPrimitives.Add(System.ReadOnlySpan x, System.ReadOnlySpan y, System.Span x); true
+        | (:? (float32[]) as x), (:? (float32[]) as y) ->
+            System.Numerics.Tensors.TensorPrimitives.Add(System.ReadOnlySpan x, System.ReadOnlySpan y, System.Span x); true
+        | _ -> false
+
+/// The sum of two adjoint contributions to one node of dtype `dtype` (scalars stay unboxed). The first sum of plain
+/// tensors makes a fresh tensor that the sweep owns; later contributions are added into it in place (it is handed to
+/// no VJP and to no caller before the node's last contribution has arrived).
 let private combine (dtype: DType) (acc: Contribution) (c: Contribution) : Contribution =
     if isNull (box acc.Value) && isNull (box c.Value) then { acc with Scalar = roundTo dtype (acc.Scalar + c.Scalar) }
     else
-        let a = if isNull (box acc.Value) then TP(Raw.floatScalar dtype acc.Scalar) else acc.Value
-        let b = if isNull (box c.Value) then TP(Raw.floatScalar dtype c.Scalar) else c.Value
-        { acc with Scalar = 0.0; Value = add a b }
+        let inPlace =
+            acc.Owned && not (isNull (box c.Value))
+            && (match acc.Value, c.Value with
+                | TP ra, TP rc -> tryAddInPlace ra rc
+                | _ -> false)
+        if inPlace then acc
+        else
+            let a = if isNull (box acc.Value) then TP(Raw.floatScalar dtype acc.Scalar) else acc.Value
+            let b = if isNull (box c.Value) then TP(Raw.floatScalar dtype c.Scalar) else c.Value
+            let sum = add a b
+            // `add` of two plain tensors is a fresh result of a kernel (never an operand), so the sweep owns it.
+            let owned = match sum with TP r -> not r.IsInlineScalar | _ -> false
+            { acc with Scalar = 0.0; Value = sum; Owned = owned }
 
 /// The state of one reverse sweep (a class, so that its steps are direct calls rather than closures).
 [<Sealed>]
@@ -150,11 +175,11 @@ type private Sweep(tag: int64, wanted: HashSet<int64>) =
     member _.Contribute(p: Tensor, where: int, scalar: float, value: Tensor) =
         let pid = nodeId p
         let c =
-            if isNull (box value) then { Id = pid; Node = p; Scalar = scalar; Value = noTensor }
+            if isNull (box value) then { Id = pid; Node = p; Scalar = scalar; Value = noTensor; Owned = false }
             else
                 match plainScalar value with
-                | null -> { Id = pid; Node = p; Scalar = 0.0; Value = value }
-                | r -> { Id = pid; Node = p; Scalar = Raw.floatAt0 r; Value = noTensor }
+                | null -> { Id = pid; Node = p; Scalar = 0.0; Value = value; Owned = false }
+                | r -> { Id = pid; Node = p; Scalar = Raw.floatAt0 r; Value = noTensor; Owned = false }
         if where = -1 then frontier.Push c
         elif where >= 0 then
             if leafHas.[where] then leafAcc.[where] <- combine p.DType leafAcc.[where] c
@@ -166,32 +191,52 @@ type private Sweep(tag: int64, wanted: HashSet<int64>) =
         if isNull (box c.Value) then TP(Raw.floatScalar y.DType c.Scalar) else c.Value
 
     /// Propagates one node's summed adjoint to its operands.
+    /// An operand seen from this sweep: its value one level down (itself when not on this tape), where its
+    /// contribution goes (see `Target`) and its node id (0 when not on this tape).
+    member s.Operand(x: Tensor) : struct (Tensor * int * int64) =
+        match x with
+        | TR(xp, back, t, id) when t = tag ->
+            match back with
+            | Leaf -> let k = s.WantedSlot id in struct (xp, (if k >= 0 then k else -2), id)
+            | _ -> struct (xp, -1, id)
+        | _ -> struct (x, -2, 0L)
+
+    /// Sends the plain scalar contribution `v` (of dtype `dtype`) to node `p` (id `pid`).
+    member _.ContributeScalar(p: Tensor, pid: int64, where: int, dtype: DType, v: float) =
+        if where = -1 then frontier.Push { Id = pid; Node = p; Scalar = v; Value = noTensor; Owned = false }
+        elif where >= 0 then
+            if not leafHas.[where] then
+                leafAcc.[where] <- { Id = pid; Node = p; Scalar = v; Value = noTensor; Owned = false }
+                leafHas.[where] <- true
+            elif isNull (box leafAcc.[where].Value) then
+                leafAcc.[where] <- { leafAcc.[where] with Scalar = roundTo dtype (leafAcc.[where].Scalar + v) }
+            else leafAcc.[where] <- combine dtype leafAcc.[where] { Id = pid; Node = p; Scalar = v; Value = noTensor; Owned = false }
+
+    /// Propagates one node's summed adjoint to its operands.
     member s.Step(y: Tensor, back: Backward, acc: Contribution) =
         let scalarAdj = isNull (box acc.Value)
-        let yr = plainScalar y
+        let yr = if scalarAdj then plainScalar y else null
         match back with
         | Leaf -> ()
         | Unary(p, x) ->
-            let wx = s.Target x
+            let struct (xp, wx, xid) = s.Operand x
             if wx <> -2 then
-                let xp = atLevel tag x
-                let xr = plainScalar xp
-                if scalarAdj && not (isNull yr) && not (isNull xr) && p.HasScalarRules then
-                    s.Contribute(x, wx, roundTo yr.DType (p.ScalarVjp(Raw.floatAt0 xr, Raw.floatAt0 yr, acc.Scalar)), noTensor)
+                let xr = if isNull yr then null else plainScalar xp
+                if not (isNull xr) && p.HasScalarRules then
+                    let dt = yr.DType
+                    s.ContributeScalar(x, xid, wx, dt, roundTo dt (p.ScalarVjp(Raw.floatAt0 xr, Raw.floatAt0 yr, acc.Scalar)))
                 else s.Contribute(x, wx, 0.0, p.Vjp(xp, y, Sweep.AdjointTensor(y, acc)))
         | Binary(p, a, b) ->
-            let wa = s.Target a
-            let wb = s.Target b
+            let struct (ap, wa, aid) = s.Operand a
+            let struct (bp, wb, bid) = s.Operand b
             if wa <> -2 || wb <> -2 then
-                let ap = atLevel tag a
-                let bp = atLevel tag b
-                let ar = plainScalar ap
-                let br = plainScalar bp
-                if scalarAdj && not (isNull yr) && not (isNull ar) && not (isNull br) && p.HasScalarRules then
+                let ar = if isNull yr then null else plainScalar ap
+                let br = if isNull ar then null else plainScalar bp
+                if not (isNull br) && p.HasScalarRules then
                     let av, bv, yv, gv = Raw.floatAt0 ar, Raw.floatAt0 br, Raw.floatAt0 yr, acc.Scalar
                     let dt = yr.DType
-                    if wa <> -2 then s.Contribute(a, wa, roundTo dt (p.ScalarVjpA(av, bv, yv, gv)), noTensor)
-                    if wb <> -2 then s.Contribute(b, wb, roundTo dt (p.ScalarVjpB(av, bv, yv, gv)), noTensor)
+                    if wa <> -2 then s.ContributeScalar(a, aid, wa, dt, roundTo dt (p.ScalarVjpA(av, bv, yv, gv)))
+                    if wb <> -2 then s.ContributeScalar(b, bid, wb, dt, roundTo dt (p.ScalarVjpB(av, bv, yv, gv)))
                 else
                     let gt = Sweep.AdjointTensor(y, acc)
                     if wa <> -2 then s.Contribute(a, wa, 0.0, p.VjpA(ap, bp, y, gt))

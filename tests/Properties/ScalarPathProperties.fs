@@ -51,3 +51,24 @@ let ``vjp's pullback on a scalar program returns the analytic gradient and serve
         let gs = (values (pullback (scalar s))).[0]
         Prop.label (sprintf "seed 1: %g vs %g" g1 d) (abs (g1 - d) <= 1e-12 * (1.0 + abs d))
         .&. Prop.label (sprintf "seed %g: %g vs %g" s gs (s * d)) (abs (gs - s * d) <= 1e-12 * (1.0 + abs (s * d))))
+
+/// Adjoints that meet at one node are summed in the sweep, the third and later in place into a buffer the sweep
+/// owns; the contributions themselves (often one shared tensor, as Add passes its adjoint to both operands) must
+/// stay intact.
+[<Property(MaxTest = 50)>]
+let ``adjoints summed at a leaf and at an interior node with many uses match the analytic gradient`` () =
+    Prop.forAll (Arb.fromGen (Gen.choose (1, 6) |> Gen.bind (fun n -> genData anywhere [| n |]))) (fun xs ->
+        let n = xs.Length
+        // y = sum(h + h + h * h + exp h + x + x + x), h = x * x: dy/dx = (2 + 2h + e^h) 2x + 3
+        let f (x: Tensor) =
+            let h = Ops.mul x x
+            let terms = Ops.add (Ops.add (Ops.add h h) (Ops.mul h h)) (MathOps.exp h)
+            Ops.sum null false (Ops.add (Ops.add (Ops.add terms x) x) x)
+        let expected = xs |> Array.map (fun x -> let h = x * x in (2.0 + 2.0 * h + exp h) * 2.0 * x + 3.0)
+        [ DType.Float64; DType.Float32 ]
+        |> List.map (fun dt ->
+            let g = values (Derivatives.grad f (tensorAs dt [| n |] xs))
+            let tol = if dt = DType.Float64 then 1e-12 else 1e-5
+            let ok = Array.forall2 (fun (e: float) a -> abs (a - e) <= tol * (1.0 + abs e)) expected g
+            Prop.label (sprintf "%A: expected %A, got %A" dt expected g) ok)
+        |> List.reduce (.&.))
