@@ -496,16 +496,19 @@ module Raw =
         // Column-major view: B-array is (rows, cols) = (bCols, bRows) as stored.
         let bRowsCM, bColsCM = b.Shape.[1], b.Shape.[0]
         let aRowsCM, aColsCM = a.Shape.[1], a.Shape.[0]
+        // A native BLAS never reads C when beta is 0, so its output need not be cleared first (a fresh large array
+        // would otherwise be written twice); MathNet's managed provider gets a cleared one, as does an empty product.
+        let uninitialised = k > 0 && (provider :? NativeLinearAlgebraProvider)
+        let output (len: int) : 'T[] = if uninitialised then GC.AllocateUninitializedArray<'T> len else Array.zeroCreate len
         let data: Array =
             match a.Data, b.Data with
             | (:? (float[]) as x), (:? (float[]) as y) ->
-                let c = Array.zeroCreate (m * n)
-                if m > 0 && n > 0 then
-                    if k = 0 then () else
+                let c = output (m * n)
+                if m > 0 && n > 0 && k > 0 then
                     provider.MatrixMultiplyWithUpdate(tB, tA, 1.0, y, bRowsCM, bColsCM, x, aRowsCM, aColsCM, 0.0, c)
                 c :> _
             | (:? (float32[]) as x), (:? (float32[]) as y) ->
-                let c = Array.zeroCreate (m * n)
+                let c = output (m * n)
                 if m > 0 && n > 0 && k > 0 then
                     provider.MatrixMultiplyWithUpdate(tB, tA, 1.0f, y, bRowsCM, bColsCM, x, aRowsCM, aColsCM, 0.0f, c)
                 c :> _
