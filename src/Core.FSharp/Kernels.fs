@@ -5,6 +5,8 @@ module Nabla.Core.Kernels
 
 open System
 open System.Numerics.Tensors
+open System.Runtime.InteropServices
+open System.Runtime.Intrinsics
 open Nabla.Core.Raw
 
 let private name (d: DType) = d.ToString()
@@ -64,7 +66,62 @@ let sign (t: RawTensor) =
     numericMap "Sign" (fun x -> if x > 0.0f then 1.0f elif x < 0.0f then -1.0f else x)
                       (fun x -> if x > 0.0 then 1.0 elif x < 0.0 then -1.0 else x)
                       (fun x -> int (Math.Sign x)) (fun x -> int64 (Math.Sign x)) t
-let relu (t: RawTensor) = numericMap "Relu" (fun x -> if x > 0.0f then x else 0.0f) (fun x -> if x > 0.0 then x else 0.0) (fun x -> max x 0) (fun x -> max x 0L) t
+/// r[i] = (x[i] > 0 ? g[i] : 0) over [o, o + n), SIMD where the hardware has it. With g = x this is relu (NaN gives 0).
+let private positivePartF32 (x: float32[]) (g: float32[]) (r: float32[]) (o: int) (n: int) =
+    let mutable i = o
+    if Vector256.IsHardwareAccelerated && n >= Vector256<float32>.Count then
+        let xs = MemoryMarshal.Cast<float32, Vector256<float32>>(ReadOnlySpan(x, o, n))
+        let gs = MemoryMarshal.Cast<float32, Vector256<float32>>(ReadOnlySpan(g, o, n))
+        let rs = MemoryMarshal.Cast<float32, Vector256<float32>>(Span(r, o, n))
+        for j in 0 .. xs.Length - 1 do
+            rs.[j] <- Vector256.ConditionalSelect(Vector256.GreaterThan(xs.[j], Vector256<float32>.Zero), gs.[j], Vector256<float32>.Zero)
+        i <- o + xs.Length * Vector256<float32>.Count
+    while i < o + n do
+        r.[i] <- if x.[i] > 0.0f then g.[i] else 0.0f
+        i <- i + 1
+
+let private positivePartF64 (x: float[]) (g: float[]) (r: float[]) (o: int) (n: int) =
+    let mutable i = o
+    if Vector256.IsHardwareAccelerated && n >= Vector256<float>.Count then
+        let xs = MemoryMarshal.Cast<float, Vector256<float>>(ReadOnlySpan(x, o, n))
+        let gs = MemoryMarshal.Cast<float, Vector256<float>>(ReadOnlySpan(g, o, n))
+        let rs = MemoryMarshal.Cast<float, Vector256<float>>(Span(r, o, n))
+        for j in 0 .. xs.Length - 1 do
+            rs.[j] <- Vector256.ConditionalSelect(Vector256.GreaterThan(xs.[j], Vector256<float>.Zero), gs.[j], Vector256<float>.Zero)
+        i <- o + xs.Length * Vector256<float>.Count
+    while i < o + n do
+        r.[i] <- if x.[i] > 0.0 then g.[i] else 0.0
+        i <- i + 1
+
+/// max(x, 0) element-wise (0 for NaN, as the mask x > 0 fails), one SIMD pass into a fresh array.
+let relu (t: RawTensor) =
+    match t.Data with
+    | :? (float32[]) as a ->
+        let r = GC.AllocateUninitializedArray<float32> a.Length
+        forChunks a.Length (positivePartF32 a a r)
+        RawTensor(t.DType, t.Shape, r)
+    | :? (float[]) as a ->
+        let r = GC.AllocateUninitializedArray<float> a.Length
+        forChunks a.Length (positivePartF64 a a r)
+        RawTensor(t.DType, t.Shape, r)
+    | _ -> numericMap "Relu" id id (fun x -> max x 0) (fun x -> max x 0L) t
+
+/// g where x > 0, else 0 (x and g of one float dtype and one shape): relu's derivative applied to g in one pass,
+/// with no mask tensor in between.
+let maskPositive (x: RawTensor) (g: RawTensor) =
+    if not (Shape.equal x.Shape g.Shape) then
+        invalidArg "g" (sprintf "ReluGrad: x has shape %s and g %s; expected the same shape" (Shape.format x.Shape) (Shape.format g.Shape))
+    match x.Data, g.Data with
+    | (:? (float32[]) as a), (:? (float32[]) as b) ->
+        let r = GC.AllocateUninitializedArray<float32> a.Length
+        forChunks a.Length (positivePartF32 a b r)
+        RawTensor(g.DType, g.Shape, r)
+    | (:? (float[]) as a), (:? (float[]) as b) ->
+        let r = GC.AllocateUninitializedArray<float> a.Length
+        forChunks a.Length (positivePartF64 a b r)
+        RawTensor(g.DType, g.Shape, r)
+    | _ ->
+        invalidArg "g" (sprintf "ReluGrad: x has dtype %s and g %s; expected one dtype, Float32 or Float64" (name x.DType) (name g.DType))
 /// 1 where x > 0, else 0, in x's (float) dtype: the derivative of relu in one pass.
 let positiveMask (t: RawTensor) = numericMap "Relu" (fun x -> if x > 0.0f then 1.0f else 0.0f) (fun x -> if x > 0.0 then 1.0 else 0.0) (fun x -> if x > 0 then 1 else 0) (fun x -> if x > 0L then 1L else 0L) t
 let square (t: RawTensor) = if t.IsFloat then Raw.square t else numericMap "Square" id id (fun x -> x * x) (fun x -> x * x) t

@@ -99,7 +99,10 @@ type BlasLibrary =
       /// Sets the library's thread count, if it has a way to.
       SetThreads: (int -> unit) option
       /// The library's own idea of its thread count, if it tells.
-      GetThreads: (unit -> int) option }
+      GetThreads: (unit -> int) option
+      /// Sets the calling thread's own thread count for the library's calls (MKL's mkl_set_num_threads_local:
+      /// 0 reverts to the global count) and returns the previous one, if the library has a way to.
+      SetLocalThreads: (int -> int) option }
 
 /// One line of the probe's record: what was tried and what came of it.
 type ProbeStep = { What: string; Outcome: string }
@@ -158,11 +161,11 @@ let private bindNoted (path: string) (note: string -> string -> unit) (h: native
         note path (sprintf "loaded, but it %s" e)
         sprintf "%s: loaded, but it %s" path e)
 
-let private library kind path version layer (c: Cblas) setThreads getThreads =
+let private library kind path version layer (c: Cblas) setThreads getThreads setLocalThreads =
     { Kind = kind; Path = path; Version = version; ThreadingLayer = layer
       Dgemm = c.Dgemm; Sgemm = c.Sgemm; Dgemv = c.Dgemv; Sgemv = c.Sgemv; Daxpy = c.Daxpy; Saxpy = c.Saxpy
       Ddot = c.Ddot; Sdot = c.Sdot; Dscal = c.Dscal; Sscal = c.Sscal
-      SetThreads = setThreads; GetThreads = getThreads }
+      SetThreads = setThreads; GetThreads = getThreads; SetLocalThreads = setLocalThreads }
 
 // ------------------------------------------------------------------------------------------ MKL
 
@@ -272,8 +275,9 @@ let loadMkl (path: string) (layerRequest: string) (steps: ResizeArray<ProbeStep>
         | None -> "unknown MKL version"
     let setThreads = tryBind<IntToUnit> h "MKL_Set_Num_Threads" |> Option.map (fun f -> fun (n: int) -> f.Invoke n)
     let getThreads = tryBind<UnitToInt> h "MKL_Get_Max_Threads" |> Option.map (fun f -> fun () -> f.Invoke())
+    let setLocalThreads = tryBind<IntToInt> h "MKL_Set_Num_Threads_Local" |> Option.map (fun f -> fun (n: int) -> f.Invoke n)
     note path (sprintf "loaded; threading layer %s (%s)" layerName why)
-    Ok(library Mkl path version layerName c setThreads getThreads)
+    Ok(library Mkl path version layerName c setThreads getThreads setLocalThreads)
 
 /// Loads any library exporting the CBLAS interface (OpenBLAS, BLIS, reference CBLAS).
 let loadCblas (path: string) (steps: ResizeArray<ProbeStep>) : Result<BlasLibrary, string> =
@@ -296,7 +300,7 @@ let loadCblas (path: string) (steps: ResizeArray<ProbeStep>) : Result<BlasLibrar
         | None -> tryBind<IntToUnit> h "bli_thread_set_num_threads" |> Option.map (fun f -> fun (n: int) -> f.Invoke n)
     let getThreads = tryBind<UnitToInt> h "openblas_get_num_threads" |> Option.map (fun f -> fun () -> f.Invoke())
     note path "loaded"
-    Ok(library Cblas path version "" c setThreads getThreads)
+    Ok(library Cblas path version "" c setThreads getThreads None)
 
 /// Probes for MKL: the explicit path (a file, or a folder holding libmkl_rt.so) if given, else the
 /// folder filled by `build.fsx mkl`, then the system library path. An explicit path that fails ends the probe.
@@ -354,6 +358,22 @@ let sgemm (lib: BlasLibrary) transA transB m n k (alpha: float32) (a: float32[])
     use pb = fixed b
     use pc = fixed c
     lib.Sgemm.Invoke(ColMajor, transA, transB, m, n, k, alpha, addr pa, lda, addr pb, ldb, beta, addr pc, ldc)
+
+/// C = alpha op(A) op(B) + beta C, column-major, with each matrix starting at an element offset of its array
+/// (a block of a larger product; the caller has checked that every block lies inside its array).
+let dgemmAt (lib: BlasLibrary) transA transB m n k (alpha: float) (a: float[]) aOff lda (b: float[]) bOff ldb (beta: float) (c: float[]) cOff ldc =
+    use pa = fixed a
+    use pb = fixed b
+    use pc = fixed c
+    lib.Dgemm.Invoke(ColMajor, transA, transB, m, n, k, alpha, addr (NativePtr.add pa aOff), lda, addr (NativePtr.add pb bOff), ldb,
+                     beta, addr (NativePtr.add pc cOff), ldc)
+
+let sgemmAt (lib: BlasLibrary) transA transB m n k (alpha: float32) (a: float32[]) aOff lda (b: float32[]) bOff ldb (beta: float32) (c: float32[]) cOff ldc =
+    use pa = fixed a
+    use pb = fixed b
+    use pc = fixed c
+    lib.Sgemm.Invoke(ColMajor, transA, transB, m, n, k, alpha, addr (NativePtr.add pa aOff), lda, addr (NativePtr.add pb bOff), ldb,
+                     beta, addr (NativePtr.add pc cOff), ldc)
 
 /// y = alpha op(A) x + beta y, A column-major rows x cols.
 let dgemv (lib: BlasLibrary) trans rows cols (alpha: float) (a: float[]) lda (x: float[]) (beta: float) (y: float[]) =

@@ -82,11 +82,26 @@ let softplus (x: Tensor) =
     requireFloat "Softplus" x
     unary (elementwise "Softplus" Kernels.softplus (fun x _ -> sigmoid x)) x
 
+/// g where x > 0, else 0 (g of x's shape and dtype): relu's derivative applied to g, as one fused kernel (no mask
+/// tensor). Linear in g; x enters only through the sign of its plain value, whose derivative is 0, so the JVP and
+/// VJP in g are reluGrad itself and x gets no adjoint (as the constant mask it replaces).
+let rec reluGrad (x: RawTensor) (g: Tensor) : Tensor =
+    unary { new UnaryPrim("ReluGrad") with
+              member _.Kernel r = Kernels.maskPositive x r
+              member _.Jvp(_, _, dg) = reluGrad x dg
+              member _.Vjp(_, _, gy) = reluGrad x gy } g
+
+let private reluPrim =
+    { new UnaryPrim("Relu") with
+        member _.Kernel r = Kernels.relu r
+        member _.Jvp(x, _, dx) = reluGrad x.Raw dx
+        member _.Vjp(x, _, g) = reluGrad x.Raw g }
+
 /// max(x, 0). f' = 1 where x > 0, else 0 (so relu'(0) = 0, as TensorFlow).
 let relu (x: Tensor) =
     requireNumeric "Relu" x
     if not x.Raw.IsFloat then constant (Kernels.relu x.Raw)
-    else unary (elementwise "Relu" Kernels.relu (fun x _ -> constant (Kernels.positiveMask x.Raw))) x
+    else unary reluPrim x
 
 /// |x|. f' = sign x (so abs'(0) = 0, as TensorFlow).
 let abs (x: Tensor) =

@@ -2,6 +2,8 @@ namespace Nabla.Core
 
 open System
 open System.Numerics.Tensors
+open System.Runtime.InteropServices
+open System.Runtime.Intrinsics
 open MathNet.Numerics.Providers.LinearAlgebra
 
 /// Element types of Nabla tensors. Only Float32 and Float64 are differentiable.
@@ -183,17 +185,79 @@ module Raw =
             RawTensor(t.DType, t.Shape, r)
         | _ -> requireFloat op t; t
 
+    // ---------------------------------------------------------------- SIMD exp and tanh (256-bit vectors)
+
+    /// e^x on 8 float32 lanes (Cephes expf: x = n ln2 + r with |r| <= ln2/2 and a degree-6 polynomial, about 1 ulp):
+    /// overflow gives +inf, underflow goes through the subnormals to 0, NaN stays NaN.
+    let inline private expF32V (x0: Vector256<float32>) =
+        let x = Vector256.Min(Vector256.Max(x0, Vector256.Create(-104.0f)), Vector256.Create(89.0f))
+        let nf = Vector256.Round(Vector256.Multiply(x, Vector256.Create(1.44269504088896341f)))
+        let r = Vector256.MultiplyAddEstimate(nf, Vector256.Create(-0.693359375f), x)
+        let r = Vector256.MultiplyAddEstimate(nf, Vector256.Create(2.12194440e-4f), r)
+        let p = Vector256.MultiplyAddEstimate(Vector256.Create(1.9875691500E-4f), r, Vector256.Create(1.3981999507E-3f))
+        let p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(8.3334519073E-3f))
+        let p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(4.1665795894E-2f))
+        let p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(1.6666665459E-1f))
+        let p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(5.0000001201E-1f))
+        let y = Vector256.Add(Vector256.MultiplyAddEstimate(p, Vector256.Multiply(r, r), r), Vector256.Create(1.0f))
+        // 2^n as two powers of two: n reaches below the smallest normal exponent (-126) and up to 128
+        let n = Vector256.ConvertToInt32(nf)
+        let n1 = Vector256.ShiftRightArithmetic(n, 1)
+        let n2 = Vector256.Subtract(n, n1)
+        let s1 = Vector256.AsSingle(Vector256.ShiftLeft(Vector256.Add(n1, Vector256.Create 127), 23))
+        let s2 = Vector256.AsSingle(Vector256.ShiftLeft(Vector256.Add(n2, Vector256.Create 127), 23))
+        Vector256.ConditionalSelect(Vector256.Equals(x0, x0), Vector256.Multiply(Vector256.Multiply(y, s1), s2), x0)
+
+    /// tanh on 8 float32 lanes (Cephes tanhf): x + x^3 P(x^2) below |x| = 0.625, else 1 - 2 / (e^(2|x|) + 1) with x's sign.
+    let inline private tanhF32V (x: Vector256<float32>) =
+        let ax = Vector256.Abs x
+        let e = expF32V (Vector256.Add(ax, ax))
+        let large = Vector256.Subtract(Vector256.Create(1.0f), Vector256.Divide(Vector256.Create(2.0f), Vector256.Add(e, Vector256.Create(1.0f))))
+        let large = Vector256.BitwiseOr(large, Vector256.BitwiseAnd(x, Vector256.Create(-0.0f)))
+        let s = Vector256.Multiply(x, x)
+        let p = Vector256.MultiplyAddEstimate(Vector256.Create(-5.70498872745E-3f), s, Vector256.Create(2.06390887954E-2f))
+        let p = Vector256.MultiplyAddEstimate(p, s, Vector256.Create(-5.37397155531E-2f))
+        let p = Vector256.MultiplyAddEstimate(p, s, Vector256.Create(1.33314422036E-1f))
+        let p = Vector256.MultiplyAddEstimate(p, s, Vector256.Create(-3.33332819422E-1f))
+        let small = Vector256.MultiplyAddEstimate(Vector256.Multiply(x, s), p, x)
+        Vector256.ConditionalSelect(Vector256.LessThan(ax, Vector256.Create(0.625f)), small, large)
+
+    /// Applies a vector function over [o, o + n) of `a` into `r` (fresh, never `a`); a last partial vector is computed
+    /// as the range's final full vector (overlapping the one before), a range shorter than one vector element-wise.
+    let inline private mapV256 ([<InlineIfLambda>] f: Vector256<'T> -> Vector256<'T>) ([<InlineIfLambda>] scalar: 'T -> 'T)
+                               (a: 'T[]) (r: 'T[]) (o: int) (n: int) =
+        let w = Vector256<'T>.Count
+        if n < w then
+            for i in o .. o + n - 1 do r.[i] <- scalar a.[i]
+        else
+            let src = MemoryMarshal.Cast<'T, Vector256<'T>>(ReadOnlySpan(a, o, n))
+            let dst = MemoryMarshal.Cast<'T, Vector256<'T>>(Span(r, o, n))
+            for j in 0 .. src.Length - 1 do dst.[j] <- f src.[j]
+            if src.Length * w < n then
+                let last = o + n - w
+                MemoryMarshal.Cast<'T, Vector256<'T>>(Span(r, last, w)).[0] <- f (MemoryMarshal.Cast<'T, Vector256<'T>>(ReadOnlySpan(a, last, w)).[0])
+
+    /// True when the SIMD exp and tanh above run in hardware (256-bit vectors with fused multiply-add); otherwise
+    /// TensorPrimitives' kernels are used.
+    let private simdMath = Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported
+
     let neg (t: RawTensor) =
         match t.Data with
         | :? (int[]) as a -> RawTensor(t.DType, t.Shape, Array.map (~-) a)
         | :? (int64[]) as a -> RawTensor(t.DType, t.Shape, Array.map (~-) a)
         | _ -> unaryFloat "Negative" (fun a r o n -> TensorPrimitives.Negate(ReadOnlySpan(a, o, n), Span(r, o, n)))
                                      (fun a r o n -> TensorPrimitives.Negate(ReadOnlySpan(a, o, n), Span(r, o, n))) t
-    let exp t = unaryFloat "Exp" (fun a r o n -> TensorPrimitives.Exp(ReadOnlySpan(a, o, n), Span(r, o, n))) (fun a r o n -> TensorPrimitives.Exp(ReadOnlySpan(a, o, n), Span(r, o, n))) t
+    let exp t =
+        // float64 keeps TensorPrimitives' exp: a Taylor-series kernel to r^13 measured no faster here
+        if simdMath then unaryFloat "Exp" (mapV256 expF32V MathF.Exp) (fun a r o n -> TensorPrimitives.Exp(ReadOnlySpan(a, o, n), Span(r, o, n))) t
+        else unaryFloat "Exp" (fun a r o n -> TensorPrimitives.Exp(ReadOnlySpan(a, o, n), Span(r, o, n))) (fun a r o n -> TensorPrimitives.Exp(ReadOnlySpan(a, o, n), Span(r, o, n))) t
     let log t = unaryFloat "Log" (fun a r o n -> TensorPrimitives.Log(ReadOnlySpan(a, o, n), Span(r, o, n))) (fun a r o n -> TensorPrimitives.Log(ReadOnlySpan(a, o, n), Span(r, o, n))) t
     let sin t = unaryFloat "Sin" (fun a r o n -> TensorPrimitives.Sin(ReadOnlySpan(a, o, n), Span(r, o, n))) (fun a r o n -> TensorPrimitives.Sin(ReadOnlySpan(a, o, n), Span(r, o, n))) t
     let cos t = unaryFloat "Cos" (fun a r o n -> TensorPrimitives.Cos(ReadOnlySpan(a, o, n), Span(r, o, n))) (fun a r o n -> TensorPrimitives.Cos(ReadOnlySpan(a, o, n), Span(r, o, n))) t
-    let tanh t = unaryFloat "Tanh" (fun a r o n -> TensorPrimitives.Tanh(ReadOnlySpan(a, o, n), Span(r, o, n))) (fun a r o n -> TensorPrimitives.Tanh(ReadOnlySpan(a, o, n), Span(r, o, n))) t
+    let tanh t =
+        // float64 keeps TensorPrimitives' tanh (already ahead of libtorch's here); float32 gets the SIMD one
+        if simdMath then unaryFloat "Tanh" (mapV256 tanhF32V MathF.Tanh) (fun a r o n -> TensorPrimitives.Tanh(ReadOnlySpan(a, o, n), Span(r, o, n))) t
+        else unaryFloat "Tanh" (fun a r o n -> TensorPrimitives.Tanh(ReadOnlySpan(a, o, n), Span(r, o, n))) (fun a r o n -> TensorPrimitives.Tanh(ReadOnlySpan(a, o, n), Span(r, o, n))) t
     let square t = unaryFloat "Square" (fun a r o n -> TensorPrimitives.Multiply(ReadOnlySpan(a, o, n), ReadOnlySpan(a, o, n), Span(r, o, n))) (fun a r o n -> TensorPrimitives.Multiply(ReadOnlySpan(a, o, n), ReadOnlySpan(a, o, n), Span(r, o, n))) t
     let sqrt t = unaryFloat "Sqrt" (fun a r o n -> TensorPrimitives.Sqrt(ReadOnlySpan(a, o, n), Span(r, o, n))) (fun a r o n -> TensorPrimitives.Sqrt(ReadOnlySpan(a, o, n), Span(r, o, n))) t
 
@@ -529,16 +593,19 @@ module Raw =
         // Column-major view: B-array is (rows, cols) = (bCols, bRows) as stored.
         let bRowsCM, bColsCM = b.Shape.[1], b.Shape.[0]
         let aRowsCM, aColsCM = a.Shape.[1], a.Shape.[0]
+        // A native BLAS never reads C when beta is 0, so its output need not be cleared first (a fresh large array
+        // would otherwise be written twice); MathNet's managed provider gets a cleared one, as does an empty product.
+        let uninitialised = k > 0 && (provider :? NativeLinearAlgebraProvider)
+        let output (len: int) : 'T[] = if uninitialised then GC.AllocateUninitializedArray<'T> len else Array.zeroCreate len
         let data: Array =
             match a.Data, b.Data with
             | (:? (float[]) as x), (:? (float[]) as y) ->
-                let c = Array.zeroCreate (m * n)
-                if m > 0 && n > 0 then
-                    if k = 0 then () else
+                let c = output (m * n)
+                if m > 0 && n > 0 && k > 0 then
                     provider.MatrixMultiplyWithUpdate(tB, tA, 1.0, y, bRowsCM, bColsCM, x, aRowsCM, aColsCM, 0.0, c)
                 c :> _
             | (:? (float32[]) as x), (:? (float32[]) as y) ->
-                let c = Array.zeroCreate (m * n)
+                let c = output (m * n)
                 if m > 0 && n > 0 && k > 0 then
                     provider.MatrixMultiplyWithUpdate(tB, tA, 1.0f, y, bRowsCM, bColsCM, x, aRowsCM, aColsCM, 0.0f, c)
                 c :> _

@@ -1,0 +1,118 @@
+/// The performance kernels checked by value on data long enough to take their SIMD and multi-threaded paths
+/// (the property generators use small tensors): relu and its fused adjoint, and matrix products split over the
+/// kernel threads.
+module Nabla.Properties.KernelTests
+
+open System
+open Xunit
+open Nabla.Core
+open Nabla.Properties.Generators
+
+let private assertClose (what: string) (tol: float) (expected: float[]) (actual: float[]) =
+    Assert.True(expected.Length = actual.Length, sprintf "%s: expected %d values, got %d" what expected.Length actual.Length)
+    Array.iteri2 (fun i (e: float) (a: float) ->
+        let ok = (Double.IsNaN e && Double.IsNaN a) || abs (a - e) <= tol * (1.0 + abs e)
+        Assert.True(ok, sprintf "%s: at %d expected %.17g, got %.17g" what i e a)) expected actual
+
+/// Negative, zero, positive and NaN values, in a pattern that puts each in and out of the SIMD blocks.
+let private reluData (n: int) =
+    Array.init n (fun i ->
+        match i % 7 with
+        | 0 -> 0.0
+        | 1 -> -0.0
+        | 2 when i % 3 = 0 -> nan
+        | k -> float (k - 3) * 0.75 + float i * 1e-3)
+
+[<Theory>]
+[<InlineData(0)>]
+[<InlineData(1)>]
+[<InlineData(7)>]
+[<InlineData(8)>]
+[<InlineData(9)>]
+[<InlineData(1003)>]
+[<InlineData(70001)>]
+let ``Relu and its fused adjoint (one pass, no mask) match x > 0 ? . : 0 at every length, f32 and f64`` (n: int) =
+    for dtype in [ DType.Float64; DType.Float32 ] do
+        let xs = reluData n
+        let ws = Array.init n (fun i -> 1.0 + float (i % 5))
+        let x = tensorAs dtype [| n |] xs
+        let w = tensorAs dtype [| n |] ws
+        let expectedRelu = xs |> Array.map (fun v -> if v > 0.0 then float (if dtype = DType.Float32 then float (float32 v) else v) else 0.0)
+        let tol = if dtype = DType.Float32 then 1e-6 else 0.0
+        assertClose (sprintf "relu %A n=%d" dtype n) tol expectedRelu (values (ElementwiseOps.relu x))
+        let f (x: Tensor) = Ops.sum null false (Ops.mul (ElementwiseOps.relu x) w)
+        let expectedGrad = Array.map2 (fun v wv -> if v > 0.0 then wv else 0.0) xs ws
+        assertClose (sprintf "reverse gradient %A n=%d" dtype n) tol expectedGrad (values (Derivatives.grad f x))
+        // forward mode with tangent w: relu'(x) w
+        let fw (x: Tensor) = ElementwiseOps.relu x
+        assertClose (sprintf "forward tangent %A n=%d" dtype n) tol expectedGrad (values (snd (Derivatives.jvp fw x w)))
+        // second order through the fused adjoint: d2/dx2 sum(relu(x)^2) v = 2 (x > 0) v
+        let sq (x: Tensor) = Ops.sum null false (Ops.square (ElementwiseOps.relu x))
+        let expectedHvp = Array.map2 (fun v wv -> if v > 0.0 then 2.0 * wv else 0.0) xs ws
+        assertClose (sprintf "hvp %A n=%d" dtype n) tol expectedHvp (values (Derivatives.hvp sq x w))
+
+[<Fact>]
+let ``ReluGrad rejects a gradient whose shape differs from x's, naming both shapes`` () =
+    let x = tensor [| 2; 3 |] (Array.zeroCreate 6)
+    let g = tensor [| 3; 2 |] (Array.zeroCreate 6)
+    let e = Assert.Throws<ArgumentException>(fun () -> ElementwiseOps.reluGrad x.Raw g |> ignore)
+    Assert.Contains("ReluGrad", e.Message)
+    Assert.Contains("[2, 3]", e.Message)
+    Assert.Contains("[3, 2]", e.Message)
+
+[<Theory>]
+// Row-major C (m x n) is the column-major n x m product the library computes, split along its longer extent.
+[<InlineData(150, 120, 130)>] // split along m (column blocks of the column-major product)
+[<InlineData(70, 110, 300)>]  // split along n (row blocks of the column-major product)
+[<InlineData(211, 97, 131)>]  // odd extents: a short last block
+let ``MatMul split over 2 kernel threads equals the reference for every transpose pair, f32 and f64`` (m: int, k: int, n: int) =
+    let before = Backend.getThreads ()
+    try
+        Backend.setThreads 2
+        let rng = Random(m * 7 + k * 3 + n)
+        let data len = Array.init len (fun _ -> rng.NextDouble() - 0.5)
+        for transA in [ false; true ] do
+            for transB in [ false; true ] do
+                let sa = if transA then [| k; m |] else [| m; k |]
+                let sb = if transB then [| n; k |] else [| k; n |]
+                let a, b = data (m * k), data (k * n)
+                let _, expected = Reference.matmul transA transB (sa, a) (sb, b)
+                for dtype, tol in [ DType.Float64, 1e-12; DType.Float32, 1e-4 ] do
+                    let round (v: float[]) = if dtype = DType.Float32 then Array.map (fun x -> float (float32 x)) v else v
+                    let _, expected = if dtype = DType.Float32 then Reference.matmul transA transB (sa, round a) (sb, round b) else ([||], expected)
+                    let c = Ops.matmul transA transB (tensorAs dtype sa a) (tensorAs dtype sb b)
+                    Assert.Equal<int[]>([| m; n |], c.Shape)
+                    assertClose (sprintf "%A transA=%b transB=%b m=%d k=%d n=%d" dtype transA transB m k n) tol expected (values c)
+    finally Backend.setThreads before
+
+/// A wide sweep of arguments plus the edges: overflow, the subnormal range, underflow to 0, signed zeros, infinities, NaN.
+let private sweep (lo: float) (hi: float) (edges: float list) =
+    Array.append (Array.init 20011 (fun i -> lo + (hi - lo) * float i / 20010.0)) (Array.ofList (edges @ [ 0.0; -0.0; nan; infinity; -infinity ]))
+
+/// |actual - expected| within `ulps` units in the last place of the expected value (of the dtype), NaN for NaN, and
+/// infinities and zeros exactly.
+let private assertUlps (what: string) (dtype: DType) (ulps: float) (xs: float[]) (expected: float[]) (actual: float[]) =
+    Array.iteri2 (fun i (e: float) (a: float) ->
+        let ulp = if dtype = DType.Float32 then float (MathF.BitIncrement(abs (float32 e)) - abs (float32 e)) else Math.BitIncrement(abs e) - abs e
+        let ok =
+            if Double.IsNaN e then Double.IsNaN a
+            elif Double.IsInfinity e || e = 0.0 then a = e || abs (a - e) <= ulps * ulp
+            else abs (a - e) <= ulps * ulp
+        Assert.True(ok, sprintf "%s %A at x = %.9g: expected %.17g, got %.17g" what dtype xs.[i] e a)) expected actual
+
+[<Fact>]
+let ``Exp is within 1 ulp of the correctly rounded value in f32 (SIMD kernel) and 2 ulps in f64, edges included`` () =
+    let xs32 = sweep -110.0 95.0 [ 88.72; 88.73; -87.3; -87.4; -103.2; -103.98; -104.5; 1e-8; -1e-8 ]
+    let e32 = xs32 |> Array.map (fun x -> float (float32 (Math.Exp(float (float32 x)))))
+    let r32 = values (MathOps.exp (tensorAs DType.Float32 [| xs32.Length |] xs32))
+    assertUlps "Exp" DType.Float32 1.0 xs32 e32 r32
+    let xs64 = sweep -750.0 715.0 [ 709.78; 709.79; -708.4; -708.5; -744.4; -745.2; -746.0; 1e-17; -1e-17 ]
+    let e64 = xs64 |> Array.map Math.Exp
+    assertUlps "Exp" DType.Float64 2.0 xs64 e64 (values (MathOps.exp (tensor [| xs64.Length |] xs64)))
+
+[<Fact>]
+let ``Tanh (SIMD kernel, f32) is within 2 ulps, odd, and saturates to +-1`` () =
+    let xs = sweep -12.0 12.0 [ 0.624; 0.625; 0.626; -0.625; 1e-30; -1e-30; 9.0; 20.0; -20.0; 1e30 ]
+    let e = xs |> Array.map (fun x -> float (float32 (Math.Tanh(float (float32 x)))))
+    let r = values (MathOps.tanh (tensorAs DType.Float32 [| xs.Length |] xs))
+    assertUlps "Tanh" DType.Float32 2.0 xs e r
