@@ -46,8 +46,24 @@ public static class Backend
     /// <summary>The path of the native library in use (libmkl_rt.so, or the CBLAS library), or <c>null</c> under the managed provider.</summary>
     public static string? LibraryPath => Core.Backend.libraryPath() is { } p ? p.Value : null;
 
-    /// <summary>What was probed, what loaded (path and version), the threading layer and threads, and why anything failed.</summary>
-    public static string Describe() => Core.Backend.describe();
+    /// <summary>What was probed, what loaded (path and version), the threading layer and threads, why anything failed,
+    /// and the GC settings that decide where large tensors live.</summary>
+    public static string Describe() => Core.Backend.describe() + Environment.NewLine + DescribeGC();
+
+    /// <summary>The GC line of <see cref="Describe"/>: the large-object threshold and region size in effect, and whether
+    /// they are the Nabla package's defaults (build/Nabla.targets) or .NET's.</summary>
+    internal static string DescribeGC()
+    {
+        var loh = AppContext.GetData("System.GC.LOHThreshold");
+        var region = AppContext.GetData("System.GC.RegionSize");
+        static string Size(object? v, string dflt) =>
+            v is null ? dflt
+            : long.TryParse(Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture), out var b) ? $"{b / 1048576.0:0.##} MiB" : v.ToString()!;
+        var source = loh is null && region is null
+            ? ".NET's defaults (large tensors on the large object heap; see build/Nabla.targets)"
+            : "from the application's runtime configuration (Nabla's package sets 16 MiB and 64 MiB unless told otherwise)";
+        return $"GC: large-object threshold {Size(loh, "85000 B")}, region size {Size(region, "default")}, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC; {source}";
+    }
 
     /// <summary>Runs kernels on MathNet.Numerics' managed provider (no native code).</summary>
     public static void UseManaged() => Core.Backend.useManaged();

@@ -35,6 +35,21 @@ public sealed class BackendTests
         }
     }
 
+    /// <summary>This project imports build/Nabla.targets as an application referencing the package does, so the
+    /// package's GC defaults must be in this process's runtime configuration, and the diagnostic must say so.</summary>
+    [Fact]
+    public void PackageGcDefaults_ReachTheRuntimeConfiguration_AndDescribeReportsThem()
+    {
+        Assert.Equal("16777216", Convert.ToString(AppContext.GetData("System.GC.LOHThreshold"), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("67108864", Convert.ToString(AppContext.GetData("System.GC.RegionSize"), System.Globalization.CultureInfo.InvariantCulture));
+        var gc = Backend.Describe().Split(Environment.NewLine).Single(l => l.StartsWith("GC: "));
+        Assert.Contains("large-object threshold 16 MiB", gc);
+        Assert.Contains("region size 64 MiB", gc);
+        // a fresh 4 MiB tensor is a young-generation object under these settings (the large object heap reports gen 2)
+        var big = TF.Zeros(new[] { 1 << 20 }, DType.Float32);
+        Assert.True(GC.GetGeneration(big.Raw.Data) < 2, $"a fresh 4 MiB array is in generation {GC.GetGeneration(big.Raw.Data)}");
+    }
+
     [Fact]
     public void Provider_IsTheOneTheEnvironmentAsksFor()
     {
