@@ -310,7 +310,8 @@ public static class Program
     public static int Main(string[] args)
     {
         if (args.Length == 2 && args[0] == "--startup") return Startup(args[1]);
-        if (args.Length >= 2 && args[0] == "--loop") return Loop(args[1], args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 10);
+        if (args.Length >= 2 && args[0] == "--loop")
+            return Loop(args[1], args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 10, args.Skip(3).ToArray());
         var quick = args.Contains("--quick");
         var filter = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
         var suites = Suites.Where(t => filter == null || filter.Split(',').Contains(t.Name)).ToArray();
@@ -372,15 +373,19 @@ public static class Program
         return failures == 0 ? 0 : 1;
     }
 
-    /// <summary>Runs one workload (Suite.Method, first parameter values, Threads from NABLA_THREADS or 1) over and
+    /// <summary>Runs one workload (Suite.Method, first parameter values unless Param=Value arguments say otherwise,
+    /// Threads from NABLA_THREADS or 1) over and
     /// over for a while: the process to attach dotnet-trace or dotnet-counters to.</summary>
-    private static int Loop(string name, double seconds)
+    private static int Loop(string name, double seconds, string[] settings)
     {
         var parts = name.Split('.');
         var t = Suites.Single(s => s.Name == parts[0]);
         var inst = Activator.CreateInstance(t)!;
+        // Param=Value arguments choose other parameter values than the first (e.g. N=2048 DT=f64)
+        var chosen = settings.Select(a => a.Split('=', 2)).Where(kv => kv.Length == 2).ToDictionary(kv => kv[0], kv => kv[1]);
         foreach (var field in t.GetFields().Where(f => f.GetCustomAttribute<ParamsAttribute>() != null))
             field.SetValue(inst, field.Name == "Threads" ? int.Parse(Environment.GetEnvironmentVariable("NABLA_THREADS") ?? "1")
+                : chosen.TryGetValue(field.Name, out var v) ? Convert.ChangeType(v, field.FieldType, CultureInfo.InvariantCulture)
                 : field.GetCustomAttribute<ParamsAttribute>()!.Values[0]);
         t.GetMethods().Where(m => m.GetCustomAttribute<GlobalSetupAttribute>() != null).ToList().ForEach(m => m.Invoke(inst, null));
         var method = t.GetMethod(parts[1])!;
