@@ -109,6 +109,9 @@ let ``Exp is within 1 ulp of the correctly rounded value in f32 (SIMD kernel) an
     let xs64 = sweep -750.0 715.0 [ 709.78; 709.79; -708.4; -708.5; -744.4; -745.2; -746.0; 1e-17; -1e-17 ]
     let e64 = xs64 |> Array.map Math.Exp
     assertUlps "Exp" DType.Float64 2.0 xs64 e64 (values (MathOps.exp (tensor [| xs64.Length |] xs64)))
+    // dense where the SIMD f64 kernel's fast path (all lanes |x| <= 708) does the work: every reduced argument r
+    let dense = Array.init 200_003 (fun i -> -6.0 + 12.0 * float i / 200_002.0)
+    assertUlps "Exp (dense)" DType.Float64 2.0 dense (dense |> Array.map Math.Exp) (values (MathOps.exp (tensor [| dense.Length |] dense)))
 
 [<Fact>]
 let ``Tanh (SIMD kernel, f32) is within 2 ulps, odd, and saturates to +-1`` () =
