@@ -389,10 +389,20 @@ public static class Program
                 : field.GetCustomAttribute<ParamsAttribute>()!.Values[0]);
         t.GetMethods().Where(m => m.GetCustomAttribute<GlobalSetupAttribute>() != null).ToList().ForEach(m => m.Invoke(inst, null));
         var method = t.GetMethod(parts[1])!;
+        // gc=1: a full blocking collection before each call, as BenchmarkDotNet does before each iteration (untimed)
+        var collect = chosen.TryGetValue("gc", out var g) && g == "1";
         var sw = Stopwatch.StartNew();
+        var inCalls = new Stopwatch();
         long n = 0;
-        while (sw.Elapsed.TotalSeconds < seconds) { method.Invoke(inst, null); n++; }
-        Console.WriteLine($"{name}: {n} runs, {sw.Elapsed.TotalMilliseconds / n:F3} ms each");
+        while (sw.Elapsed.TotalSeconds < seconds)
+        {
+            if (collect) GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+            inCalls.Start();
+            method.Invoke(inst, null);
+            inCalls.Stop();
+            n++;
+        }
+        Console.WriteLine($"{name}: {n} runs, {inCalls.Elapsed.TotalMilliseconds / n:F3} ms each");
         return 0;
     }
 
