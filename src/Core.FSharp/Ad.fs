@@ -2,9 +2,9 @@ namespace Nabla.Core
 
 open System.Threading
 
-/// Draws perturbation tags and node ids. Both come from thread-safe increasing counters, so a
-/// newer tag always denotes an inner perturbation (Siskind & Pearlmutter), and node ids order a
-/// reverse graph topologically (a node is always created after its parents).
+/// Draws perturbation tags and reserves node ids. Both come from thread-safe increasing counters, so a
+/// newer tag always denotes an inner perturbation (Siskind & Pearlmutter); node ids (see `NodeIds`) order a
+/// reverse graph topologically (a node's id exceeds its parents').
 module Tags =
     let mutable private lastTag = 0L
     let mutable private lastNode = 0L
@@ -16,8 +16,29 @@ module Tags =
     /// The tag a restarting scope takes: larger than `tag`, smaller than every tag drawn after `tag` by `next`
     /// (a fresh tag only after 2^20 - 1 restarts of one scope).
     let successor (tag: int64) = if (tag + 1L) % spacing = 0L then next () else tag + 1L
-    /// A fresh node id, larger than every id drawn before.
-    let nextNode () = Interlocked.Increment(&lastNode)
+    /// Reserves `count` consecutive node ids; returns the first.
+    let internal reserveNodes (count: int64) = Interlocked.Add(&lastNode, count) - count + 1L
+
+/// Node ids handed out per thread from blocks reserved on the shared counter (one interlocked add per block of 1024
+/// nodes, not per node). The reverse sweep needs a node's id to exceed its parents' ids, not a global creation order:
+/// `Above p` returns an id larger than p (a parent made on another thread may hold a larger id than this thread's
+/// block, and then a fresh block is reserved, which lies above every id handed out so far).
+[<Sealed; AbstractClass>]
+type NodeIds =
+    [<System.ThreadStatic; DefaultValue>] static val mutable private next: int64
+    [<System.ThreadStatic; DefaultValue>] static val mutable private limit: int64
+    static let blockSize = 1024L
+    /// A fresh node id, unique in the process and larger than `floor` (the largest id among the node's parents).
+    static member Above(floor: int64) =
+        let n = NodeIds.next
+        if n > floor && n < NodeIds.limit then
+            NodeIds.next <- n + 1L
+            n
+        else
+            let start = Tags.reserveNodes blockSize
+            NodeIds.next <- start + 1L
+            NodeIds.limit <- start + blockSize
+            start
 
 /// The differentiable tensor: an immutable value in one of three forms. The forms are internal;
 /// users see `Primal`, `Tangent`-like accessors and the derivative API.

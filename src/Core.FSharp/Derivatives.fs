@@ -6,7 +6,7 @@ open System.Collections.Generic
 open Nabla.Core.Ops
 
 /// Makes x a fresh reverse-mode leaf at `tag`.
-let internal watch (tag: int64) (x: Tensor) = TR(x, Leaf, tag, Tags.nextNode ())
+let internal watch (tag: int64) (x: Tensor) = TR(x, Leaf, tag, NodeIds.Above 0L)
 
 /// The watched leaf or dual `t` with its primal replaced by `primal` (same tag, tangent and node id), used when an
 /// older scope starts watching a value that a newer scope already perturbs.

@@ -72,3 +72,33 @@ let ``adjoints summed at a leaf and at an interior node with many uses match the
             let ok = Array.forall2 (fun (e: float) a -> abs (a - e) <= tol * (1.0 + abs e)) expected g
             Prop.label (sprintf "%A: expected %A, got %A" dt expected g) ok)
         |> List.reduce (.&.))
+
+/// Node ids come from per-thread blocks. A node made on one thread from a parent made later on another thread must
+/// still get the larger id: the sweep pops nodes by id, and a parent popped before all its children would hand out
+/// a partial adjoint (here, of the wanted interior node p).
+[<Xunit.Fact>]
+let ``a node made on a worker thread from a newer parent gets a larger id, and interior adjoints stay whole`` () =
+    use jobs = new System.Collections.Concurrent.BlockingCollection<unit -> unit>()
+    let worker = System.Threading.Thread((fun () -> for job in jobs.GetConsumingEnumerable() do job ()), IsBackground = true)
+    worker.Start()
+    let onWorker (f: unit -> Tensor) =
+        let mutable result = Unchecked.defaultof<Tensor>
+        use finished = new System.Threading.ManualResetEventSlim()
+        jobs.Add(fun () -> result <- f (); finished.Set())
+        finished.Wait()
+        result
+    let tag = Tags.next ()
+    let x = Derivatives.watch tag (scalar 1.5)
+    let y1 = onWorker (fun () -> Ops.mul x x)                        // the worker takes a block of ids now
+    let mutable h = x
+    for _ in 1 .. 3000 do h <- Ops.add h (scalar 0.0)                // this thread moves far past that block
+    let p = Ops.mul h x                                              // p = x^2, id above the worker's block
+    let z = onWorker (fun () -> Ops.mul p y1)                        // child of p, made on the worker
+    let out = Ops.add z (Ops.mul p (scalar 3.0))                     // out = p y1 + 3 p
+    jobs.CompleteAdding()
+    Xunit.Assert.True(Reverse.nodeIdOf z > Reverse.nodeIdOf p, sprintf "child id %d <= parent id %d" (Reverse.nodeIdOf z) (Reverse.nodeIdOf p))
+    let pid = Reverse.nodeIdOf p
+    let adj = Reverse.sweep tag out (scalar 1.0) (System.Collections.Generic.HashSet [ pid; Reverse.nodeIdOf x ])
+    // d out / d p = y1 + 3 = x^2 + 3; d out / d x = 4 x^3 + 6 x
+    Xunit.Assert.Equal(1.5 * 1.5 + 3.0, (values adj.[pid]).[0], 12)
+    Xunit.Assert.Equal(4.0 * 1.5 ** 3.0 + 6.0 * 1.5, (values adj.[Reverse.nodeIdOf x]).[0], 12)
