@@ -67,31 +67,22 @@ let sign (t: RawTensor) =
                       (fun x -> if x > 0.0 then 1.0 elif x < 0.0 then -1.0 else x)
                       (fun x -> int (Math.Sign x)) (fun x -> int64 (Math.Sign x)) t
 /// r[i] = (x[i] > 0 ? g[i] : 0) over [o, o + n), SIMD where the hardware has it. With g = x this is relu (NaN gives 0).
-let private positivePartF32 (x: float32[]) (g: float32[]) (r: float32[]) (o: int) (n: int) =
+let inline private positivePart (x: 'T[]) (g: 'T[]) (r: 'T[]) (o: int) (n: int) =
+    let zero: 'T = LanguagePrimitives.GenericZero
     let mutable i = o
-    if Vector256.IsHardwareAccelerated && n >= Vector256<float32>.Count then
-        let xs = MemoryMarshal.Cast<float32, Vector256<float32>>(ReadOnlySpan(x, o, n))
-        let gs = MemoryMarshal.Cast<float32, Vector256<float32>>(ReadOnlySpan(g, o, n))
-        let rs = MemoryMarshal.Cast<float32, Vector256<float32>>(Span(r, o, n))
+    if Vector256.IsHardwareAccelerated && n >= Vector256<'T>.Count then
+        let xs = MemoryMarshal.Cast<'T, Vector256<'T>>(ReadOnlySpan(x, o, n))
+        let gs = MemoryMarshal.Cast<'T, Vector256<'T>>(ReadOnlySpan(g, o, n))
+        let rs = MemoryMarshal.Cast<'T, Vector256<'T>>(Span(r, o, n))
         for j in 0 .. xs.Length - 1 do
-            rs.[j] <- Vector256.ConditionalSelect(Vector256.GreaterThan(xs.[j], Vector256<float32>.Zero), gs.[j], Vector256<float32>.Zero)
-        i <- o + xs.Length * Vector256<float32>.Count
+            rs.[j] <- Vector256.ConditionalSelect(Vector256.GreaterThan(xs.[j], Vector256<'T>.Zero), gs.[j], Vector256<'T>.Zero)
+        i <- o + xs.Length * Vector256<'T>.Count
     while i < o + n do
-        r.[i] <- if x.[i] > 0.0f then g.[i] else 0.0f
+        r.[i] <- if x.[i] > zero then g.[i] else zero
         i <- i + 1
 
-let private positivePartF64 (x: float[]) (g: float[]) (r: float[]) (o: int) (n: int) =
-    let mutable i = o
-    if Vector256.IsHardwareAccelerated && n >= Vector256<float>.Count then
-        let xs = MemoryMarshal.Cast<float, Vector256<float>>(ReadOnlySpan(x, o, n))
-        let gs = MemoryMarshal.Cast<float, Vector256<float>>(ReadOnlySpan(g, o, n))
-        let rs = MemoryMarshal.Cast<float, Vector256<float>>(Span(r, o, n))
-        for j in 0 .. xs.Length - 1 do
-            rs.[j] <- Vector256.ConditionalSelect(Vector256.GreaterThan(xs.[j], Vector256<float>.Zero), gs.[j], Vector256<float>.Zero)
-        i <- o + xs.Length * Vector256<float>.Count
-    while i < o + n do
-        r.[i] <- if x.[i] > 0.0 then g.[i] else 0.0
-        i <- i + 1
+let private positivePartF32 (x: float32[]) (g: float32[]) (r: float32[]) (o: int) (n: int) = positivePart x g r o n
+let private positivePartF64 (x: float[]) (g: float[]) (r: float[]) (o: int) (n: int) = positivePart x g r o n
 
 /// max(x, 0) element-wise (0 for NaN, as the mask x > 0 fails), one SIMD pass into a fresh array.
 let relu (t: RawTensor) =

@@ -187,11 +187,8 @@ module Raw =
 
     // ---------------------------------------------------------------- SIMD exp and tanh (256-bit vectors)
 
-    /// e^x on 8 float32 lanes, every input (Cephes expf: x = n ln2 + r with |r| <= ln2/2 and a degree-6 polynomial, about 1 ulp):
-    /// overflow gives +inf, underflow goes through the subnormals to 0, NaN stays NaN.
-    let private expF32VFull (x0: Vector256<float32>) =
-        let x = Vector256.Min(Vector256.Max(x0, Vector256.Create(-104.0f)), Vector256.Create(89.0f))
-        let nf = Vector256.Round(Vector256.Multiply(x, Vector256.Create(1.44269504088896341f)))
+    /// e^r for r = x - nf ln2 (ln2 in two parts), nf = round(x / ln2): Cephes expf's degree-6 polynomial, about 1 ulp.
+    let inline private expReducedF32 (x: Vector256<float32>) (nf: Vector256<float32>) =
         let r = Vector256.MultiplyAddEstimate(nf, Vector256.Create(-0.693359375f), x)
         let r = Vector256.MultiplyAddEstimate(nf, Vector256.Create(2.12194440e-4f), r)
         let p = Vector256.MultiplyAddEstimate(Vector256.Create(1.9875691500E-4f), r, Vector256.Create(1.3981999507E-3f))
@@ -199,7 +196,14 @@ module Raw =
         let p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(4.1665795894E-2f))
         let p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(1.6666665459E-1f))
         let p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(5.0000001201E-1f))
-        let y = Vector256.Add(Vector256.MultiplyAddEstimate(p, Vector256.Multiply(r, r), r), Vector256.Create(1.0f))
+        Vector256.Add(Vector256.MultiplyAddEstimate(p, Vector256.Multiply(r, r), r), Vector256.Create(1.0f))
+
+    /// e^x on 8 float32 lanes, every input (Cephes expf: x = n ln2 + r with |r| <= ln2/2 and a degree-6 polynomial, about 1 ulp):
+    /// overflow gives +inf, underflow goes through the subnormals to 0, NaN stays NaN.
+    let private expF32VFull (x0: Vector256<float32>) =
+        let x = Vector256.Min(Vector256.Max(x0, Vector256.Create(-104.0f)), Vector256.Create(89.0f))
+        let nf = Vector256.Round(Vector256.Multiply(x, Vector256.Create(1.44269504088896341f)))
+        let y = expReducedF32 x nf
         // 2^n as two powers of two: n reaches below the smallest normal exponent (-126) and up to 128
         let n = Vector256.ConvertToInt32(nf)
         let n1 = Vector256.ShiftRightArithmetic(n, 1)
@@ -214,14 +218,7 @@ module Raw =
     let inline private expF32V (x0: Vector256<float32>) =
         if Vector256.LessThanOrEqualAll(Vector256.Abs x0, Vector256.Create(87.0f)) then
             let nf = Vector256.Round(Vector256.Multiply(x0, Vector256.Create(1.44269504088896341f)))
-            let r = Vector256.MultiplyAddEstimate(nf, Vector256.Create(-0.693359375f), x0)
-            let r = Vector256.MultiplyAddEstimate(nf, Vector256.Create(2.12194440e-4f), r)
-            let p = Vector256.MultiplyAddEstimate(Vector256.Create(1.9875691500E-4f), r, Vector256.Create(1.3981999507E-3f))
-            let p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(8.3334519073E-3f))
-            let p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(4.1665795894E-2f))
-            let p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(1.6666665459E-1f))
-            let p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(5.0000001201E-1f))
-            let y = Vector256.Add(Vector256.MultiplyAddEstimate(p, Vector256.Multiply(r, r), r), Vector256.Create(1.0f))
+            let y = expReducedF32 x0 nf
             let scale = Vector256.AsSingle(Vector256.ShiftLeft(Vector256.Add(Vector256.ConvertToInt32(nf), Vector256.Create 127), 23))
             Vector256.Multiply(y, scale)
         else expF32VFull x0
