@@ -311,7 +311,11 @@ public static class Program
     {
         if (args.Length == 2 && args[0] == "--startup") return Startup(args[1]);
         if (args.Length >= 2 && args[0] == "--loop")
-            return Loop(args[1], args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 10, args.Skip(3).ToArray());
+        {
+            // --loop Suite.Method [seconds] [Param=Value ...]
+            var hasSeconds = args.Length > 2 && !args[2].Contains('=');
+            return Loop(args[1], hasSeconds ? double.Parse(args[2], CultureInfo.InvariantCulture) : 10, args.Skip(hasSeconds ? 3 : 2).ToArray());
+        }
         var quick = args.Contains("--quick");
         var filter = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
         var suites = Suites.Where(t => filter == null || filter.Split(',').Contains(t.Name)).ToArray();
@@ -383,6 +387,9 @@ public static class Program
         var inst = Activator.CreateInstance(t)!;
         // Param=Value arguments choose other parameter values than the first (e.g. N=2048 DT=f64)
         var chosen = settings.Select(a => a.Split('=', 2)).Where(kv => kv.Length == 2).ToDictionary(kv => kv[0], kv => kv[1]);
+        var known = t.GetFields().Where(f => f.GetCustomAttribute<ParamsAttribute>() != null).Select(f => f.Name).Append("gc").ToHashSet();
+        foreach (var key in chosen.Keys.Where(k => !known.Contains(k)))
+            throw new ArgumentException($"--loop: {t.Name} has no parameter '{key}'; expected one of {string.Join(", ", known)}");
         foreach (var field in t.GetFields().Where(f => f.GetCustomAttribute<ParamsAttribute>() != null))
             field.SetValue(inst, field.Name == "Threads" ? int.Parse(Environment.GetEnvironmentVariable("NABLA_THREADS") ?? "1")
                 : chosen.TryGetValue(field.Name, out var v) ? Convert.ChangeType(v, field.FieldType, CultureInfo.InvariantCulture)

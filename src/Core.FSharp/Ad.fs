@@ -108,7 +108,9 @@ and [<AbstractClass; AllowNullLiteral>] UnaryPrim(name: string) =
     abstract Vjp: x: Tensor * y: Tensor * gy: Tensor -> Tensor
     /// True when the primitive also has scalar rules (`ScalarForward`, `ScalarVjp`): the fast path for plain rank-0
     /// float values, which skips the tensor machinery. The rules compute in double; a Float32 result is rounded to
-    /// float32 after each one, which gives float32 arithmetic's result exactly for +, -, *, / (53 >= 2 * 24 + 2 bits).
+    /// float32 after each rule (one rounding per rule: a single +, -, *, / then equals float32 arithmetic exactly, as
+    /// 53 >= 2 * 24 + 2 bits; a rule of several operations may differ in the last bit or where float32 would overflow
+    /// in between).
     abstract HasScalarRules: bool
     default _.HasScalarRules = false
     /// The kernel on one element (only called when `HasScalarRules`).

@@ -113,8 +113,6 @@ let maskPositive (x: RawTensor) (g: RawTensor) =
         RawTensor(g.DType, g.Shape, r)
     | _ ->
         invalidArg "g" (sprintf "ReluGrad: x has dtype %s and g %s; expected one dtype, Float32 or Float64" (name x.DType) (name g.DType))
-/// 1 where x > 0, else 0, in x's (float) dtype: the derivative of relu in one pass.
-let positiveMask (t: RawTensor) = numericMap "Relu" (fun x -> if x > 0.0f then 1.0f else 0.0f) (fun x -> if x > 0.0 then 1.0 else 0.0) (fun x -> if x > 0 then 1 else 0) (fun x -> if x > 0L then 1L else 0L) t
 let square (t: RawTensor) = if t.IsFloat then Raw.square t else numericMap "Square" id id (fun x -> x * x) (fun x -> x * x) t
 
 // ------------------------------------------------------------------------- element-wise, binary

@@ -54,7 +54,7 @@ module internal NativeBlas =
             else
                 let byColumns = n >= m
                 let extent = if byColumns then n else m
-                // blocks of a multiple of 16 rows or columns (whole cache lines of C in the row split)
+                // blocks of a multiple of 16 rows or columns
                 let chunk = ((extent + parts - 1) / parts + 15) / 16 * 16
                 let blocks = (extent + chunk - 1) / chunk
                 System.Threading.Tasks.Parallel.For(0, blocks, fun p ->

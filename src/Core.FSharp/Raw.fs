@@ -38,7 +38,8 @@ type RawTensor private (dtype: DType, shape: int[], data: Array, scalar: float) 
         if isNull data then
             data <- (if dtype = DType.Float32 then box [| float32 scalar |] else box [| scalar |]) :?> Array
         data
-    /// True for a scalar held inline (see `ScalarValue`).
+    /// True for a scalar held inline (see `InlineValue`); false once `Data` has been asked for (the array made then
+    /// holds the same value).
     member _.IsInlineScalar = isNull data
     /// The value of an inline scalar.
     member _.InlineValue = scalar
@@ -99,6 +100,8 @@ module Raw =
 
     /// A Float32 or Float64 scalar (Float32 rounds `value`): the scalar fast paths' allocation-light constructor.
     let floatScalar (dtype: DType) (value: float) =
+        if dtype <> DType.Float32 && dtype <> DType.Float64 then
+            invalidArg "dtype" (sprintf "floatScalar: dtype %s is not supported; expected Float32 or Float64" (dtype.ToString()))
         if dtype = DType.Float32 then RawTensor.InlineScalar(dtype, scalarShape, float (float32 value))
         else RawTensor.InlineScalar(DType.Float64, scalarShape, value)
 
@@ -644,7 +647,13 @@ module Raw =
         let aRowsCM, aColsCM = a.Shape.[1], a.Shape.[0]
         // A native BLAS never reads C when beta is 0, so its output need not be cleared first (a fresh large array
         // would otherwise be written twice); MathNet's managed provider gets a cleared one, as does an empty product.
-        let uninitialised = k > 0 && (provider :? NativeLinearAlgebraProvider)
+        // Only MKL's GEMM (both extents above 1; a vector product goes to ?gemv) is relied on for this: some BLAS builds
+        // have let 0 * NaN from an uncleared C or y through.
+        let uninitialised =
+            k > 0 && m > 1 && n > 1
+            && (match provider with
+                | :? NativeLinearAlgebraProvider as p -> p.Library.Kind = Native.Mkl
+                | _ -> false)
         let output (len: int) : 'T[] = if uninitialised then GC.AllocateUninitializedArray<'T> len else Array.zeroCreate len
         let data: Array =
             match a.Data, b.Data with

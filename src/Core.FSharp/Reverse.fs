@@ -1,5 +1,5 @@
-/// The reverse sweep: iterative (never recursive), in reverse creation order, with adjoints kept in
-/// a dictionary local to the sweep, so one recorded graph serves any number of sweeps and threads.
+/// The reverse sweep: iterative (never recursive), popping nodes by decreasing id from a heap of pending adjoint
+/// contributions local to the sweep, so one recorded graph serves any number of sweeps and threads.
 module Nabla.Core.Reverse
 
 open System.Collections.Generic
@@ -58,13 +58,15 @@ let inline private roundTo (dtype: DType) (v: float) = if dtype = DType.Float32 
 /// One adjoint contribution waiting in the sweep's frontier: to node `Node` (id `Id`), either the plain scalar
 /// `Scalar` (when `Value` is null) or the tensor `Value`. `Owned`: `Value` is a plain tensor this sweep made by
 /// summing contributions and has not handed to anybody yet, so further contributions may be added into it in place.
+/// `Pending`: a marker only, saying that the node's tensor contributions are being summed in the sweep's pending map.
 [<Struct; NoEquality; NoComparison>]
 type private Contribution =
     { Id: int64
       Node: Tensor
       Scalar: float
       Value: Tensor
-      Owned: bool }
+      Owned: bool
+      Pending: bool }
 
 /// A max-heap of contributions by node id. Children are created after their parents, so popping the largest id
 /// visits the nodes in reverse topological order, and every contribution to a node is popped together with the
@@ -155,6 +157,9 @@ type private Sweep(tag: int64, wanted: HashSet<int64>) =
             wantedIds |> Array.iteri (fun i id -> d.[id] <- i)
             d
     let result = Dictionary<int64, Tensor>()
+    // Tensor contributions to interior nodes are summed here as they arrive (one buffer per waiting node, however
+    // many uses it has); the frontier then holds one marker per such node. Scalar contributions wait in the frontier.
+    let pending = Dictionary<int64, Contribution>()
     // Wanted ids are mostly leaves, made before the nodes that use them: nodes above the largest need no lookup.
     let maxWanted = if wantedIds.Length = 0 then 0L else Array.max wantedIds
 
@@ -175,12 +180,19 @@ type private Sweep(tag: int64, wanted: HashSet<int64>) =
     member _.Contribute(p: Tensor, where: int, scalar: float, value: Tensor) =
         let pid = nodeId p
         let c =
-            if isNull (box value) then { Id = pid; Node = p; Scalar = scalar; Value = noTensor; Owned = false }
+            if isNull (box value) then { Id = pid; Node = p; Scalar = scalar; Value = noTensor; Owned = false; Pending = false }
             else
                 match plainScalar value with
-                | null -> { Id = pid; Node = p; Scalar = 0.0; Value = value; Owned = false }
-                | r -> { Id = pid; Node = p; Scalar = Raw.floatAt0 r; Value = noTensor; Owned = false }
-        if where = -1 then frontier.Push c
+                | null -> { Id = pid; Node = p; Scalar = 0.0; Value = value; Owned = false; Pending = false }
+                | r -> { Id = pid; Node = p; Scalar = Raw.floatAt0 r; Value = noTensor; Owned = false; Pending = false }
+        if where = -1 then
+            if isNull (box c.Value) then frontier.Push c
+            else
+                match pending.TryGetValue pid with
+                | true, acc -> pending.[pid] <- combine p.DType acc c
+                | _ ->
+                    pending.[pid] <- c
+                    frontier.Push { c with Value = noTensor; Pending = true }
         elif where >= 0 then
             if leafHas.[where] then leafAcc.[where] <- combine p.DType leafAcc.[where] c
             else
@@ -190,7 +202,6 @@ type private Sweep(tag: int64, wanted: HashSet<int64>) =
     static member AdjointTensor(y: Tensor, c: Contribution) =
         if isNull (box c.Value) then TP(Raw.floatScalar y.DType c.Scalar) else c.Value
 
-    /// Propagates one node's summed adjoint to its operands.
     /// An operand seen from this sweep: its value one level down (itself when not on this tape), where its
     /// contribution goes (see `Target`) and its node id (0 when not on this tape).
     member s.Operand(x: Tensor) : struct (Tensor * int * int64) =
@@ -203,14 +214,14 @@ type private Sweep(tag: int64, wanted: HashSet<int64>) =
 
     /// Sends the plain scalar contribution `v` (of dtype `dtype`) to node `p` (id `pid`).
     member _.ContributeScalar(p: Tensor, pid: int64, where: int, dtype: DType, v: float) =
-        if where = -1 then frontier.Push { Id = pid; Node = p; Scalar = v; Value = noTensor; Owned = false }
+        if where = -1 then frontier.Push { Id = pid; Node = p; Scalar = v; Value = noTensor; Owned = false; Pending = false }
         elif where >= 0 then
             if not leafHas.[where] then
-                leafAcc.[where] <- { Id = pid; Node = p; Scalar = v; Value = noTensor; Owned = false }
+                leafAcc.[where] <- { Id = pid; Node = p; Scalar = v; Value = noTensor; Owned = false; Pending = false }
                 leafHas.[where] <- true
             elif isNull (box leafAcc.[where].Value) then
                 leafAcc.[where] <- { leafAcc.[where] with Scalar = roundTo dtype (leafAcc.[where].Scalar + v) }
-            else leafAcc.[where] <- combine dtype leafAcc.[where] { Id = pid; Node = p; Scalar = v; Value = noTensor; Owned = false }
+            else leafAcc.[where] <- combine dtype leafAcc.[where] { Id = pid; Node = p; Scalar = v; Value = noTensor; Owned = false; Pending = false }
 
     /// Propagates one node's summed adjoint to its operands.
     member s.Step(y: Tensor, back: Backward, acc: Contribution) =
@@ -259,8 +270,19 @@ type private Sweep(tag: int64, wanted: HashSet<int64>) =
             let first = frontier.Pop()
             let node = first.Node
             let mutable acc = first
+            let mutable has = not first.Pending
+            let mutable marked = first.Pending
             while frontier.Count > 0 && frontier.TopId = first.Id do
-                acc <- combine node.DType acc (frontier.Pop())
+                let c = frontier.Pop()
+                if c.Pending then marked <- true
+                elif has then acc <- combine node.DType acc c
+                else
+                    acc <- c
+                    has <- true
+            if marked then
+                let summed = pending.[first.Id]
+                pending.Remove first.Id |> ignore
+                acc <- if has then combine node.DType summed acc else summed
             match node with
             | TR(y, back, _, id) ->
                 if s.WantedSlot id >= 0 then result.[id] <- Sweep.AdjointTensor(y, acc)
@@ -281,7 +303,10 @@ type private Sweep(tag: int64, wanted: HashSet<int64>) =
 /// derivatives).
 let sweep (tag: int64) (root: Tensor) (seed: Tensor) (wanted: HashSet<int64>) : Dictionary<int64, Tensor> =
     match root with
-    | TR(_, _, t, _) when t = tag -> Sweep(tag, wanted).Run(root, seed)
+    | TR(_, _, t, _) when t = tag ->
+        if seed.DType <> root.DType then
+            invalidArg "seed" (sprintf "Gradient: the output gradient has dtype %A; expected the target's dtype %A" seed.DType root.DType)
+        Sweep(tag, wanted).Run(root, seed)
     | _ -> Dictionary<int64, Tensor>()
 
 
@@ -335,7 +360,7 @@ let private isElementwisePrim (name: string) =
     match name with
     | "Add" | "Subtract" | "Multiply" | "Divide" | "Negative" | "Square" | "Sqrt" | "Exp" | "Log" | "Sin" | "Cos"
     | "Tanh" | "Cast" | "Pow" | "Log1p" | "Tan" | "Sigmoid" | "Softplus" | "Relu" | "Abs" | "Sign" | "Maximum"
-    | "Minimum" -> true
+    | "Minimum" | "ReluGrad" -> true
     | _ -> false
 
 /// True when every node between `root` and the node `sourceId` (all carrying `tag`) is an element-wise

@@ -54,14 +54,26 @@ public static class Backend
     /// they are the Nabla package's defaults (build/Nabla.targets) or .NET's.</summary>
     internal static string DescribeGC()
     {
-        var loh = AppContext.GetData("System.GC.LOHThreshold");
-        var region = AppContext.GetData("System.GC.RegionSize");
-        static string Size(object? v, string dflt) =>
-            v is null ? dflt
-            : long.TryParse(Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture), out var b) ? $"{b / 1048576.0:0.##} MiB" : v.ToString()!;
-        var source = loh is null && region is null
-            ? ".NET's defaults (large tensors on the large object heap; see build/Nabla.targets)"
-            : "from the application's runtime configuration (Nabla's package sets 16 MiB and 64 MiB unless told otherwise)";
+        // The runtime reads DOTNET_GC* (or COMPlus_GC*) environment variables, in hex, before the runtime configuration.
+        static long? FromEnvironment(string name)
+        {
+            var v = Environment.GetEnvironmentVariable("DOTNET_" + name) ?? Environment.GetEnvironmentVariable("COMPlus_" + name);
+            if (string.IsNullOrWhiteSpace(v)) return null;
+            var hex = v.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? v[2..] : v;
+            return long.TryParse(hex, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var b) ? b : null;
+        }
+        static long? FromConfig(string name) =>
+            AppContext.GetData(name) is { } v && long.TryParse(Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture), out var b) ? b : null;
+        static string Size(long? v, string dflt) => v is { } b ? $"{b / 1048576.0:0.##} MiB" : dflt;
+        var lohEnv = FromEnvironment("GCLOHThreshold");
+        var regionEnv = FromEnvironment("GCRegionSize");
+        var loh = lohEnv ?? FromConfig("System.GC.LOHThreshold");
+        var region = regionEnv ?? FromConfig("System.GC.RegionSize");
+        var source = lohEnv is not null || regionEnv is not null
+            ? "set by DOTNET_GC* environment variables"
+            : loh is null && region is null
+                ? ".NET's defaults (large tensors on the large object heap; see build/Nabla.targets)"
+                : "from the application's runtime configuration (Nabla's package sets 16 MiB and 64 MiB unless told otherwise)";
         return $"GC: large-object threshold {Size(loh, "85000 B")}, region size {Size(region, "default")}, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC; {source}";
     }
 

@@ -1,5 +1,6 @@
 /// The scalar fast path (plain rank-0 floats take the primitives' scalar rules, forward and in the reverse sweep)
-/// must give what the tensor kernels give: the same programs on rank-0 values and on shape-[1] values agree.
+/// must give what the tensor kernels give: the same programs on rank-0 values and on shape-[1] values agree. Also the
+/// sweep's bookkeeping: sums at a node, node ids across threads.
 module Nabla.Properties.ScalarPathProperties
 
 open FsCheck
@@ -21,9 +22,10 @@ let private at (dtype: DType) (shape: int[]) (v: float) = tensorAs dtype shape (
 let private check (dtype: DType) (x0: float) (c0: float) (what: string) (f: Tensor -> Tensor) =
     let onScalar = values (f (at dtype [||] x0))
     let onVector = values (f (at dtype [| 1 |] x0))
-    // Float64: the same operations in the same order, so bit-equal. Float32: the scalar rules round once per rule,
-    // the kernels once per operation.
-    let tol = if dtype = DType.Float64 then 0.0 else 1e-5
+    // Float64: the same operations, summed at a node in another order (the sweep sums tensor adjoints as they arrive
+    // and scalar ones when the node is reached), so equal to a few ulps. Float32: the scalar rules round once per
+    // rule, the kernels once per operation.
+    let tol = if dtype = DType.Float64 then 1e-14 else 1e-5
     let ok = Array.forall2 (fun (a: float) b -> abs (a - b) <= tol * (1.0 + abs b)) onScalar onVector
     Prop.label (sprintf "%s %A at x=%g c=%g: rank 0 gives %A, shape [1] gives %A" what dtype x0 c0 onScalar onVector) ok
 
@@ -102,3 +104,32 @@ let ``a node made on a worker thread from a newer parent gets a larger id, and i
     // d out / d p = y1 + 3 = x^2 + 3; d out / d x = 4 x^3 + 6 x
     Xunit.Assert.Equal(1.5 * 1.5 + 3.0, (values adj.[pid]).[0], 12)
     Xunit.Assert.Equal(4.0 * 1.5 ** 3.0 + 6.0 * 1.5, (values adj.[Reverse.nodeIdOf x]).[0], 12)
+
+/// A value used many times: its tensor adjoint contributions are summed as they arrive, so the sweep holds one buffer
+/// for it, not one per use (a shared weight used by every step of a long loop would otherwise hold steps x its size).
+[<Xunit.Fact>]
+let ``the sweep holds one summed adjoint for a many-use interior node, not every contribution`` () =
+    let made = System.Collections.Generic.List<System.WeakReference>()
+    let mutable mostAlive = 0
+    // identity whose adjoint is a fresh tensor, watched by a weak reference; before making one it counts how many
+    // of the earlier ones the sweep still holds (they all went to the same node, which is not complete yet)
+    let probe = { new UnaryPrim("Probe") with
+                    member _.Kernel r = r
+                    member _.Jvp(_, _, dx) = dx
+                    member _.Vjp(_, _, g) =
+                        System.GC.Collect()
+                        System.GC.WaitForPendingFinalizers()
+                        System.GC.Collect()
+                        mostAlive <- max mostAlive (made |> Seq.filter (fun w -> w.IsAlive) |> Seq.length)
+                        let c = Ops.mul g (scalar 1.0)
+                        made.Add(System.WeakReference c)
+                        c }
+    let f (x: Tensor) =
+        let w = Ops.mul x (scalar 2.0)
+        let mutable out = Ops.unary probe w
+        for _ in 2 .. 50 do out <- Ops.add out (Ops.unary probe w)
+        Ops.sum null false out
+    let g = Derivatives.grad f (tensor [| 1000 |] (Array.create 1000 0.5))
+    Xunit.Assert.Equal(100.0, (values g).[0])
+    Xunit.Assert.Equal(50, made.Count)
+    Xunit.Assert.True(mostAlive <= 2, sprintf "%d earlier contributions to one node were held at once" mostAlive)
