@@ -71,6 +71,9 @@ type Tensor =
             | TD(p, _, _) -> v <- p
         r
 
+    /// The id of a reverse node (0 for any other form). A node's id exceeds its operands' ids.
+    member t.NodeId = match t with TR(_, _, _, id) -> id | _ -> 0L
+
     /// The value one perturbation level down (itself for a plain value).
     member t.Primal =
         match t with

@@ -23,7 +23,6 @@ let private requireFloat (op: string) (x: Tensor) =
     if not x.Raw.IsFloat then
         invalidArg "x" (sprintf "%s: cannot differentiate with respect to a %s tensor; expected Float32 or Float64" op (string x.DType))
 
-let private nodeIdOf (t: Tensor) = match t with TR(_, _, _, id) -> id | _ -> 0L
 
 /// The value of f at x and a function from an output cotangent (same shape as f x) to the input cotangent.
 let vjp (f: Tensor -> Tensor) (x: Tensor) : Tensor * (Tensor -> Tensor) =
@@ -35,7 +34,7 @@ let vjp (f: Tensor -> Tensor) (x: Tensor) : Tensor * (Tensor -> Tensor) =
     let pullback (v: Tensor) =
         if not (Shape.equal v.Shape value.Shape) then
             invalidArg "v" (sprintf "vjp: cotangent has shape %s; expected the output's shape %s" (Shape.format v.Shape) (Shape.format value.Shape))
-        let id = nodeIdOf xn
+        let id = xn.NodeId
         let adj = Reverse.sweep tag y v (HashSet [ id ])
         match adj.TryGetValue id with
         | true, g -> g
@@ -152,7 +151,7 @@ let private assemble (dtype: DType) (pieces: Tensor[]) (b: int) (p: int) (alongR
 /// one reverse sweep per root (row) element or one forward sweep per source (row) element, whichever is fewer.
 let recordedJacobian (tag: int64) (root: Tensor) (source: Tensor) (batch: bool) : Tensor =
     let dtype = root.DType
-    let sourceId = nodeIdOf source
+    let sourceId = source.NodeId
     let tShape = root.Shape
     let sShape = source.Shape
     let b = if batch then tShape.[0] else 1

@@ -61,7 +61,7 @@ let customGradient (name: string) (result: RawTensor) (vjp: Tensor -> Tensor[]) 
                         let term = sum null false (mul rs.[i] (cast rs.[i].DType dx))
                         s <- Some(match s with Some a -> add a term | None -> term)
                     | _ -> ()
-                let gid = Reverse.nodeIdOf g
+                let gid = g.NodeId
                 match s with
                 | Some s ->
                     let adj = Reverse.sweep u s (onesLike (atLevel u s)) (HashSet [ gid ])

@@ -16,9 +16,6 @@ let scalarLike (t: Tensor) (v: float) = TP(Raw.scalar t.DType v)
 /// The value `t` seen at perturbation level `tag`: one level down when t carries that tag, else t itself.
 let inline internal atLevel (tag: int64) (t: Tensor) = if t.Level = tag then t.Primal else t
 
-/// The node id of a reverse node (0 for any other form): a new node's id must exceed its operands'.
-let inline private idOf (t: Tensor) = match t with TR(_, _, _, id) -> id | _ -> 0L
-
 /// Rejects a non-float operand of a float-only op, naming the op and the dtype.
 let requireFloat (op: string) (x: Tensor) =
     if not x.Raw.IsFloat then
@@ -70,7 +67,7 @@ and unary (p: UnaryPrim) (x: Tensor) : Tensor =
     match x with
     | TR(xp, _, tag, _) ->
         let y = match xp with TP r -> plainUnary p r | _ -> unary p xp
-        TR(y, Unary(p, x), tag, NodeIds.Above(idOf x))
+        TR(y, Unary(p, x), tag, NodeIds.Above x.NodeId)
     | TP r -> plainUnary p r
     | TD(xp, dx, tag) -> let y = unary p xp in TD(y, p.Jvp(xp, y, dx), tag)
 
@@ -91,19 +88,19 @@ and binary (p: BinaryPrim) (a: Tensor) (b: Tensor) : Tensor =
         | _ -> invalidOp "unreachable"
     elif ta = tb then
         match a, b with
-        | TR(ap, _, tag, _), TR(bp, _, _, _) -> TR(binaryBelow p ap bp, Binary(p, a, b), tag, NodeIds.Above(max (idOf a) (idOf b)))
+        | TR(ap, _, tag, _), TR(bp, _, _, _) -> TR(binaryBelow p ap bp, Binary(p, a, b), tag, NodeIds.Above(max a.NodeId b.NodeId))
         | TD(ap, da, tag), TD(bp, db, _) ->
             let y = binary p ap bp
             TD(y, add (p.JvpA(ap, bp, y, da)) (p.JvpB(ap, bp, y, db)), tag)
         | _ -> invalidOp (sprintf "%s: one perturbation tag is carried by both a dual number and a reverse node" p.Name)
     elif ta > tb then
         match a with
-        | TR(ap, _, tag, _) -> TR(binaryBelow p ap b, Binary(p, a, b), tag, NodeIds.Above(max (idOf a) (idOf b)))
+        | TR(ap, _, tag, _) -> TR(binaryBelow p ap b, Binary(p, a, b), tag, NodeIds.Above(max a.NodeId b.NodeId))
         | TD(ap, da, tag) -> let y = binary p ap b in TD(y, p.JvpA(ap, b, y, da), tag)
         | TP _ -> invalidOp "unreachable"
     else
         match b with
-        | TR(bp, _, tag, _) -> TR(binaryBelow p a bp, Binary(p, a, b), tag, NodeIds.Above(max (idOf a) (idOf b)))
+        | TR(bp, _, tag, _) -> TR(binaryBelow p a bp, Binary(p, a, b), tag, NodeIds.Above(max a.NodeId b.NodeId))
         | TD(bp, db, tag) -> let y = binary p a bp in TD(y, p.JvpB(a, bp, y, db), tag)
         | TP _ -> invalidOp "unreachable"
 
@@ -118,7 +115,7 @@ and nary (p: NaryPrim) (xs: Tensor[]) : Tensor =
         | TD _ ->
             let dxs = xs |> Array.map (fun x -> match x with TD(_, d, t) when t = tag -> Some d | _ -> None)
             TD(y, p.Jvp(ps, y, dxs), tag)
-        | _ -> TR(y, Nary(p, xs), tag, NodeIds.Above(xs |> Array.fold (fun m x -> max m (idOf x)) 0L))
+        | _ -> TR(y, Nary(p, xs), tag, NodeIds.Above(xs |> Array.fold (fun m x -> max m x.NodeId) 0L))
 
 // ------------------------------------------------------------------------- shape plumbing
 

@@ -93,27 +93,19 @@ module Raw =
 
     let zeros dtype shape = full dtype shape 0.0
     let ones dtype shape = full dtype shape 1.0
-    let scalar dtype (value: float) = full dtype [||] value
-
     /// The shape of every scalar the fast paths make (never mutated: it is empty).
     let private scalarShape: int[] = [||]
 
-    /// A Float32 or Float64 scalar (Float32 rounds `value`): the scalar fast paths' allocation-light constructor.
+    /// A Float32 or Float64 scalar (Float32 rounds `value`) held inline: one object, its array made only on demand.
     let floatScalar (dtype: DType) (value: float) =
         if dtype <> DType.Float32 && dtype <> DType.Float64 then
             invalidArg "dtype" (sprintf "floatScalar: dtype %s is not supported; expected Float32 or Float64" (dtype.ToString()))
         if dtype = DType.Float32 then RawTensor.InlineScalar(dtype, scalarShape, float (float32 value))
         else RawTensor.InlineScalar(DType.Float64, scalarShape, value)
 
-    /// The first element of a Float32 or Float64 array-backed tensor, widened to double.
-    let floatAt0OfArray (t: RawTensor) =
-        match t.Data with
-        | :? (float[]) as a -> a.[0]
-        | :? (float32[]) as a -> float a.[0]
-        | _ -> invalidArg "t" (sprintf "expected a Float32 or Float64 tensor, got %s" (t.DType.ToString()))
-
-    /// The value of a Float32 or Float64 tensor's first element, widened to double.
-    let inline floatAt0 (t: RawTensor) = if t.IsInlineScalar then t.InlineValue else floatAt0OfArray t
+    /// A scalar of any dtype (`value` converted); float scalars are held inline.
+    let scalar dtype (value: float) =
+        if dtype = DType.Float32 || dtype = DType.Float64 then floatScalar dtype value else full dtype [||] value
 
     /// Element i converted to double.
     let getDouble (t: RawTensor) (i: int) =
@@ -124,6 +116,9 @@ module Raw =
         | :? (int64[]) as a -> float a.[i]
         | :? (bool[]) as a -> if a.[i] then 1.0 else 0.0
         | _ -> nan
+
+    /// The first element widened to double, without touching the array of an inline scalar.
+    let inline floatAt0 (t: RawTensor) = if t.IsInlineScalar then t.InlineValue else getDouble t 0
 
     /// All elements converted to double.
     let toDoubles (t: RawTensor) = Array.init t.Size (getDouble t)
@@ -397,19 +392,7 @@ module Raw =
     let binary (k: BinKernel) (x: RawTensor) (y: RawTensor) =
         if x.DType <> y.DType then
             invalidArg "y" (sprintf "%s: operands have dtypes %s and %s; expected the same dtype (use Cast)" k.Name (dtypeName x.DType) (dtypeName y.DType))
-        // Scalars (the common case of scalar programs) skip the broadcasting machinery.
-        if x.Rank = 0 && y.Rank = 0 then
-            match x.Data, y.Data with
-            | (:? (float[]) as a), (:? (float[]) as b) ->
-                let r = Array.zeroCreate 1
-                k.F64.VV a 0 b 0 r 0 1
-                RawTensor(x.DType, x.Shape, r)
-            | (:? (float32[]) as a), (:? (float32[]) as b) ->
-                let r = Array.zeroCreate 1
-                k.F32.VV a 0 b 0 r 0 1
-                RawTensor(x.DType, x.Shape, r)
-            | _ -> binaryBroadcast k x y
-        else binaryBroadcast k x y
+        binaryBroadcast k x y
 
 
     let addK =

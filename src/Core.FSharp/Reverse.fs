@@ -5,9 +5,6 @@ module Nabla.Core.Reverse
 open System.Collections.Generic
 open Nabla.Core.Ops
 
-/// The id of a reverse node (0 for any other form).
-let nodeIdOf (t: Tensor) = match t with TR(_, _, _, id) -> id | _ -> 0L
-let private nodeId = nodeIdOf
 
 /// The node carrying `tag` inside t (t itself, or found by stepping down through inner perturbations), if any.
 let rec findAtLevel (tag: int64) (t: Tensor) : Tensor option =
@@ -42,7 +39,7 @@ let private collectAscending (tag: int64) (root: Tensor) (stopAt: int64) : Tenso
     // (sorted by a key array: no comparer closure per comparison).
     let order = nodes.ToArray()
     let keys = Array.zeroCreate order.Length
-    for i in 0 .. order.Length - 1 do keys.[i] <- nodeId order.[i]
+    for i in 0 .. order.Length - 1 do keys.[i] <- order.[i].NodeId
     System.Array.Sort(keys, order)
     order
 
@@ -168,42 +165,32 @@ type private Sweep(tag: int64, wanted: HashSet<int64>) =
         elif isNull index then System.Array.IndexOf(wantedIds, id)
         else match index.TryGetValue id with | true, i -> i | _ -> -1
 
-    /// Where an operand's contribution goes: -2 nowhere (not on this tape, or a leaf nobody asked for), -1 the
-    /// frontier (an interior node), k >= 0 the wanted leaf k.
-    member s.Target(p: Tensor) =
-        match p with
-        | TR(_, Leaf, t, pid) -> if t = tag then (let k = s.WantedSlot pid in if k >= 0 then k else -2) else -2
-        | TR(_, _, t, _) -> if t = tag then -1 else -2
-        | _ -> -2
-
-    /// Sends an adjoint contribution (the plain scalar `scalar` when `value` is null, else `value`) to `p`.
-    member _.Contribute(p: Tensor, where: int, scalar: float, value: Tensor) =
-        let pid = nodeId p
-        let c =
-            if isNull (box value) then { Id = pid; Node = p; Scalar = scalar; Value = noTensor; Owned = false; Pending = false }
-            else
-                match plainScalar value with
-                | null -> { Id = pid; Node = p; Scalar = 0.0; Value = value; Owned = false; Pending = false }
-                | r -> { Id = pid; Node = p; Scalar = Raw.floatAt0 r; Value = noTensor; Owned = false; Pending = false }
-        if where = -1 then
-            if isNull (box c.Value) then frontier.Push c
-            else
+    /// Sends the adjoint contribution `value` to `p`: a plain scalar goes on as one (`ContributeScalar`); a tensor is
+    /// summed into the waiting node's buffer (one frontier marker per node) or into the wanted leaf's sum.
+    member s.Contribute(p: Tensor, where: int, value: Tensor) =
+        match plainScalar value with
+        | null ->
+            let pid = p.NodeId
+            let c = { Id = pid; Node = p; Scalar = 0.0; Value = value; Owned = false; Pending = false }
+            if where = -1 then
                 match pending.TryGetValue pid with
                 | true, acc -> pending.[pid] <- combine p.DType acc c
                 | _ ->
                     pending.[pid] <- c
                     frontier.Push { c with Value = noTensor; Pending = true }
-        elif where >= 0 then
-            if leafHas.[where] then leafAcc.[where] <- combine p.DType leafAcc.[where] c
-            else
-                leafAcc.[where] <- c
-                leafHas.[where] <- true
+            elif where >= 0 then
+                if leafHas.[where] then leafAcc.[where] <- combine p.DType leafAcc.[where] c
+                else
+                    leafAcc.[where] <- c
+                    leafHas.[where] <- true
+        | r -> s.ContributeScalar(p, p.NodeId, where, r.DType, Raw.floatAt0 r)
 
     static member AdjointTensor(y: Tensor, c: Contribution) =
         if isNull (box c.Value) then TP(Raw.floatScalar y.DType c.Scalar) else c.Value
 
     /// An operand seen from this sweep: its value one level down (itself when not on this tape), where its
-    /// contribution goes (see `Target`) and its node id (0 when not on this tape).
+    /// contribution goes (-2 nowhere: not on this tape, or a leaf nobody asked for; -1 the frontier: an interior
+    /// node; k >= 0 the wanted leaf k) and its node id (0 when not on this tape).
     member s.Operand(x: Tensor) : struct (Tensor * int * int64) =
         match x with
         | TR(xp, back, t, id) when t = tag ->
@@ -236,7 +223,7 @@ type private Sweep(tag: int64, wanted: HashSet<int64>) =
                 if not (isNull xr) && p.HasScalarRules then
                     let dt = yr.DType
                     s.ContributeScalar(x, xid, wx, dt, roundTo dt (p.ScalarVjp(Raw.floatAt0 xr, Raw.floatAt0 yr, acc.Scalar)))
-                else s.Contribute(x, wx, 0.0, p.Vjp(xp, y, Sweep.AdjointTensor(y, acc)))
+                else s.Contribute(x, wx, p.Vjp(xp, y, Sweep.AdjointTensor(y, acc)))
         | Binary(p, a, b) ->
             let struct (ap, wa, aid) = s.Operand a
             let struct (bp, wb, bid) = s.Operand b
@@ -250,22 +237,18 @@ type private Sweep(tag: int64, wanted: HashSet<int64>) =
                     if wb <> -2 then s.ContributeScalar(b, bid, wb, dt, roundTo dt (p.ScalarVjpB(av, bv, yv, gv)))
                 else
                     let gt = Sweep.AdjointTensor(y, acc)
-                    if wa <> -2 then s.Contribute(a, wa, 0.0, p.VjpA(ap, bp, y, gt))
-                    if wb <> -2 then s.Contribute(b, wb, 0.0, p.VjpB(ap, bp, y, gt))
+                    if wa <> -2 then s.Contribute(a, wa, p.VjpA(ap, bp, y, gt))
+                    if wb <> -2 then s.Contribute(b, wb, p.VjpB(ap, bp, y, gt))
         | Nary(p, xs) ->
-            let ws = xs |> Array.map s.Target
-            if ws |> Array.exists (fun w -> w <> -2) then
-                let ps = xs |> Array.map (atLevel tag)
+            let operands = xs |> Array.map s.Operand
+            if operands |> Array.exists (fun struct (_, w, _) -> w <> -2) then
+                let ps = operands |> Array.map (fun struct (v, _, _) -> v)
                 let gt = Sweep.AdjointTensor(y, acc)
-                for i in 0 .. xs.Length - 1 do
-                    if ws.[i] <> -2 then s.Contribute(xs.[i], ws.[i], 0.0, p.Vjp(ps, y, gt, i))
+                operands |> Array.iteri (fun i struct (_, w, _) -> if w <> -2 then s.Contribute(xs.[i], w, p.Vjp(ps, y, gt, i)))
 
     member s.Run(root: Tensor, seed: Tensor) =
-        let rootTarget = match root with TR(_, Leaf, _, _) -> s.Target root | _ -> -1
-        if rootTarget <> -2 then
-            match plainScalar seed with
-            | null -> s.Contribute(root, rootTarget, 0.0, seed)
-            | r -> s.Contribute(root, rootTarget, Raw.floatAt0 r, noTensor)
+        let struct (_, rootTarget, _) = s.Operand root
+        if rootTarget <> -2 then s.Contribute(root, rootTarget, seed)
         while frontier.Count > 0 do
             let first = frontier.Pop()
             let node = first.Node
@@ -378,4 +361,4 @@ let isElementwisePath (tag: int64) (root: Tensor) (sourceId: int64) (shape: int[
 
 /// True when `root` (a node carrying `tag`) depends on the node `sourceId` through nodes carrying `tag`.
 let dependsOn (tag: int64) (root: Tensor) (sourceId: int64) : bool =
-    collectAscending tag root sourceId |> Seq.exists (fun n -> nodeId n = sourceId)
+    collectAscending tag root sourceId |> Seq.exists (fun n -> n.NodeId = sourceId)

@@ -320,7 +320,7 @@ public sealed class GradientTape : IDisposable
             if (found != null)
             {
                 sourceNodes[i] = found.Value;
-                wanted.Add(NodeId(found.Value));
+                wanted.Add(found.Value.NodeId);
             }
         }
 
@@ -336,7 +336,7 @@ public sealed class GradientTape : IDisposable
             var adj = Core.Reverse.sweep(scope.Tag, root.Value, seed, wanted);
             for (int i = 0; i < sources.Count; i++)
             {
-                if (sourceNodes[i] is { } node && adj.TryGetValue(NodeId(node), out var g))
+                if (sourceNodes[i] is { } node && adj.TryGetValue(node.NodeId, out var g))
                     sums[i] = sums[i] is { } prev ? Core.Ops.add(prev, g) : g;
             }
         }
@@ -411,7 +411,7 @@ public sealed class GradientTape : IDisposable
         {
             sourceNode = Core.Reverse.findAtLevel(scope.Tag, NodeOf(source))?.Value;
             var root = Core.Reverse.findAtLevel(scope.Tag, NodeOf(target))?.Value;
-            if (sourceNode != null && root != null && Core.Reverse.dependsOn(scope.Tag, root, Core.Reverse.nodeIdOf(sourceNode)))
+            if (sourceNode != null && root != null && Core.Reverse.dependsOn(scope.Tag, root, sourceNode.NodeId))
                 result = Scopes.Strip(Core.Ops.cast(dtype, Core.Derivatives.recordedJacobian(scope.Tag, root, sourceNode, batch)));
         }
         Tensor? answer = result != null
@@ -425,8 +425,6 @@ public sealed class GradientTape : IDisposable
         MarkUsed();
         return answer;
     }
-
-    private static long NodeId(Core.Tensor node) => Core.Reverse.nodeIdOf(node);
 
     // ------------------------------------------------------------------ why a gradient is missing
 

@@ -98,12 +98,12 @@ let ``a node made on a worker thread from a newer parent gets a larger id, and i
     let z = onWorker (fun () -> Ops.mul p y1)                        // child of p, made on the worker
     let out = Ops.add z (Ops.mul p (scalar 3.0))                     // out = p y1 + 3 p
     jobs.CompleteAdding()
-    Xunit.Assert.True(Reverse.nodeIdOf z > Reverse.nodeIdOf p, sprintf "child id %d <= parent id %d" (Reverse.nodeIdOf z) (Reverse.nodeIdOf p))
-    let pid = Reverse.nodeIdOf p
-    let adj = Reverse.sweep tag out (scalar 1.0) (System.Collections.Generic.HashSet [ pid; Reverse.nodeIdOf x ])
+    Xunit.Assert.True(z.NodeId > p.NodeId, sprintf "child id %d <= parent id %d" (z.NodeId) (p.NodeId))
+    let pid = p.NodeId
+    let adj = Reverse.sweep tag out (scalar 1.0) (System.Collections.Generic.HashSet [ pid; x.NodeId ])
     // d out / d p = y1 + 3 = x^2 + 3; d out / d x = 4 x^3 + 6 x
     Xunit.Assert.Equal(1.5 * 1.5 + 3.0, (values adj.[pid]).[0], 12)
-    Xunit.Assert.Equal(4.0 * 1.5 ** 3.0 + 6.0 * 1.5, (values adj.[Reverse.nodeIdOf x]).[0], 12)
+    Xunit.Assert.Equal(4.0 * 1.5 ** 3.0 + 6.0 * 1.5, (values adj.[x.NodeId]).[0], 12)
 
 /// A value used many times: its tensor adjoint contributions are summed as they arrive, so the sweep holds one buffer
 /// for it, not one per use (a shared weight used by every step of a long loop would otherwise hold steps x its size).
