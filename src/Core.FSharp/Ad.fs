@@ -49,14 +49,16 @@ type Tensor =
     | TP of RawTensor
     /// A dual number for forward mode: primal, tangent, tag.
     | TD of primal: Tensor * tangent: Tensor * tag: int64
-    /// An adjoint node for reverse mode: primal, how to propagate adjoints to its parents, tag, node id.
-    | TR of primal: Tensor * back: Backward * tag: int64 * id: int64
+    /// An adjoint node for reverse mode, one object per recorded operation: primal, the operation that made it
+    /// (null for a leaf), its operands (`a` for a unary primitive, `a` and `b` for a binary one, null otherwise; an
+    /// n-ary call holds its own operands), tag, node id. Only operands whose tag equals the node's receive adjoints.
+    | TR of primal: Tensor * op: NodeOp * a: Tensor * b: Tensor * tag: int64 * id: int64
 
     /// The outermost tag (0 for a plain value).
     member t.Level =
         // Reverse nodes first: the hot paths (recording, sweeps) ask nodes most (each failed case test costs a call).
         match t with
-        | TR(_, _, tag, _) -> tag
+        | TR(_, _, _, _, tag, _) -> tag
         | TP _ -> 0L
         | TD(_, _, tag) -> tag
 
@@ -67,17 +69,17 @@ type Tensor =
         while isNull r do
             match v with
             | TP x -> r <- x
-            | TR(p, _, _, _) -> v <- p
+            | TR(p, _, _, _, _, _) -> v <- p
             | TD(p, _, _) -> v <- p
         r
 
     /// The id of a reverse node (0 for any other form). A node's id exceeds its operands' ids.
-    member t.NodeId = match t with TR(_, _, _, id) -> id | _ -> 0L
+    member t.NodeId = match t with TR(_, _, _, _, _, id) -> id | _ -> 0L
 
     /// The value one perturbation level down (itself for a plain value).
     member t.Primal =
         match t with
-        | TR(p, _, _, _) -> p
+        | TR(p, _, _, _, _, _) -> p
         | TP _ -> t
         | TD(p, _, _) -> p
 
@@ -90,22 +92,25 @@ type Tensor =
     /// True for a reverse-mode node.
     member t.IsNode = match t with TR _ -> true | _ -> false
 
+    /// A reverse-mode leaf: `primal` watched at `tag`, with node id `id`.
+    static member internal Leaf(primal: Tensor, tag: int64, id: int64) =
+        TR(primal, null, Unchecked.defaultof<_>, Unchecked.defaultof<_>, tag, id)
+
     override t.ToString() =
         sprintf "Tensor(shape=%s, dtype=%A, tag=%d)" (Shape.format t.Shape) t.DType t.Level
 
-/// How a reverse-mode node sends its adjoint to its parents. The parents are kept as full values;
-/// only those whose tag equals the node's tag receive adjoints.
-and [<ReferenceEquality; NoComparison>] internal Backward =
-    | Leaf
-    | Unary of UnaryPrim * x: Tensor
-    | Binary of BinaryPrim * a: Tensor * b: Tensor
-    | Nary of NaryPrim * xs: Tensor[]
+/// What made a reverse node: a unary or binary primitive (the node holds the operands) or an n-ary call (the
+/// primitive with its operands). `Arity` tells them apart without a type test (1, 2, or -1 for an n-ary call).
+and [<AbstractClass; AllowNullLiteral>] NodeOp internal (name: string, arity: int) =
+    /// The primitive's name (as in error messages and the element-wise checks).
+    member _.Name = name
+    member internal _.Arity = arity
 
 /// A primitive of one operand: its kernel, JVP rule and VJP rule in one place. The rules are written
 /// with differentiable operations, so derivatives of derivatives come for free. In the rules,
 /// `x` and `y` are the operand and result one perturbation level down.
 and [<AbstractClass; AllowNullLiteral>] UnaryPrim(name: string) =
-    member _.Name = name
+    inherit NodeOp(name, 1)
     abstract Kernel: RawTensor -> RawTensor
     abstract Jvp: x: Tensor * y: Tensor * dx: Tensor -> Tensor
     abstract Vjp: x: Tensor * y: Tensor * gy: Tensor -> Tensor
@@ -125,7 +130,7 @@ and [<AbstractClass; AllowNullLiteral>] UnaryPrim(name: string) =
 
 /// A primitive of two operands (element-wise ones broadcast; their VJPs sum back to each operand's shape).
 and [<AbstractClass; AllowNullLiteral>] BinaryPrim(name: string) =
-    member _.Name = name
+    inherit NodeOp(name, 2)
     abstract Kernel: RawTensor * RawTensor -> RawTensor
     abstract JvpA: a: Tensor * b: Tensor * y: Tensor * da: Tensor -> Tensor
     abstract JvpB: a: Tensor * b: Tensor * y: Tensor * db: Tensor -> Tensor
@@ -152,6 +157,13 @@ and [<AbstractClass; AllowNullLiteral>] NaryPrim(name: string) =
     abstract Jvp: xs: Tensor[] * y: Tensor * dxs: Tensor option[] -> Tensor
     /// The adjoint of operand `i`.
     abstract Vjp: xs: Tensor[] * y: Tensor * gy: Tensor * i: int -> Tensor
+
+/// An n-ary primitive applied to its operands: the operation of an n-ary node (n-ary nodes are rare, so their operands
+/// live here rather than in a field every node would carry).
+and [<Sealed; AllowNullLiteral>] internal NaryCall(prim: NaryPrim, operands: Tensor[]) =
+    inherit NodeOp(prim.Name, -1)
+    member _.Prim = prim
+    member _.Operands = operands
 
 /// The singleton primitive of an op whose rules refer back to the op itself, made on first use. (A primitive
 /// *value* inside a let-rec group compiles to a lazy that F# 10 inlines across files uninitialised.)

@@ -6,13 +6,13 @@ open System.Collections.Generic
 open Nabla.Core.Ops
 
 /// Makes x a fresh reverse-mode leaf at `tag`.
-let internal watch (tag: int64) (x: Tensor) = TR(x, Leaf, tag, NodeIds.Above 0L)
+let internal watch (tag: int64) (x: Tensor) = Tensor.Leaf(x, tag, NodeIds.Above 0L)
 
 /// The watched leaf or dual `t` with its primal replaced by `primal` (same tag, tangent and node id), used when an
 /// older scope starts watching a value that a newer scope already perturbs.
 let internal rewrap (primal: Tensor) (t: Tensor) =
     match t with
-    | TR(_, Leaf, tag, id) -> TR(primal, Leaf, tag, id)
+    | TR(_, null, _, _, tag, id) -> Tensor.Leaf(primal, tag, id)
     | TD(_, tangent, tag) -> TD(primal, tangent, tag)
     | _ -> t
 

@@ -52,7 +52,7 @@ let customGradient (name: string) (result: RawTensor) (vjp: Tensor -> Tensor[]) 
             member _.Vjp(_, _, gy, i) = (adjoints gy).[i]
             member _.Jvp(ps, y, dxs) =
                 let u = Tags.next ()
-                let g = TR(zerosLike y, Leaf, u, NodeIds.Above 0L)
+                let g = Tensor.Leaf(zerosLike y, u, NodeIds.Above 0L)
                 let rs = checkedVjp g
                 let mutable s: Tensor option = None
                 for i in 0 .. ps.Length - 1 do

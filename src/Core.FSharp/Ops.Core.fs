@@ -65,9 +65,9 @@ and private plainBinary (p: BinaryPrim) (x: RawTensor) (y: RawTensor) : Tensor =
 and unary (p: UnaryPrim) (x: Tensor) : Tensor =
     // Reverse nodes are tested first (the common case when recording; a failed case test costs a call).
     match x with
-    | TR(xp, _, tag, _) ->
+    | TR(xp, _, _, _, tag, id) ->
         let y = match xp with TP r -> plainUnary p r | _ -> unary p xp
-        TR(y, Unary(p, x), tag, NodeIds.Above x.NodeId)
+        TR(y, p, x, Unchecked.defaultof<_>, tag, NodeIds.Above id)
     | TP r -> plainUnary p r
     | TD(xp, dx, tag) -> let y = unary p xp in TD(y, p.Jvp(xp, y, dx), tag)
 
@@ -88,19 +88,19 @@ and binary (p: BinaryPrim) (a: Tensor) (b: Tensor) : Tensor =
         | _ -> invalidOp "unreachable"
     elif ta = tb then
         match a, b with
-        | TR(ap, _, tag, _), TR(bp, _, _, _) -> TR(binaryBelow p ap bp, Binary(p, a, b), tag, NodeIds.Above(max a.NodeId b.NodeId))
+        | TR(ap, _, _, _, tag, ia), TR(bp, _, _, _, _, ib) -> TR(binaryBelow p ap bp, p, a, b, tag, NodeIds.Above(max ia ib))
         | TD(ap, da, tag), TD(bp, db, _) ->
             let y = binary p ap bp
             TD(y, add (p.JvpA(ap, bp, y, da)) (p.JvpB(ap, bp, y, db)), tag)
         | _ -> invalidOp (sprintf "%s: one perturbation tag is carried by both a dual number and a reverse node" p.Name)
     elif ta > tb then
         match a with
-        | TR(ap, _, tag, _) -> TR(binaryBelow p ap b, Binary(p, a, b), tag, NodeIds.Above(max a.NodeId b.NodeId))
+        | TR(ap, _, _, _, tag, ia) -> TR(binaryBelow p ap b, p, a, b, tag, NodeIds.Above(max ia b.NodeId))
         | TD(ap, da, tag) -> let y = binary p ap b in TD(y, p.JvpA(ap, b, y, da), tag)
         | TP _ -> invalidOp "unreachable"
     else
         match b with
-        | TR(bp, _, tag, _) -> TR(binaryBelow p a bp, Binary(p, a, b), tag, NodeIds.Above(max a.NodeId b.NodeId))
+        | TR(bp, _, _, _, tag, ib) -> TR(binaryBelow p a bp, p, a, b, tag, NodeIds.Above(max a.NodeId ib))
         | TD(bp, db, tag) -> let y = binary p a bp in TD(y, p.JvpB(a, bp, y, db), tag)
         | TP _ -> invalidOp "unreachable"
 
@@ -115,7 +115,7 @@ and nary (p: NaryPrim) (xs: Tensor[]) : Tensor =
         | TD _ ->
             let dxs = xs |> Array.map (fun x -> match x with TD(_, d, t) when t = tag -> Some d | _ -> None)
             TD(y, p.Jvp(ps, y, dxs), tag)
-        | _ -> TR(y, Nary(p, xs), tag, NodeIds.Above(xs |> Array.fold (fun m x -> max m x.NodeId) 0L))
+        | _ -> TR(y, NaryCall(p, xs), Unchecked.defaultof<_>, Unchecked.defaultof<_>, tag, NodeIds.Above(xs |> Array.fold (fun m x -> max m x.NodeId) 0L))
 
 // ------------------------------------------------------------------------- shape plumbing
 

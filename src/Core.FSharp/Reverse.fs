@@ -3,6 +3,7 @@
 module Nabla.Core.Reverse
 
 open System.Collections.Generic
+open System.Runtime.CompilerServices
 open Nabla.Core.Ops
 
 
@@ -21,19 +22,18 @@ let private collectAscending (tag: int64) (root: Tensor) (stopAt: int64) : Tenso
     let stack = Stack<Tensor>()
     let visit (p: Tensor) =
         match p with
-        | TR(_, _, t, id) when t = tag && visited.Add id -> stack.Push p
+        | TR(_, _, _, _, t, id) when t = tag && visited.Add id -> stack.Push p
         | _ -> ()
     visit root
     while stack.Count > 0 do
         let n = stack.Pop()
         nodes.Add n
         match n with
-        | TR(_, back, _, id) when id <> stopAt ->
-            match back with
-            | Leaf -> ()
-            | Unary(_, x) -> visit x
-            | Binary(_, a, b) -> visit a; visit b
-            | Nary(_, xs) -> for x in xs do visit x
+        | TR(_, op, a, b, _, id) when id <> stopAt && not (isNull op) ->
+            match op.Arity with
+            | 1 -> visit a
+            | 2 -> visit a; visit b
+            | _ -> for x in (op :?> NaryCall).Operands do visit x
         | _ -> ()
     // Children are created after their parents, so ascending ids is a topological order
     // (sorted by a key array: no comparer closure per comparison).
@@ -193,10 +193,9 @@ type private Sweep(tag: int64, wanted: HashSet<int64>) =
     /// node; k >= 0 the wanted leaf k) and its node id (0 when not on this tape).
     member s.Operand(x: Tensor) : struct (Tensor * int * int64) =
         match x with
-        | TR(xp, back, t, id) when t = tag ->
-            match back with
-            | Leaf -> let k = s.WantedSlot id in struct (xp, (if k >= 0 then k else -2), id)
-            | _ -> struct (xp, -1, id)
+        | TR(xp, op, _, _, t, id) when t = tag ->
+            if isNull op then let k = s.WantedSlot id in struct (xp, (if k >= 0 then k else -2), id)
+            else struct (xp, -1, id)
         | _ -> struct (x, -2, 0L)
 
     /// Sends the plain scalar contribution `v` (of dtype `dtype`) to node `p` (id `pid`).
@@ -210,13 +209,15 @@ type private Sweep(tag: int64, wanted: HashSet<int64>) =
                 leafAcc.[where] <- { leafAcc.[where] with Scalar = roundTo dtype (leafAcc.[where].Scalar + v) }
             else leafAcc.[where] <- combine dtype leafAcc.[where] { Id = pid; Node = p; Scalar = v; Value = noTensor; Owned = false; Pending = false }
 
-    /// Propagates one node's summed adjoint to its operands.
-    member s.Step(y: Tensor, back: Backward, acc: Contribution) =
+    /// Propagates one node's summed adjoint to its operands (`y` the node's value, `op` its operation, `a` and `b`
+    /// its operands as the node holds them).
+    member s.Step(y: Tensor, op: NodeOp, a: Tensor, b: Tensor, acc: Contribution) =
         let scalarAdj = isNull (box acc.Value)
         let yr = if scalarAdj then plainScalar y else null
-        match back with
-        | Leaf -> ()
-        | Unary(p, x) ->
+        match op.Arity with
+        | 1 ->
+            let p = Unsafe.As<UnaryPrim> op
+            let x = a
             let struct (xp, wx, xid) = s.Operand x
             if wx <> -2 then
                 let xr = if isNull yr then null else plainScalar xp
@@ -224,7 +225,8 @@ type private Sweep(tag: int64, wanted: HashSet<int64>) =
                     let dt = yr.DType
                     s.ContributeScalar(x, xid, wx, dt, roundTo dt (p.ScalarVjp(Raw.floatAt0 xr, Raw.floatAt0 yr, acc.Scalar)))
                 else s.Contribute(x, wx, p.Vjp(xp, y, Sweep.AdjointTensor(y, acc)))
-        | Binary(p, a, b) ->
+        | 2 ->
+            let p = Unsafe.As<BinaryPrim> op
             let struct (ap, wa, aid) = s.Operand a
             let struct (bp, wb, bid) = s.Operand b
             if wa <> -2 || wb <> -2 then
@@ -239,7 +241,10 @@ type private Sweep(tag: int64, wanted: HashSet<int64>) =
                     let gt = Sweep.AdjointTensor(y, acc)
                     if wa <> -2 then s.Contribute(a, wa, p.VjpA(ap, bp, y, gt))
                     if wb <> -2 then s.Contribute(b, wb, p.VjpB(ap, bp, y, gt))
-        | Nary(p, xs) ->
+        | _ ->
+            let call = Unsafe.As<NaryCall> op
+            let p = call.Prim
+            let xs = call.Operands
             let operands = xs |> Array.map s.Operand
             if operands |> Array.exists (fun struct (_, w, _) -> w <> -2) then
                 let ps = operands |> Array.map (fun struct (v, _, _) -> v)
@@ -267,9 +272,9 @@ type private Sweep(tag: int64, wanted: HashSet<int64>) =
                 pending.Remove first.Id |> ignore
                 acc <- if has then combine node.DType summed acc else summed
             match node with
-            | TR(y, back, _, id) ->
+            | TR(y, op, a, b, _, id) ->
                 if s.WantedSlot id >= 0 then result.[id] <- Sweep.AdjointTensor(y, acc)
-                s.Step(y, back, acc)
+                if not (isNull op) then s.Step(y, op, a, b, acc)
             | _ -> ()
         for k in 0 .. wantedIds.Length - 1 do
             if leafHas.[k] then result.[wantedIds.[k]] <- Sweep.AdjointTensor(leafAcc.[k].Node, leafAcc.[k])
@@ -286,7 +291,7 @@ type private Sweep(tag: int64, wanted: HashSet<int64>) =
 /// derivatives).
 let sweep (tag: int64) (root: Tensor) (seed: Tensor) (wanted: HashSet<int64>) : Dictionary<int64, Tensor> =
     match root with
-    | TR(_, _, t, _) when t = tag ->
+    | TR(_, _, _, _, t, _) when t = tag ->
         if seed.DType <> root.DType then
             invalidArg "seed" (sprintf "Gradient: the output gradient has dtype %A; expected the target's dtype %A" seed.DType root.DType)
         Sweep(tag, wanted).Run(root, seed)
@@ -299,26 +304,28 @@ let sweep (tag: int64) (root: Tensor) (seed: Tensor) (wanted: HashSet<int64>) : 
 /// the rules are differentiable operations, so the result is itself recorded on any outer tape.
 let forwardSweep (tag: int64) (root: Tensor) (seeds: IDictionary<int64, Tensor>) : Tensor option =
     match root with
-    | TR(_, _, t, _) when t = tag ->
+    | TR(_, _, _, _, t, _) when t = tag ->
         let tangents = Dictionary<int64, Tensor>()
         let tangentOf (p: Tensor) =
             match p with
-            | TR(_, _, t, pid) when t = tag ->
+            | TR(_, _, _, _, t, pid) when t = tag ->
                 match tangents.TryGetValue pid with
                 | true, d -> Some d
                 | _ -> None
             | _ -> None
         for n in collectAscending tag root 0L do
             match n with
-            | TR(y, back, _, id) ->
+            | TR(y, op, a, b, _, id) ->
                 match seeds.TryGetValue id with
                 | true, s -> tangents.[id] <- s
                 | _ ->
                     let d =
-                        match back with
-                        | Leaf -> None
-                        | Unary(p, x) -> tangentOf x |> Option.map (fun dx -> p.Jvp(atLevel tag x, y, dx))
-                        | Binary(p, a, b) ->
+                        if isNull op then None
+                        else
+                        match op.Arity with
+                        | 1 -> let p = op :?> UnaryPrim in tangentOf a |> Option.map (fun dx -> p.Jvp(atLevel tag a, y, dx))
+                        | 2 ->
+                            let p = op :?> BinaryPrim
                             let ap = atLevel tag a
                             let bp = atLevel tag b
                             match tangentOf a, tangentOf b with
@@ -326,7 +333,9 @@ let forwardSweep (tag: int64) (root: Tensor) (seeds: IDictionary<int64, Tensor>)
                             | Some da, None -> Some(p.JvpA(ap, bp, y, da))
                             | None, Some db -> Some(p.JvpB(ap, bp, y, db))
                             | Some da, Some db -> Some(add (p.JvpA(ap, bp, y, da)) (p.JvpB(ap, bp, y, db)))
-                        | Nary(p, xs) ->
+                        | _ ->
+                            let call = op :?> NaryCall
+                            let p, xs = call.Prim, call.Operands
                             let dxs = xs |> Array.map tangentOf
                             if dxs |> Array.forall Option.isNone then None
                             else Some(p.Jvp(xs |> Array.map (atLevel tag), y, dxs))
@@ -353,10 +362,9 @@ let isElementwisePath (tag: int64) (root: Tensor) (sourceId: int64) (shape: int[
     nodes
     |> Seq.forall (fun n ->
         match n with
-        | TR(_, _, _, id) when id = sourceId -> true
-        | TR(_, Leaf, _, _) -> true
-        | TR(y, Unary(p, _), _, _) -> isElementwisePrim p.Name && Shape.equal y.Shape shape
-        | TR(y, Binary(p, _, _), _, _) -> isElementwisePrim p.Name && Shape.equal y.Shape shape
+        | TR(_, _, _, _, _, id) when id = sourceId -> true
+        | TR(_, null, _, _, _, _) -> true
+        | TR(y, op, _, _, _, _) when op.Arity > 0 -> isElementwisePrim op.Name && Shape.equal y.Shape shape
         | _ -> false)
 
 /// True when `root` (a node carrying `tag`) depends on the node `sourceId` through nodes carrying `tag`.
