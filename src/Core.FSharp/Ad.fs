@@ -53,44 +53,60 @@ type Tensor =
     /// (null for a leaf), its operands (`a` for a unary primitive, `a` and `b` for a binary one, null otherwise; an
     /// n-ary call holds its own operands), tag, node id. Only operands whose tag equals the node's receive adjoints.
     | TR of primal: Tensor * op: NodeOp * a: Tensor * b: Tensor * tag: int64 * id: int64
+    /// A reverse node whose value one level down is a plain Float32/Float64 scalar, held inline (`value` already
+    /// rounded for Float32): what the primitives' scalar rules record, one object per operation where `TR` over a
+    /// plain scalar takes three. Fields as in `TR`; never a leaf. `Primal` and `Raw` make the plain scalar on demand.
+    | TS of value: float * dtype: DType * op: NodeOp * a: Tensor * b: Tensor * tag: int64 * id: int64
 
     /// The outermost tag (0 for a plain value).
     member t.Level =
-        // Reverse nodes first: the hot paths (recording, sweeps) ask nodes most (each failed case test costs a call).
         match t with
+        | TS(_, _, _, _, _, tag, _) -> tag
         | TR(_, _, _, _, tag, _) -> tag
         | TP _ -> 0L
         | TD(_, _, tag) -> tag
 
-    /// The plain value at the bottom of all perturbations.
-    member t.Raw =
+    /// The innermost form under all perturbations: a plain value or an inline scalar node.
+    member private t.Bottom =
         let mutable v = t
-        let mutable r = null
-        while isNull r do
+        let mutable found = false
+        while not found do
             match v with
-            | TP x -> r <- x
             | TR(p, _, _, _, _, _) -> v <- p
             | TD(p, _, _) -> v <- p
-        r
+            | TP _ | TS _ -> found <- true
+        v
+
+    /// The plain value at the bottom of all perturbations (made afresh for an inline scalar node).
+    member t.Raw =
+        match t.Bottom with
+        | TP r -> r
+        | TS(v, dtype, _, _, _, _, _) -> Raw.floatScalar dtype v
+        | b -> invalidOp (sprintf "Tensor.Raw: unexpected innermost form %A" b)
 
     /// The id of a reverse node (0 for any other form). A node's id exceeds its operands' ids.
-    member t.NodeId = match t with TR(_, _, _, _, _, id) -> id | _ -> 0L
+    member t.NodeId =
+        match t with
+        | TS(_, _, _, _, _, _, id) -> id
+        | TR(_, _, _, _, _, id) -> id
+        | _ -> 0L
 
-    /// The value one perturbation level down (itself for a plain value).
+    /// The value one perturbation level down (itself for a plain value; made afresh for an inline scalar node).
     member t.Primal =
         match t with
         | TR(p, _, _, _, _, _) -> p
+        | TS(v, dtype, _, _, _, _, _) -> TP(Raw.floatScalar dtype v)
         | TP _ -> t
         | TD(p, _, _) -> p
 
-    member t.Shape = t.Raw.Shape
-    member t.DType = t.Raw.DType
-    member t.Rank = t.Raw.Rank
-    member t.Size = t.Raw.Size
+    member t.Shape = match t.Bottom with TP r -> r.Shape | _ -> System.Array.Empty<int>()
+    member t.DType = match t.Bottom with TP r -> r.DType | TS(_, dtype, _, _, _, _, _) -> dtype | b -> invalidOp (sprintf "Tensor.DType: unexpected innermost form %A" b)
+    member t.Rank = match t.Bottom with TP r -> r.Rank | _ -> 0
+    member t.Size = match t.Bottom with TP r -> r.Size | _ -> 1
     /// True for a forward-mode value.
     member t.IsDual = match t with TD _ -> true | _ -> false
     /// True for a reverse-mode node.
-    member t.IsNode = match t with TR _ -> true | _ -> false
+    member t.IsNode = match t with TR _ | TS _ -> true | _ -> false
 
     /// A reverse-mode leaf: `primal` watched at `tag`, with node id `id`.
     static member internal Leaf(primal: Tensor, tag: int64, id: int64) =

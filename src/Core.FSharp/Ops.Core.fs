@@ -61,13 +61,34 @@ and private plainBinary (p: BinaryPrim) (x: RawTensor) (y: RawTensor) : Tensor =
         TP(Raw.floatScalar x.DType (p.ScalarForward(Raw.floatAt0 x, Raw.floatAt0 y)))
     else TP(p.Kernel(x, y))
 
-/// Applies a unary primitive, resolving the operand's outermost perturbation.
-and unary (p: UnaryPrim) (x: Tensor) : Tensor =
-    // Reverse nodes are tested first (the common case when recording; a failed case test costs a call).
-    match x with
-    | TR(xp, _, _, _, tag, id) ->
+/// The plain float scalar that `t` stands for one perturbation level down (`onTape`: t is a reverse node of the level
+/// being recorded, else t itself is meant), if it is one: the operands the scalar rules take without a tensor.
+and inline internal scalarBelow (t: Tensor) (onTape: bool) : voption<struct (float * DType)> =
+    let plain (r: RawTensor) = if r.Rank = 0 && r.IsFloat then ValueSome(struct (Raw.floatAt0 r, r.DType)) else ValueNone
+    if onTape then
+        match t with
+        | TS(v, dtype, _, _, _, _, _) -> ValueSome(struct (v, dtype))
+        | TR(TP r, _, _, _, _, _) -> plain r
+        | _ -> ValueNone
+    else
+        match t with
+        | TP r -> plain r
+        | _ -> ValueNone
+
+/// Records a unary primitive on the reverse node x (tag `tag`, id `id`): an inline scalar node when the scalar rule
+/// applies, else a node over the primitive applied one level down.
+and private recordUnary (p: UnaryPrim) (x: Tensor) (tag: int64) (id: int64) : Tensor =
+    match (if p.HasScalarRules then scalarBelow x true else ValueNone) with
+    | ValueSome(struct (v, dtype)) -> TS(Raw.roundTo dtype (p.ScalarForward v), dtype, p, x, Unchecked.defaultof<_>, tag, NodeIds.Above id)
+    | ValueNone ->
+        let xp = x.Primal
         let y = match xp with TP r -> plainUnary p r | _ -> unary p xp
         TR(y, p, x, Unchecked.defaultof<_>, tag, NodeIds.Above id)
+
+/// Applies a unary primitive, resolving the operand's outermost perturbation.
+and unary (p: UnaryPrim) (x: Tensor) : Tensor =
+    match x with
+    | TS(_, _, _, _, _, tag, id) | TR(_, _, _, _, tag, id) -> recordUnary p x tag id
     | TP r -> plainUnary p r
     | TD(xp, dx, tag) -> let y = unary p xp in TD(y, p.Jvp(xp, y, dx), tag)
 
@@ -76,6 +97,27 @@ and private binaryBelow (p: BinaryPrim) (a: Tensor) (b: Tensor) : Tensor =
     match a, b with
     | TP x, TP y -> plainBinary p x y
     | _ -> binary p a b
+
+/// Records a binary primitive at reverse level `tag` (`aOn`/`bOn`: which operands are nodes of that level; the other
+/// is a constant there): an inline scalar node when both values below are float scalars of one dtype and the scalar
+/// rule applies, else a node over the primitive applied one level down.
+and private recordBinary (p: BinaryPrim) (a: Tensor) (b: Tensor) (aOn: bool) (bOn: bool) (tag: int64) : Tensor =
+    let id = NodeIds.Above(max a.NodeId b.NodeId)
+    let scalar =
+        if not p.HasScalarRules then ValueNone
+        else
+            match scalarBelow a aOn with
+            | ValueSome(struct (va, da)) ->
+                match scalarBelow b bOn with
+                | ValueSome(struct (vb, db)) when da = db -> ValueSome(struct (Raw.roundTo da (p.ScalarForward(va, vb)), da))
+                | _ -> ValueNone
+            | ValueNone -> ValueNone
+    match scalar with
+    | ValueSome(struct (v, dtype)) -> TS(v, dtype, p, a, b, tag, id)
+    | ValueNone ->
+        let ap = if aOn then a.Primal else a
+        let bp = if bOn then b.Primal else b
+        TR(binaryBelow p ap bp, p, a, b, tag, id)
 
 /// Applies a binary primitive. The operand with the larger (inner) tag is perturbed at this level;
 /// the other is a constant there. This and `nary` are the only places that compare tags.
@@ -88,20 +130,20 @@ and binary (p: BinaryPrim) (a: Tensor) (b: Tensor) : Tensor =
         | _ -> invalidOp "unreachable"
     elif ta = tb then
         match a, b with
-        | TR(ap, _, _, _, tag, ia), TR(bp, _, _, _, _, ib) -> TR(binaryBelow p ap bp, p, a, b, tag, NodeIds.Above(max ia ib))
         | TD(ap, da, tag), TD(bp, db, _) ->
             let y = binary p ap bp
             TD(y, add (p.JvpA(ap, bp, y, da)) (p.JvpB(ap, bp, y, db)), tag)
+        | (TR _ | TS _), (TR _ | TS _) -> recordBinary p a b true true ta
         | _ -> invalidOp (sprintf "%s: one perturbation tag is carried by both a dual number and a reverse node" p.Name)
     elif ta > tb then
         match a with
-        | TR(ap, _, _, _, tag, ia) -> TR(binaryBelow p ap b, p, a, b, tag, NodeIds.Above(max ia b.NodeId))
         | TD(ap, da, tag) -> let y = binary p ap b in TD(y, p.JvpA(ap, b, y, da), tag)
+        | TR _ | TS _ -> recordBinary p a b true false ta
         | TP _ -> invalidOp "unreachable"
     else
         match b with
-        | TR(bp, _, _, _, tag, ib) -> TR(binaryBelow p a bp, p, a, b, tag, NodeIds.Above(max a.NodeId ib))
         | TD(bp, db, tag) -> let y = binary p a bp in TD(y, p.JvpB(a, bp, y, db), tag)
+        | TR _ | TS _ -> recordBinary p a b false true tb
         | TP _ -> invalidOp "unreachable"
 
 /// Applies an n-ary primitive (operands at the outermost tag are perturbed, the rest are constants).

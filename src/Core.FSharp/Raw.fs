@@ -96,6 +96,9 @@ module Raw =
     /// The shape of every scalar the fast paths make (never mutated: it is empty).
     let private scalarShape: int[] = [||]
 
+    /// `v` rounded to Float32 precision for Float32 (the scalar fast paths compute in double).
+    let inline roundTo (dtype: DType) (v: float) = if dtype = DType.Float32 then float (float32 v) else v
+
     /// A Float32 or Float64 scalar (Float32 rounds `value`) held inline: one object, its array made only on demand.
     let floatScalar (dtype: DType) (value: float) =
         if dtype <> DType.Float32 && dtype <> DType.Float64 then

@@ -10,7 +10,7 @@ open Nabla.Core.Ops
 /// The node carrying `tag` inside t (t itself, or found by stepping down through inner perturbations), if any.
 let rec findAtLevel (tag: int64) (t: Tensor) : Tensor option =
     let tg = t.Level
-    if tg = tag then (match t with TR _ -> Some t | _ -> None)
+    if tg = tag then (match t with TR _ | TS _ -> Some t | _ -> None)
     elif tg < tag then None
     else findAtLevel tag t.Primal
 
@@ -22,14 +22,14 @@ let private collectAscending (tag: int64) (root: Tensor) (stopAt: int64) : Tenso
     let stack = Stack<Tensor>()
     let visit (p: Tensor) =
         match p with
-        | TR(_, _, _, _, t, id) when t = tag && visited.Add id -> stack.Push p
+        | TR(_, _, _, _, t, id) | TS(_, _, _, _, _, t, id) when t = tag && visited.Add id -> stack.Push p
         | _ -> ()
     visit root
     while stack.Count > 0 do
         let n = stack.Pop()
         nodes.Add n
         match n with
-        | TR(_, op, a, b, _, id) when id <> stopAt && not (isNull op) ->
+        | TR(_, op, a, b, _, id) | TS(_, _, op, a, b, _, id) when id <> stopAt && not (isNull op) ->
             match op.Arity with
             | 1 -> visit a
             | 2 -> visit a; visit b
@@ -49,8 +49,6 @@ let private plainScalar (t: Tensor) =
     | TP r when r.Rank = 0 && r.IsFloat -> r
     | _ -> null
 
-/// Rounds a double to float32 precision for a Float32 value (the scalar fast path computes in double).
-let inline private roundTo (dtype: DType) (v: float) = if dtype = DType.Float32 then float (float32 v) else v
 
 /// One adjoint contribution waiting in the sweep's frontier: to node `Node` (id `Id`), either the plain scalar
 /// `Scalar` (when `Value` is null) or the tensor `Value`. `Owned`: `Value` is a plain tensor this sweep made by
@@ -121,7 +119,7 @@ let private tryAddInPlace (acc: RawTensor) (c: RawTensor) =
 /// tensors makes a fresh tensor that the sweep owns; later contributions are added into it in place (it is handed to
 /// no VJP and to no caller before the node's last contribution has arrived).
 let private combine (dtype: DType) (acc: Contribution) (c: Contribution) : Contribution =
-    if isNull (box acc.Value) && isNull (box c.Value) then { acc with Scalar = roundTo dtype (acc.Scalar + c.Scalar) }
+    if isNull (box acc.Value) && isNull (box c.Value) then { acc with Scalar = Raw.roundTo dtype (acc.Scalar + c.Scalar) }
     else
         let inPlace =
             acc.Owned && not (isNull (box c.Value))
@@ -185,18 +183,21 @@ type private Sweep(tag: int64, wanted: HashSet<int64>) =
                     leafHas.[where] <- true
         | r -> s.ContributeScalar(p, p.NodeId, where, r.DType, Raw.floatAt0 r)
 
+    /// The adjoint of node `y` (any node of its dtype) as a tensor.
     static member AdjointTensor(y: Tensor, c: Contribution) =
         if isNull (box c.Value) then TP(Raw.floatScalar y.DType c.Scalar) else c.Value
 
-    /// An operand seen from this sweep: its value one level down (itself when not on this tape), where its
-    /// contribution goes (-2 nowhere: not on this tape, or a leaf nobody asked for; -1 the frontier: an interior
-    /// node; k >= 0 the wanted leaf k) and its node id (0 when not on this tape).
-    member s.Operand(x: Tensor) : struct (Tensor * int * int64) =
+    /// An operand seen from this sweep: whether it is a node of this sweep's tag (its value one level down is then
+    /// its primal, else the operand itself), where its contribution goes (-2 nowhere: not on this tape, or a leaf
+    /// nobody asked for; -1 the frontier: an interior node; k >= 0 the wanted leaf k) and its node id (0 when not on
+    /// this tape).
+    member s.Operand(x: Tensor) : struct (bool * int * int64) =
         match x with
-        | TR(xp, op, _, _, t, id) when t = tag ->
-            if isNull op then let k = s.WantedSlot id in struct (xp, (if k >= 0 then k else -2), id)
-            else struct (xp, -1, id)
-        | _ -> struct (x, -2, 0L)
+        | TS(_, _, _, _, _, t, id) when t = tag -> struct (true, -1, id)
+        | TR(_, op, _, _, t, id) when t = tag ->
+            if isNull op then let k = s.WantedSlot id in struct (true, (if k >= 0 then k else -2), id)
+            else struct (true, -1, id)
+        | _ -> struct (false, -2, 0L)
 
     /// Sends the plain scalar contribution `v` (of dtype `dtype`) to node `p` (id `pid`).
     member _.ContributeScalar(p: Tensor, pid: int64, where: int, dtype: DType, v: float) =
@@ -206,50 +207,68 @@ type private Sweep(tag: int64, wanted: HashSet<int64>) =
                 leafAcc.[where] <- { Id = pid; Node = p; Scalar = v; Value = noTensor; Owned = false; Pending = false }
                 leafHas.[where] <- true
             elif isNull (box leafAcc.[where].Value) then
-                leafAcc.[where] <- { leafAcc.[where] with Scalar = roundTo dtype (leafAcc.[where].Scalar + v) }
+                leafAcc.[where] <- { leafAcc.[where] with Scalar = Raw.roundTo dtype (leafAcc.[where].Scalar + v) }
             else leafAcc.[where] <- combine dtype leafAcc.[where] { Id = pid; Node = p; Scalar = v; Value = noTensor; Owned = false; Pending = false }
 
-    /// Propagates one node's summed adjoint to its operands (`y` the node's value, `op` its operation, `a` and `b`
-    /// its operands as the node holds them).
-    member s.Step(y: Tensor, op: NodeOp, a: Tensor, b: Tensor, acc: Contribution) =
+    /// Propagates the summed adjoint `acc` of `node` (made by `op` from the operands `a` and `b` it holds) to its
+    /// operands: with the primitive's scalar rules when the adjoint, the node's value and the operands' values are
+    /// all plain float scalars (nothing is allocated), else with its VJP.
+    member s.Step(node: Tensor, op: NodeOp, a: Tensor, b: Tensor, acc: Contribution) =
         let scalarAdj = isNull (box acc.Value)
-        let yr = if scalarAdj then plainScalar y else null
         match op.Arity with
         | 1 ->
             let p = Unsafe.As<UnaryPrim> op
-            let x = a
-            let struct (xp, wx, xid) = s.Operand x
+            let struct (xOn, wx, xid) = s.Operand a
             if wx <> -2 then
-                let xr = if isNull yr then null else plainScalar xp
-                if not (isNull xr) && p.HasScalarRules then
-                    let dt = yr.DType
-                    s.ContributeScalar(x, xid, wx, dt, roundTo dt (p.ScalarVjp(Raw.floatAt0 xr, Raw.floatAt0 yr, acc.Scalar)))
-                else s.Contribute(x, wx, p.Vjp(xp, y, Sweep.AdjointTensor(y, acc)))
+                let mutable fast = false
+                if scalarAdj && p.HasScalarRules then
+                    match scalarBelow node true with
+                    | ValueSome(struct (yv, dt)) ->
+                        match scalarBelow a xOn with
+                        | ValueSome(struct (xv, _)) ->
+                            s.ContributeScalar(a, xid, wx, dt, Raw.roundTo dt (p.ScalarVjp(xv, yv, acc.Scalar)))
+                            fast <- true
+                        | ValueNone -> ()
+                    | ValueNone -> ()
+                if not fast then
+                    let xp = if xOn then a.Primal else a
+                    s.Contribute(a, wx, p.Vjp(xp, node.Primal, Sweep.AdjointTensor(node, acc)))
         | 2 ->
             let p = Unsafe.As<BinaryPrim> op
-            let struct (ap, wa, aid) = s.Operand a
-            let struct (bp, wb, bid) = s.Operand b
+            let struct (aOn, wa, aid) = s.Operand a
+            let struct (bOn, wb, bid) = s.Operand b
             if wa <> -2 || wb <> -2 then
-                let ar = if isNull yr then null else plainScalar ap
-                let br = if isNull ar then null else plainScalar bp
-                if not (isNull br) && p.HasScalarRules then
-                    let av, bv, yv, gv = Raw.floatAt0 ar, Raw.floatAt0 br, Raw.floatAt0 yr, acc.Scalar
-                    let dt = yr.DType
-                    if wa <> -2 then s.ContributeScalar(a, aid, wa, dt, roundTo dt (p.ScalarVjpA(av, bv, yv, gv)))
-                    if wb <> -2 then s.ContributeScalar(b, bid, wb, dt, roundTo dt (p.ScalarVjpB(av, bv, yv, gv)))
-                else
-                    let gt = Sweep.AdjointTensor(y, acc)
+                let mutable fast = false
+                if scalarAdj && p.HasScalarRules then
+                    match scalarBelow node true with
+                    | ValueSome(struct (yv, dt)) ->
+                        match scalarBelow a aOn with
+                        | ValueSome(struct (av, _)) ->
+                            match scalarBelow b bOn with
+                            | ValueSome(struct (bv, _)) ->
+                                let gv = acc.Scalar
+                                if wa <> -2 then s.ContributeScalar(a, aid, wa, dt, Raw.roundTo dt (p.ScalarVjpA(av, bv, yv, gv)))
+                                if wb <> -2 then s.ContributeScalar(b, bid, wb, dt, Raw.roundTo dt (p.ScalarVjpB(av, bv, yv, gv)))
+                                fast <- true
+                            | ValueNone -> ()
+                        | ValueNone -> ()
+                    | ValueNone -> ()
+                if not fast then
+                    let ap = if aOn then a.Primal else a
+                    let bp = if bOn then b.Primal else b
+                    let y = node.Primal
+                    let gt = Sweep.AdjointTensor(node, acc)
                     if wa <> -2 then s.Contribute(a, wa, p.VjpA(ap, bp, y, gt))
                     if wb <> -2 then s.Contribute(b, wb, p.VjpB(ap, bp, y, gt))
         | _ ->
             let call = Unsafe.As<NaryCall> op
-            let p = call.Prim
             let xs = call.Operands
             let operands = xs |> Array.map s.Operand
             if operands |> Array.exists (fun struct (_, w, _) -> w <> -2) then
-                let ps = operands |> Array.map (fun struct (v, _, _) -> v)
-                let gt = Sweep.AdjointTensor(y, acc)
-                operands |> Array.iteri (fun i struct (_, w, _) -> if w <> -2 then s.Contribute(xs.[i], w, p.Vjp(ps, y, gt, i)))
+                let ps = Array.map2 (fun (x: Tensor) struct (on, _, _) -> if on then x.Primal else x) xs operands
+                let y = node.Primal
+                let gt = Sweep.AdjointTensor(node, acc)
+                operands |> Array.iteri (fun i struct (_, w, _) -> if w <> -2 then s.Contribute(xs.[i], w, call.Prim.Vjp(ps, y, gt, i)))
 
     member s.Run(root: Tensor, seed: Tensor) =
         let struct (_, rootTarget, _) = s.Operand root
@@ -272,9 +291,9 @@ type private Sweep(tag: int64, wanted: HashSet<int64>) =
                 pending.Remove first.Id |> ignore
                 acc <- if has then combine node.DType summed acc else summed
             match node with
-            | TR(y, op, a, b, _, id) ->
-                if s.WantedSlot id >= 0 then result.[id] <- Sweep.AdjointTensor(y, acc)
-                if not (isNull op) then s.Step(y, op, a, b, acc)
+            | TR(_, op, a, b, _, id) | TS(_, _, op, a, b, _, id) ->
+                if s.WantedSlot id >= 0 then result.[id] <- Sweep.AdjointTensor(node, acc)
+                if not (isNull op) then s.Step(node, op, a, b, acc)
             | _ -> ()
         for k in 0 .. wantedIds.Length - 1 do
             if leafHas.[k] then result.[wantedIds.[k]] <- Sweep.AdjointTensor(leafAcc.[k].Node, leafAcc.[k])
@@ -291,7 +310,7 @@ type private Sweep(tag: int64, wanted: HashSet<int64>) =
 /// derivatives).
 let sweep (tag: int64) (root: Tensor) (seed: Tensor) (wanted: HashSet<int64>) : Dictionary<int64, Tensor> =
     match root with
-    | TR(_, _, _, _, t, _) when t = tag ->
+    | TR(_, _, _, _, t, _) | TS(_, _, _, _, _, t, _) when t = tag ->
         if seed.DType <> root.DType then
             invalidArg "seed" (sprintf "Gradient: the output gradient has dtype %A; expected the target's dtype %A" seed.DType root.DType)
         Sweep(tag, wanted).Run(root, seed)
@@ -304,21 +323,22 @@ let sweep (tag: int64) (root: Tensor) (seed: Tensor) (wanted: HashSet<int64>) : 
 /// the rules are differentiable operations, so the result is itself recorded on any outer tape.
 let forwardSweep (tag: int64) (root: Tensor) (seeds: IDictionary<int64, Tensor>) : Tensor option =
     match root with
-    | TR(_, _, _, _, t, _) when t = tag ->
+    | TR(_, _, _, _, t, _) | TS(_, _, _, _, _, t, _) when t = tag ->
         let tangents = Dictionary<int64, Tensor>()
         let tangentOf (p: Tensor) =
             match p with
-            | TR(_, _, _, _, t, pid) when t = tag ->
+            | TR(_, _, _, _, t, pid) | TS(_, _, _, _, _, t, pid) when t = tag ->
                 match tangents.TryGetValue pid with
                 | true, d -> Some d
                 | _ -> None
             | _ -> None
         for n in collectAscending tag root 0L do
             match n with
-            | TR(y, op, a, b, _, id) ->
+            | TR(_, op, a, b, _, id) | TS(_, _, op, a, b, _, id) ->
                 match seeds.TryGetValue id with
                 | true, s -> tangents.[id] <- s
                 | _ ->
+                    let y = n.Primal
                     let d =
                         if isNull op then None
                         else
@@ -362,9 +382,9 @@ let isElementwisePath (tag: int64) (root: Tensor) (sourceId: int64) (shape: int[
     nodes
     |> Seq.forall (fun n ->
         match n with
-        | TR(_, _, _, _, _, id) when id = sourceId -> true
+        | TR(_, _, _, _, _, id) | TS(_, _, _, _, _, _, id) when id = sourceId -> true
         | TR(_, null, _, _, _, _) -> true
-        | TR(y, op, _, _, _, _) when op.Arity > 0 -> isElementwisePrim op.Name && Shape.equal y.Shape shape
+        | TR(_, op, _, _, _, _) | TS(_, _, op, _, _, _, _) when op.Arity > 0 -> isElementwisePrim op.Name && Shape.equal n.Shape shape
         | _ -> false)
 
 /// True when `root` (a node carrying `tag`) depends on the node `sourceId` through nodes carrying `tag`.
