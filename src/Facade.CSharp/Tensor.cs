@@ -112,15 +112,14 @@ public sealed class Tensor : IFormattable
         return sb.ToString();
     }
 
-    /// <summary>A weakly typed Float64 scalar.</summary>
-    public static implicit operator Tensor(double value) => new(Core.Ops.constant(Core.Raw.floatScalar(Core.DType.Float64, value)), weak: true);
-    /// <summary>A weakly typed Float32 scalar.</summary>
-    public static implicit operator Tensor(float value) => new(Core.Ops.constant(Core.Raw.floatScalar(Core.DType.Float32, value)), weak: true);
-    /// <summary>A weakly typed Int32 scalar.</summary>
-    public static implicit operator Tensor(int value) => new(Core.Ops.constant(Core.Raw.scalar(Core.DType.Int32, value)), weak: true);
-    /// <summary>A weakly typed Int64 scalar.</summary>
-    public static implicit operator Tensor(long value) =>
-        new(Core.Ops.constant(new Core.RawTensor(Core.DType.Int64, Array.Empty<int>(), new[] { value })), weak: true);
+    /// <summary>A weakly typed Float64 scalar (a new handle; the plain value inside is shared by equal literals).</summary>
+    public static implicit operator Tensor(double value) => new(WeakScalars.Float64(value), weak: true);
+    /// <summary>A weakly typed Float32 scalar (a new handle; the plain value inside is shared by equal literals).</summary>
+    public static implicit operator Tensor(float value) => new(WeakScalars.Float32(value), weak: true);
+    /// <summary>A weakly typed Int32 scalar (a new handle; the plain value inside is shared by equal literals).</summary>
+    public static implicit operator Tensor(int value) => new(WeakScalars.Int32(value), weak: true);
+    /// <summary>A weakly typed Int64 scalar (a new handle; the plain value inside is shared by equal literals).</summary>
+    public static implicit operator Tensor(long value) => new(WeakScalars.Int64(value), weak: true);
     /// <summary>Same as <see cref="ToDouble"/>.</summary>
     public static explicit operator double(Tensor t) => t.ToDouble();
     /// <summary>Same as <see cref="ToSingle"/>.</summary>

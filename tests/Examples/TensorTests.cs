@@ -48,6 +48,31 @@ public class TensorTests
     }
 
     [Fact]
+    public void EqualWeakLiterals_AreDistinctHandles_WatchedApart()
+    {
+        // Equal literals share their plain value inside, never their handle: watching one leaves the other constant.
+        Tensor c = 3.0;
+        Tensor d = 3.0;
+        Assert.NotSame(c, d);
+        using var tape = new GradientTape(persistent: true);
+        tape.Watch(c);
+        var y = c * d;
+        Assert.Equal(3.0, tape.Gradient(y, c)!.ToDouble());
+        Assert.Null(tape.Gradient(y, d));
+    }
+
+    [Fact]
+    public void WeakLiterals_KeepSignedZeroAndDTypeApart()
+    {
+        Tensor pz = 0.0, nz = -0.0;
+        Assert.Equal(double.PositiveInfinity, (1.0 / pz).ToDouble());
+        Assert.Equal(double.NegativeInfinity, (1.0 / nz).ToDouble());
+        Tensor f = 2f, i = 2, l = 2L, g = 2.0;
+        Assert.Equal(new[] { DType.Float32, DType.Int32, DType.Int64, DType.Float64 }, new[] { f.DType, i.DType, l.DType, g.DType });
+        Assert.Equal(2L, l.ToArray<long>()[0]);
+    }
+
+    [Fact]
     public void TwoStrongDTypes_ThrowNamingBoth()
     {
         var a = TF.Constant(1f);
