@@ -120,6 +120,7 @@ type Tensor =
 and [<AbstractClass; AllowNullLiteral>] NodeOp internal (name: string, arity: int) =
     /// The primitive's name (as in error messages and the element-wise checks).
     member _.Name = name
+    /// 1 for a unary primitive, 2 for a binary one, -1 for an n-ary call.
     member internal _.Arity = arity
 
 /// A primitive of one operand: its kernel, JVP rule and VJP rule in one place. The rules are written
@@ -178,7 +179,9 @@ and [<AbstractClass; AllowNullLiteral>] NaryPrim(name: string) =
 /// live here rather than in a field every node would carry).
 and [<Sealed; AllowNullLiteral>] internal NaryCall(prim: NaryPrim, operands: Tensor[]) =
     inherit NodeOp(prim.Name, -1)
+    /// The primitive.
     member _.Prim = prim
+    /// The operands, as the primitive was applied to them.
     member _.Operands = operands
 
 /// The singleton primitive of an op whose rules refer back to the op itself, made on first use. (A primitive
