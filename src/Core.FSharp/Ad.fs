@@ -40,7 +40,7 @@ type NodeIds =
             NodeIds.limit <- start + blockSize
             start
 
-/// The differentiable tensor: an immutable value in one of three forms. The forms are internal;
+/// The differentiable tensor: an immutable value in one of four forms. The forms are internal;
 /// users see `Primal`, `Tangent`-like accessors and the derivative API.
 [<ReferenceEquality; NoComparison>]
 type Tensor =
@@ -103,6 +103,8 @@ type Tensor =
     member t.DType = match t.Bottom with TP r -> r.DType | TS(_, dtype, _, _, _, _, _) -> dtype | b -> invalidOp (sprintf "Tensor.DType: unexpected innermost form %A" b)
     member t.Rank = match t.Bottom with TP r -> r.Rank | _ -> 0
     member t.Size = match t.Bottom with TP r -> r.Size | _ -> 1
+    /// True for Float32 and Float64 (read without making an inline scalar node's value).
+    member t.IsFloat = let d = t.DType in d = DType.Float32 || d = DType.Float64
     /// True for a forward-mode value.
     member t.IsDual = match t with TD _ -> true | _ -> false
     /// True for a reverse-mode node.
@@ -144,6 +146,19 @@ and [<AbstractClass; AllowNullLiteral>] UnaryPrim(name: string) =
     /// The VJP on one element: the adjoint of x from x, y and the adjoint gy of y (only called when `HasScalarRules`).
     abstract ScalarVjp: x: float * y: float * gy: float -> float
     default p.ScalarVjp(_, _, _) = invalidOp (name + ": no scalar rule")
+    /// `ScalarForward` in Float32: by default the double rule rounded once; a primitive whose Float32 kernel computes
+    /// otherwise (a float32 libm function) overrides it, so that rank-0 and shape-[1] values agree bit for bit.
+    abstract ScalarForward32: x: float32 -> float32
+    default p.ScalarForward32(x) = float32 (p.ScalarForward(float x))
+    /// `ScalarVjp` in Float32 (by default the double rule rounded once; see `ScalarForward32`).
+    abstract ScalarVjp32: x: float32 * y: float32 * gy: float32 -> float32
+    default p.ScalarVjp32(x, y, gy) = float32 (p.ScalarVjp(float x, float y, float gy))
+    /// The scalar rule's result for a value of `dtype` (Float32 or Float64), as a double.
+    member p.ScalarApply(dtype: DType, x: float) =
+        if dtype = DType.Float32 then float (p.ScalarForward32(float32 x)) else p.ScalarForward x
+    /// The scalar VJP's result for values of `dtype` (Float32 or Float64), as a double.
+    member p.ScalarAdjoint(dtype: DType, x: float, y: float, gy: float) =
+        if dtype = DType.Float32 then float (p.ScalarVjp32(float32 x, float32 y, float32 gy)) else p.ScalarVjp(x, y, gy)
 
 /// A primitive of two operands (element-wise ones broadcast; their VJPs sum back to each operand's shape).
 and [<AbstractClass; AllowNullLiteral>] BinaryPrim(name: string) =

@@ -20,7 +20,7 @@ let internal rewrap (primal: Tensor) (t: Tensor) =
 let internal dual (tag: int64) (x: Tensor) (v: Tensor) = TD(x, v, tag)
 
 let private requireFloat (op: string) (x: Tensor) =
-    if not x.Raw.IsFloat then
+    if not x.IsFloat then
         invalidArg "x" (sprintf "%s: cannot differentiate with respect to a %s tensor; expected Float32 or Float64" op (string x.DType))
 
 

@@ -34,7 +34,7 @@ let customGradient (name: string) (result: RawTensor) (vjp: Tensor -> Tensor[]) 
             elif not (Shape.equal g.Shape x.Shape) then
                 invalidOp (sprintf "%s: the gradient for input %d has shape %s but the input has shape %s; expected the input's shape"
                                    name i (Shape.format g.Shape) (Shape.format x.Shape))
-            elif g.DType <> x.DType && x.Raw.IsFloat then cast x.DType g
+            elif g.DType <> x.DType && x.IsFloat then cast x.DType g
             else g)
     // The sweep asks for operand i's adjoint one operand at a time with the same gy; compute all of them once.
     // (an immutable pair swapped atomically, so concurrent sweeps at worst recompute)
@@ -57,7 +57,7 @@ let customGradient (name: string) (result: RawTensor) (vjp: Tensor -> Tensor[]) 
                 let mutable s: Tensor option = None
                 for i in 0 .. ps.Length - 1 do
                     match dxs.[i] with
-                    | Some dx when ps.[i].Raw.IsFloat ->
+                    | Some dx when ps.[i].IsFloat ->
                         let term = sum null false (mul rs.[i] (cast rs.[i].DType dx))
                         s <- Some(match s with Some a -> add a term | None -> term)
                     | _ -> ()

@@ -18,7 +18,7 @@ let inline internal atLevel (tag: int64) (t: Tensor) = if t.Level = tag then t.P
 
 /// Rejects a non-float operand of a float-only op, naming the op and the dtype.
 let requireFloat (op: string) (x: Tensor) =
-    if not x.Raw.IsFloat then
+    if not x.IsFloat then
         invalidArg "x" (sprintf "%s: dtype %s is not supported; expected Float32 or Float64" op (string x.DType))
 
 let private opError (op: string) (msg: string) = invalidArg "x" (op + ": " + msg)
@@ -51,7 +51,7 @@ let matmulAdjointB (mm: bool -> bool -> Tensor -> Tensor -> Tensor) (transA: boo
 
 /// A unary primitive on a plain value: its scalar rule for a float scalar, else its kernel.
 let rec private plainUnary (p: UnaryPrim) (r: RawTensor) : Tensor =
-    if r.Rank = 0 && r.IsFloat && p.HasScalarRules then TP(Raw.floatScalar r.DType (p.ScalarForward(Raw.floatAt0 r)))
+    if r.Rank = 0 && r.IsFloat && p.HasScalarRules then TP(Raw.floatScalar r.DType (p.ScalarApply(r.DType, Raw.floatAt0 r)))
     else TP(p.Kernel r)
 
 /// A binary primitive on plain values: plain float scalars of one dtype take the primitive's scalar rule (no
@@ -79,7 +79,7 @@ and inline internal scalarBelow (t: Tensor) (onTape: bool) : voption<struct (flo
 /// applies, else a node over the primitive applied one level down.
 and private recordUnary (p: UnaryPrim) (x: Tensor) (tag: int64) (id: int64) : Tensor =
     match (if p.HasScalarRules then scalarBelow x true else ValueNone) with
-    | ValueSome(struct (v, dtype)) -> TS(Raw.roundTo dtype (p.ScalarForward v), dtype, p, x, Unchecked.defaultof<_>, tag, NodeIds.Above id)
+    | ValueSome(struct (v, dtype)) -> TS(p.ScalarApply(dtype, v), dtype, p, x, Unchecked.defaultof<_>, tag, NodeIds.Above id)
     | ValueNone ->
         let xp = x.Primal
         let y = match xp with TP r -> plainUnary p r | _ -> unary p xp
@@ -197,7 +197,7 @@ and reshape (shape: int[]) (x: Tensor) : Tensor =
 /// Sums over `axes` (null: all; negative count from the end). The adjoint is broadcast back.
 and sum (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
     let ax = Shape.normAxes "ReduceSum" x.Rank axes
-    if not x.Raw.IsFloat && x.DType = DType.Bool then
+    if not x.IsFloat && x.DType = DType.Bool then
         opError "ReduceSum" (sprintf "dtype %s is not supported" (string x.DType))
     unary { new UnaryPrim("ReduceSum") with
               member _.Kernel r = Raw.sumAxes ax keepDims r
@@ -391,7 +391,7 @@ and matmulPrim (transA: bool) (transB: bool) : BinaryPrim =
 /// from an integer or bool dtype has no derivative (the result is a constant).
 let rec cast (dtype: DType) (x: Tensor) : Tensor =
     if x.DType = dtype then x
-    elif x.Raw.IsFloat && (dtype = DType.Float32 || dtype = DType.Float64) then
+    elif x.IsFloat && (dtype = DType.Float32 || dtype = DType.Float64) then
         let from = x.DType
         unary { new UnaryPrim("Cast") with
                   member _.Kernel r = Raw.cast dtype r
@@ -402,7 +402,7 @@ let rec cast (dtype: DType) (x: Tensor) : Tensor =
 /// Mean over `axes` (null: all): the sum divided by the number of reduced elements.
 let mean (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
     let ax = Shape.normAxes "ReduceMean" x.Rank axes
-    if not x.Raw.IsFloat then
+    if not x.IsFloat then
         opError "ReduceMean" (sprintf "dtype %s is not supported; expected Float32 or Float64" (string x.DType))
     let n = ax |> Array.fold (fun acc a -> acc * x.Shape.[a]) 1
     div (sum ax keepDims x) (scalarLike x (float n))

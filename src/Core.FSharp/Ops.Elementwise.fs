@@ -100,25 +100,25 @@ let private reluPrim =
 /// max(x, 0). f' = 1 where x > 0, else 0 (so relu'(0) = 0, as TensorFlow).
 let relu (x: Tensor) =
     requireNumeric "Relu" x
-    if not x.Raw.IsFloat then constant (Kernels.relu x.Raw)
+    if not x.IsFloat then constant (Kernels.relu x.Raw)
     else unary reluPrim x
 
 /// |x|. f' = sign x (so abs'(0) = 0, as TensorFlow).
 let abs (x: Tensor) =
     requireNumeric "Abs" x
-    if not x.Raw.IsFloat then constant (Kernels.abs x.Raw)
+    if not x.IsFloat then constant (Kernels.abs x.Raw)
     else unary (elementwise "Abs" Kernels.abs (fun x _ -> constant (Kernels.sign x.Raw))) x
 
 /// sign x (-1, 0 or 1). f' = 0 everywhere: the gradient is zeros, never missing (as TensorFlow).
 let sign (x: Tensor) =
     requireNumeric "Sign" x
-    if not x.Raw.IsFloat then constant (Kernels.sign x.Raw)
+    if not x.IsFloat then constant (Kernels.sign x.Raw)
     else unary (elementwise "Sign" Kernels.sign (fun x _ -> zerosLike x)) x
 
 /// Element-wise square for every numeric dtype (float dtypes are differentiable: d = 2 x dx).
 let squareAny (x: Tensor) =
     requireNumeric "Square" x
-    if x.Raw.IsFloat then square x else constant (Kernels.square x.Raw)
+    if x.IsFloat then square x else constant (Kernels.square x.Raw)
 
 // ------------------------------------------------------------------------- extremes
 
@@ -139,12 +139,12 @@ let private minPrim = extremePrim "Minimum" Kernels.minimum Kernels.Comparison.L
 /// max(a, b) with broadcasting. On ties the whole gradient goes to a (as TensorFlow).
 let maximum (a: Tensor) (b: Tensor) : Tensor =
     requireNumeric "Maximum" a
-    if not a.Raw.IsFloat then constant (Kernels.maximum a.Raw b.Raw) else binary maxPrim a b
+    if not a.IsFloat then constant (Kernels.maximum a.Raw b.Raw) else binary maxPrim a b
 
 /// min(a, b) with broadcasting. On ties the whole gradient goes to a (as TensorFlow).
 let minimum (a: Tensor) (b: Tensor) : Tensor =
     requireNumeric "Minimum" a
-    if not a.Raw.IsFloat then constant (Kernels.minimum a.Raw b.Raw) else binary minPrim a b
+    if not a.IsFloat then constant (Kernels.minimum a.Raw b.Raw) else binary minPrim a b
 
 /// min(max(x, lo), hi): the gradient flows to x where lo <= x <= hi (ties included), to lo below it and to hi above it.
 let clipByValue (x: Tensor) (lo: Tensor) (hi: Tensor) =

@@ -16,7 +16,7 @@ let private expandBack (x: Tensor) (ax: int[]) (r: Tensor) =
 let private extreme (op: string) (kernel: int[] -> bool -> RawTensor -> RawTensor) (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
     if x.DType = DType.Bool then invalidArg "x" (sprintf "%s: dtype Bool is not supported" op)
     let ax = axesOf op x axes
-    if not x.Raw.IsFloat then constant (kernel ax keepDims x.Raw)
+    if not x.IsFloat then constant (kernel ax keepDims x.Raw)
     else
         // weights: 1/count at the extreme elements, 0 elsewhere; a constant at every level
         let weights (x: Tensor) (y: Tensor) =
@@ -42,7 +42,7 @@ let reduceMin (axes: int[]) (keepDims: bool) (x: Tensor) = extreme "ReduceMin" K
 let rec reduceProd (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
     if x.DType = DType.Bool then invalidArg "x" "ReduceProd: dtype Bool is not supported"
     let ax = axesOf "ReduceProd" x axes
-    if not x.Raw.IsFloat then constant (Kernels.reduceProd ax keepDims x.Raw)
+    if not x.IsFloat then constant (Kernels.reduceProd ax keepDims x.Raw)
     else
         let others (x: Tensor) (y: Tensor) =
             let isZero = Kernels.compare "ReduceProd" Kernels.Comparison.Equal x.Raw (Raw.zeros x.DType [||])
@@ -61,7 +61,7 @@ let rec reduceProd (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
 /// log(sum(exp x)) over axes, shifted by the (gradient-free) max so large logits do not overflow.
 /// d = softmax(x) dx.
 let reduceLogSumExp (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
-    if not x.Raw.IsFloat then invalidArg "x" (sprintf "ReduceLogSumExp: dtype %s is not supported; expected Float32 or Float64" (string x.DType))
+    if not x.IsFloat then invalidArg "x" (sprintf "ReduceLogSumExp: dtype %s is not supported; expected Float32 or Float64" (string x.DType))
     let ax = axesOf "ReduceLogSumExp" x axes
     if x.Size = 0 then log (sum ax keepDims (exp x))
     else
@@ -74,7 +74,7 @@ let reduceLogSumExp (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
 
 /// Mean over axes for every numeric dtype: integer means truncate, as TensorFlow's.
 let meanAny (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
-    if x.Raw.IsFloat then mean axes keepDims x
+    if x.IsFloat then mean axes keepDims x
     elif x.DType = DType.Bool then invalidArg "x" "ReduceMean: dtype Bool is not supported"
     else
         let ax = axesOf "ReduceMean" x axes

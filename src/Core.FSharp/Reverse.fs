@@ -226,7 +226,7 @@ type private Sweep(tag: int64, wanted: HashSet<int64>) =
                     | ValueSome(struct (yv, dt)) ->
                         match scalarBelow a xOn with
                         | ValueSome(struct (xv, _)) ->
-                            s.ContributeScalar(a, xid, wx, dt, Raw.roundTo dt (p.ScalarVjp(xv, yv, acc.Scalar)))
+                            s.ContributeScalar(a, xid, wx, dt, p.ScalarAdjoint(dt, xv, yv, acc.Scalar))
                             fast <- true
                         | ValueNone -> ()
                     | ValueNone -> ()

@@ -112,7 +112,7 @@ public static class Autodiff
         var y = Call("Jacobian", f, leaf, x.IsWeak);
         var root = Core.Reverse.findAtLevel(tag, y);
         var outShape = y.Shape.Concat(x.ShapeArray).ToArray();
-        if (root == null || !y.Raw.IsFloat || !Core.Reverse.dependsOn(tag, root.Value, leaf.NodeId))
+        if (root == null || !y.IsFloat || !Core.Reverse.dependsOn(tag, root.Value, leaf.NodeId))
             return new Tensor(Core.Ops.constant(Core.Raw.zeros(xv.DType, outShape)));
         return Out(Core.Ops.cast(xv.DType, Core.Derivatives.recordedJacobian(tag, root.Value, leaf, false)));
     }

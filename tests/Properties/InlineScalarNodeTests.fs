@@ -1,0 +1,117 @@
+/// The inline scalar reverse nodes (TS): float32 rounding, dtype checks, n-ary rules, one object per op.
+module Nabla.Properties.InlineScalarNodeTests
+
+open System
+open Xunit
+open Nabla.Core
+open Nabla.Properties.Generators
+
+let private bits (t: Tensor) = values t |> Array.map BitConverter.DoubleToInt64Bits
+
+/// Float32: every +, -, *, neg, square and division by a constant rounds once per rule on the scalar path, exactly as
+/// float32 kernels do, so rank-0 (scalar rules, inline nodes) and shape [1] (kernels) agree bit for bit, in the value,
+/// the gradient, and the gradient of the gradient.
+[<Fact>]
+let ``Float32 scalar nodes round like float32 kernels, bit for bit`` () =
+    let rng = Random(17)
+    for _ in 1 .. 300 do
+        let x0 = rng.NextDouble() * 4.0 - 2.0
+        let c0 = rng.NextDouble() * 3.0 + 0.5
+        let f (x: Tensor) =
+            let c = tensorAs DType.Float32 x.Shape (Array.create x.Size c0)
+            let mutable y = x
+            for i in 1 .. 12 do
+                y <- Ops.add (Ops.mul y x) c                       // y*x + c
+                y <- Ops.sub (Ops.div y c) (Ops.neg (Ops.square x)) // y/c + x^2
+            y
+        let at (shape: int[]) = tensorAs DType.Float32 shape (Array.create (Shape.size shape) x0)
+        for name, g in [ "value", f; "grad", Derivatives.grad f; "grad of grad", Derivatives.grad (Derivatives.grad f) ] do
+            let s, v = g (at [||]), g (at [| 1 |])
+            Assert.True((bits s = bits v), sprintf "%s at x=%.9g c=%.9g: rank 0 %A, shape [1] %A" name x0 c0 (values s) (values v))
+
+/// Float32 and Float64 scalars on one tape are rejected as the kernels reject them (no silent scalar rule in one dtype).
+[<Fact>]
+let ``mixed Float32 and Float64 scalar operands of a recorded op are rejected`` () =
+    let tag = Tags.next ()
+    let x = Derivatives.watch tag (tensorAs DType.Float32 [||] [| 1.5 |])
+    let h = Ops.mul x x                                            // an inline scalar node
+    let e = Assert.Throws<ArgumentException>(fun () -> Ops.add h (scalar 2.0) |> ignore)
+    Assert.Contains("Float32 and Float64", e.Message)
+
+/// An n-ary primitive whose VJP reads its operands' values gets them one level down (plain), also when an operand is
+/// an inline scalar node: the gradient is plain and its second derivative right.
+[<Fact>]
+let ``an n-ary primitive's VJP sees plain operand values for inline scalar nodes`` () =
+    // prod(a, b) = a * b as an n-ary primitive whose rules use the operand values
+    let rec prod (xs: Tensor[]) =
+        Ops.nary { new NaryPrim("Prod") with
+                     member _.Kernel rs = Raw.mul rs.[0] rs.[1]
+                     member _.Jvp(xs, _, dxs) =
+                         let t i j = match dxs.[i] with Some d -> Ops.mul d xs.[j] | None -> Ops.zerosLike xs.[i]
+                         Ops.add (t 0 1) (t 1 0)
+                     member _.Vjp(xs, _, g, i) = Ops.mul g xs.[1 - i] } xs
+    // f(x) = prod(x^2, x) = x^3: f' = 3x^2, f'' = 6x
+    let f (x: Tensor) = prod [| Ops.mul x x; x |]
+    let g = Derivatives.grad f (scalar 1.5)
+    Assert.Equal(0L, g.Level)
+    Assert.Equal(3.0 * 1.5 * 1.5, (values g).[0], 12)
+    Assert.Equal(6.0 * 1.5, (values (Derivatives.grad (Derivatives.grad f) (scalar 1.5))).[0], 12)
+
+/// What the change is for: one object per recorded scalar op.
+[<Fact>]
+let ``recording a scalar op allocates one inline node (at most 80 bytes) in the core`` () =
+    let one = scalar 1.0
+    let steps = 20000
+    let chain (x: Tensor) =
+        let mutable y = x
+        for _ in 1 .. steps do y <- Ops.add (Ops.mul y x) one
+        y
+    Derivatives.vjp chain (scalar 0.5) |> ignore                    // warm up
+    let before = GC.GetAllocatedBytesForCurrentThread()
+    Derivatives.vjp chain (scalar 0.5) |> ignore
+    let perOp = float (GC.GetAllocatedBytesForCurrentThread() - before) / float (2 * steps)
+    Assert.True(perOp <= 80.0, sprintf "%.1f B per recorded scalar op" perOp)
+
+/// A recorded scalar node is a node.
+[<Fact>]
+let ``an inline scalar node is a node`` () =
+    let x = Derivatives.watch (Tags.next ()) (scalar 1.5)
+    Assert.True((Ops.mul x x).IsNode)
+
+/// Exp, Log, Sin, Cos, Tanh and Sqrt have scalar rules too, each computing as its kernel and its tensor derivative do
+/// on one element (the dtype's libm function, then the derivative's own arithmetic): rank 0 and shape [1] agree bit for
+/// bit in the value and the gradient, in both dtypes, and the gradient of the gradient agrees to rounding.
+[<Fact>]
+let ``math primitives' scalar rules agree with their kernels bit for bit`` () =
+    let rng = Random(29)
+    for dtype in [ DType.Float64; DType.Float32 ] do
+        for _ in 1 .. 200 do
+            let x0 = rng.NextDouble() * 4.0 - 2.0
+            let c0 = rng.NextDouble() * 3.0 + 0.5
+            let f (x: Tensor) =
+                let c = tensorAs dtype x.Shape (Array.create x.Size c0)
+                let u = Ops.mul (MathOps.exp (MathOps.sin x)) (MathOps.tanh x)
+                let v = Ops.sub (MathOps.sqrt (Ops.add c (MathOps.cos x))) (MathOps.log (Ops.add c (Ops.mul x x)))
+                Ops.add u (Ops.mul v x)
+            let at (shape: int[]) = tensorAs dtype shape (Array.create (Shape.size shape) x0)
+            for name, g in [ "value", f; "grad", Derivatives.grad f ] do
+                let s, v = g (at [||]), g (at [| 1 |])
+                Assert.True((bits s = bits v), sprintf "%A %s at x=%.17g c=%.17g: rank 0 %A, shape [1] %A" dtype name x0 c0 (values s) (values v))
+            let s, v = Derivatives.grad (Derivatives.grad f) (at [||]), Derivatives.grad (Derivatives.grad f) (at [| 1 |])
+            let tol = if dtype = DType.Float64 then 1e-14 else 1e-6
+            Assert.True(Array.forall2 (fun (a: float) b -> abs (a - b) <= tol * (1.0 + abs b)) (values s) (values v),
+                        sprintf "%A second derivative at x=%.17g: %A vs %A" dtype x0 (values s) (values v))
+
+/// A scalar program of math primitives records one inline node per operation (no tensor made on the way).
+[<Fact>]
+let ``recording math primitives on scalars allocates one inline node per op`` () =
+    let steps = 10000
+    let chain (x: Tensor) =
+        let mutable y = x
+        for _ in 1 .. steps do y <- MathOps.sin (Ops.mul y x)
+        y
+    Derivatives.vjp chain (scalar 0.5) |> ignore                    // warm up
+    let before = GC.GetAllocatedBytesForCurrentThread()
+    Derivatives.vjp chain (scalar 0.5) |> ignore
+    let perOp = float (GC.GetAllocatedBytesForCurrentThread() - before) / float (2 * steps)
+    Assert.True(perOp <= 80.0, sprintf "%.1f B per recorded scalar op" perOp)
