@@ -36,7 +36,9 @@ type RawTensor private (dtype: DType, shape: int[], data: Array, scalar: float) 
     /// The elements, row-major (do not mutate).
     member _.Data : Array =
         if isNull data then
-            data <- (if dtype = DType.Float32 then box [| float32 scalar |] else box [| scalar |]) :?> Array
+            // Published once (a scalar may be shared between threads): every caller sees the same array.
+            let made = (if dtype = DType.Float32 then box [| float32 scalar |] else box [| scalar |]) :?> Array
+            System.Threading.Interlocked.CompareExchange(&data, made, null) |> ignore
         data
     /// True for a scalar held inline (see `InlineValue`); false once `Data` has been asked for (the array made then
     /// holds the same value).
