@@ -106,6 +106,10 @@ let ``Exp is within 1 ulp of the correctly rounded value in f32 (SIMD kernel) an
     let e32 = xs32 |> Array.map (fun x -> float (float32 (Math.Exp(float (float32 x)))))
     let r32 = values (MathOps.exp (tensorAs DType.Float32 [| xs32.Length |] xs32))
     assertUlps "Exp" DType.Float32 1.0 xs32 e32 r32
+    // dense over the f32 fast path (all lanes |x| <= 87): every reduced argument and every exponent it adds
+    let dense32 = Array.init 200_003 (fun i -> float (float32 (-87.0 + 174.0 * float i / 200_002.0)))
+    let e32Dense = dense32 |> Array.map (fun x -> float (float32 (Math.Exp x)))
+    assertUlps "Exp (dense)" DType.Float32 1.0 dense32 e32Dense (values (MathOps.exp (tensorAs DType.Float32 [| dense32.Length |] dense32)))
     let xs64 = sweep -750.0 715.0 [ 709.78; 709.79; -708.4; -708.5; -744.4; -745.2; -746.0; 1e-17; -1e-17 ]
     let e64 = xs64 |> Array.map Math.Exp
     assertUlps "Exp" DType.Float64 2.0 xs64 e64 (values (MathOps.exp (tensor [| xs64.Length |] xs64)))
