@@ -62,25 +62,30 @@ and safeLog (a: Tensor) =
     let m = mask a positive
     mul m (log (where (constant positive) a (onesLike a)))
 
+// The primitives below are made once, not per call (a primitive is an object).
+let private log1pPrim = elementwise "Log1p" Kernels.log1p (fun x _ -> div (onesLike x) (add (onesLike x) x))
 /// log(1 + x), accurate near 0. f' = 1 / (1 + x).
 let log1p (x: Tensor) =
     requireFloat "Log1p" x
-    unary (elementwise "Log1p" Kernels.log1p (fun x _ -> div (onesLike x) (add (onesLike x) x))) x
+    unary log1pPrim x
 
+let private tanPrim = elementwise "Tan" Kernels.tan (fun _ y -> add (onesLike y) (square y))
 /// tan x. f' = 1 + tan^2 x (from the result).
 let tan (x: Tensor) =
     requireFloat "Tan" x
-    unary (elementwise "Tan" Kernels.tan (fun _ y -> add (onesLike y) (square y))) x
+    unary tanPrim x
 
+let private sigmoidPrim = elementwise "Sigmoid" Kernels.sigmoid (fun _ y -> mul y (sub (onesLike y) y))
 /// 1 / (1 + e^-x). f' = y (1 - y) (from the result).
 let sigmoid (x: Tensor) =
     requireFloat "Sigmoid" x
-    unary (elementwise "Sigmoid" Kernels.sigmoid (fun _ y -> mul y (sub (onesLike y) y))) x
+    unary sigmoidPrim x
 
+let private softplusPrim = elementwise "Softplus" Kernels.softplus (fun x _ -> sigmoid x)
 /// log(1 + e^x), computed without overflow. f' = sigmoid x.
 let softplus (x: Tensor) =
     requireFloat "Softplus" x
-    unary (elementwise "Softplus" Kernels.softplus (fun x _ -> sigmoid x)) x
+    unary softplusPrim x
 
 /// g where x > 0, else 0 (g of x's shape and dtype): relu's derivative applied to g, as one fused kernel (no mask
 /// tensor). Linear in g; x enters only through the sign of its plain value, whose derivative is 0, so the JVP and
@@ -103,17 +108,19 @@ let relu (x: Tensor) =
     if not x.IsFloat then constant (Kernels.relu x.Raw)
     else unary reluPrim x
 
+let private absPrim = elementwise "Abs" Kernels.abs (fun x _ -> constant (Kernels.sign x.Raw))
 /// |x|. f' = sign x (so abs'(0) = 0, as TensorFlow).
 let abs (x: Tensor) =
     requireNumeric "Abs" x
     if not x.IsFloat then constant (Kernels.abs x.Raw)
-    else unary (elementwise "Abs" Kernels.abs (fun x _ -> constant (Kernels.sign x.Raw))) x
+    else unary absPrim x
 
+let private signPrim = elementwise "Sign" Kernels.sign (fun x _ -> zerosLike x)
 /// sign x (-1, 0 or 1). f' = 0 everywhere: the gradient is zeros, never missing (as TensorFlow).
 let sign (x: Tensor) =
     requireNumeric "Sign" x
     if not x.IsFloat then constant (Kernels.sign x.Raw)
-    else unary (elementwise "Sign" Kernels.sign (fun x _ -> zerosLike x)) x
+    else unary signPrim x
 
 /// Element-wise square for every numeric dtype (float dtypes are differentiable: d = 2 x dx).
 let squareAny (x: Tensor) =
