@@ -16,38 +16,30 @@ let private unsupported (op: string) (d: DType) (expected: string) =
 
 // ------------------------------------------------------------------------- element-wise, unary
 
-/// log(1 + x), accurate for small x (log(u) * x / (u - 1) with u = 1 + x corrects u's rounding).
+/// log(1 + x) on one float32, accurate for small x (log(u) * x / (u - 1) with u = 1 + x corrects u's rounding).
+let log1pF32 (x: float32) = let u = 1.0f + x in if u = 1.0f then x else MathF.Log u * x / (u - 1.0f)
+/// log(1 + x) on one float64 (as `log1pF32`).
+let log1pF64 (x: float) = let u = 1.0 + x in if u = 1.0 then x else Math.Log u * x / (u - 1.0)
+
+/// log(1 + x), accurate for small x.
 let log1p (t: RawTensor) =
     unaryFloat "Log1p"
-        (fun a r o n ->
-            for i in o .. o + n - 1 do
-                let x = a.[i]
-                let u = 1.0f + x
-                r.[i] <- if u = 1.0f then x else MathF.Log u * x / (u - 1.0f))
-        (fun a r o n ->
-            for i in o .. o + n - 1 do
-                let x = a.[i]
-                let u = 1.0 + x
-                r.[i] <- if u = 1.0 then x else Math.Log u * x / (u - 1.0)) t
+        (fun a r o n -> for i in o .. o + n - 1 do r.[i] <- log1pF32 a.[i])
+        (fun a r o n -> for i in o .. o + n - 1 do r.[i] <- log1pF64 a.[i]) t
 
 let tan t = unaryFloat "Tan" (fun a r o n -> TensorPrimitives.Tan(ReadOnlySpan(a, o, n), Span(r, o, n))) (fun a r o n -> TensorPrimitives.Tan(ReadOnlySpan(a, o, n), Span(r, o, n))) t
 let sigmoid t = unaryFloat "Sigmoid" (fun a r o n -> TensorPrimitives.Sigmoid(ReadOnlySpan(a, o, n), Span(r, o, n))) (fun a r o n -> TensorPrimitives.Sigmoid(ReadOnlySpan(a, o, n), Span(r, o, n))) t
 
-/// max(x, 0) + log1p(exp(-|x|)): no overflow for large |x|.
+/// log(1 + e^x) on one float32 as max(x, 0) + log1p(exp(-|x|)): no overflow for large |x|.
+let softplusF32 (x: float32) = max x 0.0f + log1pF32 (MathF.Exp(-(abs x)))
+/// log(1 + e^x) on one float64 (as `softplusF32`).
+let softplusF64 (x: float) = max x 0.0 + log1pF64 (Math.Exp(-(abs x)))
+
+/// log(1 + e^x), without overflow for large |x|.
 let softplus (t: RawTensor) =
     unaryFloat "Softplus"
-        (fun a r o n ->
-            for i in o .. o + n - 1 do
-                let x = a.[i]
-                let e = MathF.Exp(-(abs x))
-                let u = 1.0f + e
-                r.[i] <- max x 0.0f + (if u = 1.0f then e else MathF.Log u * e / (u - 1.0f)))
-        (fun a r o n ->
-            for i in o .. o + n - 1 do
-                let x = a.[i]
-                let e = Math.Exp(-(abs x))
-                let u = 1.0 + e
-                r.[i] <- max x 0.0 + (if u = 1.0 then e else Math.Log u * e / (u - 1.0))) t
+        (fun a r o n -> for i in o .. o + n - 1 do r.[i] <- softplusF32 a.[i])
+        (fun a r o n -> for i in o .. o + n - 1 do r.[i] <- softplusF64 a.[i]) t
 
 /// Applies a numeric map to float and integer tensors alike.
 let inline private numericMap (op: string) ([<InlineIfLambda>] f32: float32 -> float32) ([<InlineIfLambda>] f64: float -> float)

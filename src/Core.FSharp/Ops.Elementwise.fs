@@ -63,25 +63,35 @@ and safeLog (a: Tensor) =
     mul m (log (where (constant positive) a (onesLike a)))
 
 // The primitives below are made once, not per call (a primitive is an object).
-let private log1pPrim = elementwise "Log1p" Kernels.log1p (fun x _ -> div (onesLike x) (add (onesLike x) x))
+let private log1pPrim =
+    elementwiseScalar "Log1p" Kernels.log1p (fun x _ -> div (onesLike x) (add (onesLike x) x))
+        { F64 = Kernels.log1pF64; D64 = (fun x _ -> 1.0 / (1.0 + x)); F32 = Kernels.log1pF32; D32 = (fun x _ -> 1.0f / (1.0f + x)) }
 /// log(1 + x), accurate near 0. f' = 1 / (1 + x).
 let log1p (x: Tensor) =
     requireFloat "Log1p" x
     unary log1pPrim x
 
-let private tanPrim = elementwise "Tan" Kernels.tan (fun _ y -> add (onesLike y) (square y))
+let private tanPrim =
+    elementwiseScalar "Tan" Kernels.tan (fun _ y -> add (onesLike y) (square y))
+        { F64 = System.Math.Tan; D64 = (fun _ y -> 1.0 + y * y); F32 = System.MathF.Tan; D32 = (fun _ y -> 1.0f + y * y) }
 /// tan x. f' = 1 + tan^2 x (from the result).
 let tan (x: Tensor) =
     requireFloat "Tan" x
     unary tanPrim x
 
-let private sigmoidPrim = elementwise "Sigmoid" Kernels.sigmoid (fun _ y -> mul y (sub (onesLike y) y))
+let private sigmoidPrim =
+    elementwiseScalar "Sigmoid" Kernels.sigmoid (fun _ y -> mul y (sub (onesLike y) y))
+        { F64 = (fun x -> 1.0 / (1.0 + System.Math.Exp(-x))); D64 = (fun _ y -> y * (1.0 - y))
+          F32 = (fun x -> 1.0f / (1.0f + System.MathF.Exp(-x))); D32 = (fun _ y -> y * (1.0f - y)) }
 /// 1 / (1 + e^-x). f' = y (1 - y) (from the result).
 let sigmoid (x: Tensor) =
     requireFloat "Sigmoid" x
     unary sigmoidPrim x
 
-let private softplusPrim = elementwise "Softplus" Kernels.softplus (fun x _ -> sigmoid x)
+let private softplusPrim =
+    elementwiseScalar "Softplus" Kernels.softplus (fun x _ -> sigmoid x)
+        { F64 = Kernels.softplusF64; D64 = (fun x _ -> 1.0 / (1.0 + System.Math.Exp(-x)))
+          F32 = Kernels.softplusF32; D32 = (fun x _ -> 1.0f / (1.0f + System.MathF.Exp(-x))) }
 /// log(1 + e^x), computed without overflow. f' = sigmoid x.
 let softplus (x: Tensor) =
     requireFloat "Softplus" x

@@ -78,7 +78,7 @@ let ``an inline scalar node is a node`` () =
     let x = Derivatives.watch (Tags.next ()) (scalar 1.5)
     Assert.True((Ops.mul x x).IsNode)
 
-/// Exp, Log, Sin, Cos, Tanh and Sqrt have scalar rules too, each computing as its kernel and its tensor derivative do
+/// Exp, Log, Sin, Cos, Tanh, Sqrt, Log1p, Tan, Sigmoid and Softplus have scalar rules too, each computing as its kernel and its tensor derivative do
 /// on one element (the dtype's libm function, then the derivative's own arithmetic): rank 0 and shape [1] agree bit for
 /// bit in the value and the gradient, in both dtypes, and the gradient of the gradient agrees to rounding.
 [<Fact>]
@@ -92,7 +92,8 @@ let ``math primitives' scalar rules agree with their kernels bit for bit`` () =
                 let c = tensorAs dtype x.Shape (Array.create x.Size c0)
                 let u = Ops.mul (MathOps.exp (MathOps.sin x)) (MathOps.tanh x)
                 let v = Ops.sub (MathOps.sqrt (Ops.add c (MathOps.cos x))) (MathOps.log (Ops.add c (Ops.mul x x)))
-                Ops.add u (Ops.mul v x)
+                let w = Ops.mul (ElementwiseOps.sigmoid (ElementwiseOps.log1p (Ops.mul x x))) (ElementwiseOps.softplus (ElementwiseOps.tan (Ops.mul x (tensorAs dtype x.Shape (Array.create x.Size 0.5)))))
+                Ops.add (Ops.add u (Ops.mul v x)) w
             let at (shape: int[]) = tensorAs dtype shape (Array.create (Shape.size shape) x0)
             for name, g in [ "value", f; "grad", Derivatives.grad f ] do
                 let s, v = g (at [||]), g (at [| 1 |])
