@@ -61,24 +61,20 @@ and private plainBinary (p: BinaryPrim) (x: RawTensor) (y: RawTensor) : Tensor =
         TP(Raw.floatScalar x.DType (p.ScalarForward(Raw.floatAt0 x, Raw.floatAt0 y)))
     else TP(p.Kernel(x, y))
 
-/// The plain float scalar that `t` stands for one perturbation level down (`onTape`: t is a reverse node of the level
-/// being recorded, else t itself is meant), if it is one: the operands the scalar rules take without a tensor.
-and inline internal scalarBelow (t: Tensor) (onTape: bool) : voption<struct (float * DType)> =
+/// The plain float scalar that `t` stands for at reverse level `tag` (one level down for a node of that tag, t itself
+/// otherwise), if it is one: the operands the scalar rules take without a tensor.
+and inline internal scalarBelow (tag: int64) (t: Tensor) : voption<struct (float * DType)> =
     let plain (r: RawTensor) = if r.Rank = 0 && r.IsFloat then ValueSome(struct (Raw.floatAt0 r, r.DType)) else ValueNone
-    if onTape then
-        match t with
-        | TS(v, dtype, _, _, _, _, _) -> ValueSome(struct (v, dtype))
-        | TR(TP r, _, _, _, _, _) -> plain r
-        | _ -> ValueNone
-    else
-        match t with
-        | TP r -> plain r
-        | _ -> ValueNone
+    match t with
+    | TS(v, dtype, _, _, _, tg, _) when tg = tag -> ValueSome(struct (v, dtype))
+    | TR(TP r, _, _, _, tg, _) when tg = tag -> plain r
+    | TP r -> plain r
+    | _ -> ValueNone
 
 /// Records a unary primitive on the reverse node x (tag `tag`, id `id`): an inline scalar node when the scalar rule
 /// applies, else a node over the primitive applied one level down.
 and private recordUnary (p: UnaryPrim) (x: Tensor) (tag: int64) (id: int64) : Tensor =
-    match (if p.HasScalarRules then scalarBelow x true else ValueNone) with
+    match (if p.HasScalarRules then scalarBelow tag x else ValueNone) with
     | ValueSome(struct (v, dtype)) -> TS(p.ScalarApply(dtype, v), dtype, p, x, Unchecked.defaultof<_>, tag, NodeIds.Above id)
     | ValueNone ->
         let xp = x.Primal
@@ -98,26 +94,22 @@ and private binaryBelow (p: BinaryPrim) (a: Tensor) (b: Tensor) : Tensor =
     | TP x, TP y -> plainBinary p x y
     | _ -> binary p a b
 
-/// Records a binary primitive at reverse level `tag` (`aOn`/`bOn`: which operands are nodes of that level; the other
-/// is a constant there): an inline scalar node when both values below are float scalars of one dtype and the scalar
+/// Records a binary primitive at reverse level `tag` (an operand of a lower level is a constant there): an inline
+/// scalar node when both values below are float scalars of one dtype and the scalar
 /// rule applies, else a node over the primitive applied one level down.
-and private recordBinary (p: BinaryPrim) (a: Tensor) (b: Tensor) (aOn: bool) (bOn: bool) (tag: int64) : Tensor =
+and private recordBinary (p: BinaryPrim) (a: Tensor) (b: Tensor) (tag: int64) : Tensor =
     let id = NodeIds.Above(max a.NodeId b.NodeId)
     let scalar =
         if not p.HasScalarRules then ValueNone
         else
-            match scalarBelow a aOn with
-            | ValueSome(struct (va, da)) ->
-                match scalarBelow b bOn with
-                | ValueSome(struct (vb, db)) when da = db -> ValueSome(struct (Raw.roundTo da (p.ScalarForward(va, vb)), da))
-                | _ -> ValueNone
-            | ValueNone -> ValueNone
+            match scalarBelow tag a, scalarBelow tag b with
+            | ValueSome(struct (va, da)), ValueSome(struct (vb, db)) when da = db ->
+                ValueSome(struct (Raw.roundTo da (p.ScalarForward(va, vb)), da))
+            | _ -> ValueNone
     match scalar with
     | ValueSome(struct (v, dtype)) -> TS(v, dtype, p, a, b, tag, id)
     | ValueNone ->
-        let ap = if aOn then a.Primal else a
-        let bp = if bOn then b.Primal else b
-        TR(binaryBelow p ap bp, p, a, b, tag, id)
+        TR(binaryBelow p (atLevel tag a) (atLevel tag b), p, a, b, tag, id)
 
 /// Applies a binary primitive. The operand with the larger (inner) tag is perturbed at this level;
 /// the other is a constant there. This and `nary` are the only places that compare tags.
@@ -133,17 +125,17 @@ and binary (p: BinaryPrim) (a: Tensor) (b: Tensor) : Tensor =
         | TD(ap, da, tag), TD(bp, db, _) ->
             let y = binary p ap bp
             TD(y, add (p.JvpA(ap, bp, y, da)) (p.JvpB(ap, bp, y, db)), tag)
-        | (TR _ | TS _), (TR _ | TS _) -> recordBinary p a b true true ta
+        | (TR _ | TS _), (TR _ | TS _) -> recordBinary p a b ta
         | _ -> invalidOp (sprintf "%s: one perturbation tag is carried by both a dual number and a reverse node" p.Name)
     elif ta > tb then
         match a with
         | TD(ap, da, tag) -> let y = binary p ap b in TD(y, p.JvpA(ap, b, y, da), tag)
-        | TR _ | TS _ -> recordBinary p a b true false ta
+        | TR _ | TS _ -> recordBinary p a b ta
         | TP _ -> invalidOp "unreachable"
     else
         match b with
         | TD(bp, db, tag) -> let y = binary p a bp in TD(y, p.JvpB(a, bp, y, db), tag)
-        | TR _ | TS _ -> recordBinary p a b false true tb
+        | TR _ | TS _ -> recordBinary p a b tb
         | TP _ -> invalidOp "unreachable"
 
 /// Applies an n-ary primitive (operands at the outermost tag are perturbed, the rest are constants).

@@ -187,91 +187,72 @@ type private Sweep(tag: int64, wanted: HashSet<int64>) =
     static member AdjointTensor(y: Tensor, c: Contribution) =
         if isNull (box c.Value) then TP(Raw.floatScalar y.DType c.Scalar) else c.Value
 
-    /// An operand seen from this sweep: whether it is a node of this sweep's tag (its value one level down is then
-    /// its primal, else the operand itself), where its contribution goes (-2 nowhere: not on this tape, or a leaf
-    /// nobody asked for; -1 the frontier: an interior node; k >= 0 the wanted leaf k) and its node id (0 when not on
-    /// this tape).
-    member s.Operand(x: Tensor) : struct (bool * int * int64) =
+    /// An operand seen from this sweep: where its contribution goes (-2 nowhere: not on this tape, or a leaf nobody
+    /// asked for; -1 the frontier: an interior node; k >= 0 the wanted leaf k) and its node id (0 when not on this
+    /// tape). Its value one level down is `atLevel tag x`.
+    member s.Operand(x: Tensor) : struct (int * int64) =
         match x with
-        | TS(_, _, _, _, _, t, id) when t = tag -> struct (true, -1, id)
+        | TS(_, _, _, _, _, t, id) when t = tag -> struct (-1, id)
         | TR(_, op, _, _, t, id) when t = tag ->
-            if isNull op then let k = s.WantedSlot id in struct (true, (if k >= 0 then k else -2), id)
-            else struct (true, -1, id)
-        | _ -> struct (false, -2, 0L)
+            if isNull op then let k = s.WantedSlot id in struct ((if k >= 0 then k else -2), id)
+            else struct (-1, id)
+        | _ -> struct (-2, 0L)
 
     /// Sends the plain scalar contribution `v` (of dtype `dtype`) to node `p` (id `pid`).
     member _.ContributeScalar(p: Tensor, pid: int64, where: int, dtype: DType, v: float) =
-        if where = -1 then frontier.Push { Id = pid; Node = p; Scalar = v; Value = noTensor; Owned = false; Pending = false }
+        let c = { Id = pid; Node = p; Scalar = v; Value = noTensor; Owned = false; Pending = false }
+        if where = -1 then frontier.Push c
         elif where >= 0 then
             if not leafHas.[where] then
-                leafAcc.[where] <- { Id = pid; Node = p; Scalar = v; Value = noTensor; Owned = false; Pending = false }
+                leafAcc.[where] <- c
                 leafHas.[where] <- true
             elif isNull (box leafAcc.[where].Value) then
                 leafAcc.[where] <- { leafAcc.[where] with Scalar = Raw.roundTo dtype (leafAcc.[where].Scalar + v) }
-            else leafAcc.[where] <- combine dtype leafAcc.[where] { Id = pid; Node = p; Scalar = v; Value = noTensor; Owned = false; Pending = false }
+            else leafAcc.[where] <- combine dtype leafAcc.[where] c
 
     /// Propagates the summed adjoint `acc` of `node` (made by `op` from the operands `a` and `b` it holds) to its
     /// operands: with the primitive's scalar rules when the adjoint, the node's value and the operands' values are
     /// all plain float scalars (nothing is allocated), else with its VJP.
     member s.Step(node: Tensor, op: NodeOp, a: Tensor, b: Tensor, acc: Contribution) =
-        let scalarAdj = isNull (box acc.Value)
+        // The node's value as a plain scalar, when the adjoint is one too (the scalar rules need both).
+        let ys = if isNull (box acc.Value) then scalarBelow tag node else ValueNone
         match op.Arity with
         | 1 ->
             let p = Unsafe.As<UnaryPrim> op
-            let struct (xOn, wx, xid) = s.Operand a
+            let struct (wx, xid) = s.Operand a
             if wx <> -2 then
-                let mutable fast = false
-                if scalarAdj && p.HasScalarRules then
-                    match scalarBelow node true with
-                    | ValueSome(struct (yv, dt)) ->
-                        match scalarBelow a xOn with
-                        | ValueSome(struct (xv, _)) ->
-                            s.ContributeScalar(a, xid, wx, dt, p.ScalarAdjoint(dt, xv, yv, acc.Scalar))
-                            fast <- true
-                        | ValueNone -> ()
-                    | ValueNone -> ()
-                if not fast then
-                    let xp = if xOn then a.Primal else a
-                    s.Contribute(a, wx, p.Vjp(xp, node.Primal, Sweep.AdjointTensor(node, acc)))
+                match ys, (if p.HasScalarRules then scalarBelow tag a else ValueNone) with
+                | ValueSome(struct (yv, dt)), ValueSome(struct (xv, _)) ->
+                    s.ContributeScalar(a, xid, wx, dt, p.ScalarAdjoint(dt, xv, yv, acc.Scalar))
+                | _ -> s.Contribute(a, wx, p.Vjp(atLevel tag a, node.Primal, Sweep.AdjointTensor(node, acc)))
         | 2 ->
             let p = Unsafe.As<BinaryPrim> op
-            let struct (aOn, wa, aid) = s.Operand a
-            let struct (bOn, wb, bid) = s.Operand b
+            let struct (wa, aid) = s.Operand a
+            let struct (wb, bid) = s.Operand b
             if wa <> -2 || wb <> -2 then
-                let mutable fast = false
-                if scalarAdj && p.HasScalarRules then
-                    match scalarBelow node true with
-                    | ValueSome(struct (yv, dt)) ->
-                        match scalarBelow a aOn with
-                        | ValueSome(struct (av, _)) ->
-                            match scalarBelow b bOn with
-                            | ValueSome(struct (bv, _)) ->
-                                let gv = acc.Scalar
-                                if wa <> -2 then s.ContributeScalar(a, aid, wa, dt, Raw.roundTo dt (p.ScalarVjpA(av, bv, yv, gv)))
-                                if wb <> -2 then s.ContributeScalar(b, bid, wb, dt, Raw.roundTo dt (p.ScalarVjpB(av, bv, yv, gv)))
-                                fast <- true
-                            | ValueNone -> ()
-                        | ValueNone -> ()
-                    | ValueNone -> ()
-                if not fast then
-                    let ap = if aOn then a.Primal else a
-                    let bp = if bOn then b.Primal else b
-                    let y = node.Primal
+                let scalarRules = ys.IsSome && p.HasScalarRules
+                match ys, (if scalarRules then scalarBelow tag a else ValueNone), (if scalarRules then scalarBelow tag b else ValueNone) with
+                | ValueSome(struct (yv, dt)), ValueSome(struct (av, _)), ValueSome(struct (bv, _)) ->
+                    let gv = acc.Scalar
+                    if wa <> -2 then s.ContributeScalar(a, aid, wa, dt, Raw.roundTo dt (p.ScalarVjpA(av, bv, yv, gv)))
+                    if wb <> -2 then s.ContributeScalar(b, bid, wb, dt, Raw.roundTo dt (p.ScalarVjpB(av, bv, yv, gv)))
+                | _ ->
+                    let ap, bp, y = atLevel tag a, atLevel tag b, node.Primal
                     let gt = Sweep.AdjointTensor(node, acc)
                     if wa <> -2 then s.Contribute(a, wa, p.VjpA(ap, bp, y, gt))
                     if wb <> -2 then s.Contribute(b, wb, p.VjpB(ap, bp, y, gt))
         | _ ->
             let call = Unsafe.As<NaryCall> op
             let xs = call.Operands
-            let operands = xs |> Array.map s.Operand
-            if operands |> Array.exists (fun struct (_, w, _) -> w <> -2) then
-                let ps = Array.map2 (fun (x: Tensor) struct (on, _, _) -> if on then x.Primal else x) xs operands
+            let targets = xs |> Array.map s.Operand
+            if targets |> Array.exists (fun struct (w, _) -> w <> -2) then
+                let ps = xs |> Array.map (atLevel tag)
                 let y = node.Primal
                 let gt = Sweep.AdjointTensor(node, acc)
-                operands |> Array.iteri (fun i struct (_, w, _) -> if w <> -2 then s.Contribute(xs.[i], w, call.Prim.Vjp(ps, y, gt, i)))
+                targets |> Array.iteri (fun i struct (w, _) -> if w <> -2 then s.Contribute(xs.[i], w, call.Prim.Vjp(ps, y, gt, i)))
 
     member s.Run(root: Tensor, seed: Tensor) =
-        let struct (_, rootTarget, _) = s.Operand root
+        let struct (rootTarget, _) = s.Operand root
         if rootTarget <> -2 then s.Contribute(root, rootTarget, seed)
         while frontier.Count > 0 do
             let first = frontier.Pop()
