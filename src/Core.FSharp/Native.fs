@@ -359,21 +359,20 @@ let sgemm (lib: BlasLibrary) transA transB m n k (alpha: float32) (a: float32[])
     use pc = fixed c
     lib.Sgemm.Invoke(ColMajor, transA, transB, m, n, k, alpha, addr pa, lda, addr pb, ldb, beta, addr pc, ldc)
 
-/// C = alpha op(A) op(B) + beta C, column-major, with each matrix starting at an element offset of its array
-/// (a block of a larger product; the caller has checked that every block lies inside its array).
-let dgemmAt (lib: BlasLibrary) transA transB m n k (alpha: float) (a: float[]) aOff lda (b: float[]) bOff ldb (beta: float) (c: float[]) cOff ldc =
+/// C = alpha op(A) op(B) + beta C, column-major, with A and B starting at an element offset of their arrays and C
+/// at the address `c` (a block of a larger product, possibly in a scratch buffer; the caller has checked that every
+/// block lies inside its array and keeps C pinned).
+let dgemmAt (lib: BlasLibrary) transA transB m n k (alpha: float) (a: float[]) aOff lda (b: float[]) bOff ldb (beta: float) (c: nativeint) ldc =
     use pa = fixed a
     use pb = fixed b
-    use pc = fixed c
     lib.Dgemm.Invoke(ColMajor, transA, transB, m, n, k, alpha, addr (NativePtr.add pa aOff), lda, addr (NativePtr.add pb bOff), ldb,
-                     beta, addr (NativePtr.add pc cOff), ldc)
+                     beta, c, ldc)
 
-let sgemmAt (lib: BlasLibrary) transA transB m n k (alpha: float32) (a: float32[]) aOff lda (b: float32[]) bOff ldb (beta: float32) (c: float32[]) cOff ldc =
+let sgemmAt (lib: BlasLibrary) transA transB m n k (alpha: float32) (a: float32[]) aOff lda (b: float32[]) bOff ldb (beta: float32) (c: nativeint) ldc =
     use pa = fixed a
     use pb = fixed b
-    use pc = fixed c
     lib.Sgemm.Invoke(ColMajor, transA, transB, m, n, k, alpha, addr (NativePtr.add pa aOff), lda, addr (NativePtr.add pb bOff), ldb,
-                     beta, addr (NativePtr.add pc cOff), ldc)
+                     beta, c, ldc)
 
 /// y = alpha op(A) x + beta y, A column-major rows x cols.
 let dgemv (lib: BlasLibrary) trans rows cols (alpha: float) (a: float[]) lda (x: float[]) (beta: float) (y: float[]) =

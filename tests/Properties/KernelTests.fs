@@ -6,6 +6,7 @@ module Nabla.Properties.KernelTests
 open System
 open Xunit
 open Nabla.Core
+open MathNet.Numerics.Providers.LinearAlgebra
 open Nabla.Properties.Generators
 
 let private assertClose (what: string) (tol: float) (expected: float[]) (actual: float[]) =
@@ -83,6 +84,69 @@ let ``MatMul split over 2 kernel threads equals the reference for every transpos
                     let c = Ops.matmul transA transB (tensorAs dtype sa a) (tensorAs dtype sb b)
                     Assert.Equal<int[]>([| m; n |], c.Shape)
                     assertClose (sprintf "%A transA=%b transB=%b m=%d k=%d n=%d" dtype transA transB m k n) tol expected (values c)
+    finally Backend.setThreads before
+
+/// A pinned array (the GC never moves it) whose first element is not at a 32-byte aligned address.
+let private misalignedPinnedArray<'T> (len: int) : 'T[] =
+    // pinned allocations of one size may keep to a few residues mod 32: pinned spacers of varying size (kept alive
+    // until the end) move the next one along
+    let spacers = Collections.Generic.List<byte[]>()
+    let rec attempt tries =
+        spacers.Add(GC.AllocateArray<byte>(8 * (tries % 37) + 1, pinned = true))
+        let a = GC.AllocateArray<'T>(len, pinned = true)
+        if Runtime.InteropServices.Marshal.UnsafeAddrOfPinnedArrayElement(a, 0) % 32n <> 0n then GC.KeepAlive spacers; a
+        elif tries >= 2000 then failwithf "no misaligned pinned array of %d elements in 2000 tries" len
+        else attempt (tries + 1)
+    attempt 1
+
+[<Theory>]
+[<InlineData(1)>]
+[<InlineData(2)>]
+// Under MKL a product of at least 2^21 multiply-adds with k >= 64 writes a C that is not 32-byte aligned through an
+// aligned scratch buffer (copied in first when beta is not 0), block by block when split over threads; an aligned C
+// (and a C under another library) is written in place.
+let ``Products into a misaligned C or any other C equal MathNet's managed provider, with beta 0 and not, split or not`` (threads: int) =
+    let before = Backend.getThreads ()
+    try
+        Backend.setThreads threads
+        let provider = Backend.linearAlgebra ()
+        let managed = MathNet.Numerics.Providers.LinearAlgebra.ManagedLinearAlgebraProvider.Instance
+                      :> MathNet.Numerics.Providers.LinearAlgebra.ILinearAlgebraProvider
+        let rng = Random(threads)
+        let data len = Array.init len (fun _ -> rng.NextDouble() - 0.5)
+        // column-major C is m x n: on 2 threads, m > n splits it into row blocks (strided copies), n >= m into column blocks
+        for m, n, k in [ (211, 97, 131); (97, 211, 131); (128, 256, 96) ] do
+            for tA in [ Transpose.DontTranspose; Transpose.Transpose ] do
+                for tB in [ Transpose.DontTranspose; Transpose.Transpose ] do
+                    let ra, ca = if tA = Transpose.DontTranspose then m, k else k, m
+                    let rb, cb = if tB = Transpose.DontTranspose then k, n else n, k
+                    let a, b = data (m * k), data (k * n)
+                    // a pinned misaligned C (the scratch path under MKL), and a plain one of whatever alignment it gets
+                    for misaligned in [ true; false ] do
+                        for beta in [ 0.0; -1.3 ] do
+                            let c0 = data (m * n)
+                            let c = if misaligned then misalignedPinnedArray<float> (m * n) else Array.zeroCreate (m * n)
+                            let what = sprintf "m=%d n=%d k=%d %A %A misaligned=%b beta=%g threads=%d" m n k tA tB misaligned beta threads
+                            Array.blit c0 0 c 0 c0.Length
+                            let expected = Array.copy c0
+                            provider.MatrixMultiplyWithUpdate(tA, tB, 0.7, a, ra, ca, b, rb, cb, beta, c)
+                            managed.MatrixMultiplyWithUpdate(tA, tB, 0.7, a, ra, ca, b, rb, cb, beta, expected)
+                            assertClose ("f64 " + what) 1e-12 expected c
+                            let c32 = if misaligned then misalignedPinnedArray<float32> (m * n) else Array.zeroCreate (m * n)
+                            Array.blit (Array.map float32 c0) 0 c32 0 c0.Length
+                            let expected32 = Array.map float32 c0
+                            let a32, b32 = Array.map float32 a, Array.map float32 b
+                            provider.MatrixMultiplyWithUpdate(tA, tB, 0.7f, a32, ra, ca, b32, rb, cb, float32 beta, c32)
+                            managed.MatrixMultiplyWithUpdate(tA, tB, 0.7f, a32, ra, ca, b32, rb, cb, float32 beta, expected32)
+                            assertClose ("f32 " + what) 1e-4 (Array.map float expected32) (Array.map float c32)
+                            match provider with
+                            | :? NativeLinearAlgebraProvider as p when misaligned ->
+                                let address = Runtime.InteropServices.Marshal.UnsafeAddrOfPinnedArrayElement(c, 0)
+                                Assert.True((p.Library.Kind = Native.Mkl) = NativeBlas.usesAlignedC p.Library address 8 m n k,
+                                            "the scratch path is taken for MKL (only) and a misaligned C: " + what)
+                                let aligned = address - address % 32n
+                                Assert.False(NativeBlas.usesAlignedC p.Library aligned 8 m n k, "an aligned C is written in place: " + what)
+                            | _ -> ()
     finally Backend.setThreads before
 
 /// A wide sweep of arguments plus the edges: overflow, the subnormal range, underflow to 0, signed zeros, infinities, NaN.
