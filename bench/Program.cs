@@ -307,6 +307,9 @@ public static class Program
 {
     private static readonly Type[] Suites = { typeof(Chain), typeof(MatMul), typeof(Mlp), typeof(Hvp), typeof(Elementwise) };
 
+    /// <summary>The least time one sample of the side-by-side pass runs its method for.</summary>
+    private const double PairedSampleMs = 150;
+
     public static int Main(string[] args)
     {
         if (args.Length == 2 && args[0] == "--startup") return Startup(args[1]);
@@ -322,6 +325,16 @@ public static class Program
         Console.WriteLine(Backend.Describe());
         Console.WriteLine($"TorchSharp {typeof(torch).Assembly.GetName().Version}, libtorch threads {torch.get_num_threads()}");
         if (quick) return Quick(suites);
+        var rounds = int.Parse(args.SkipWhile(a => a != "--rounds").Skip(1).FirstOrDefault() ?? "9", CultureInfo.InvariantCulture);
+        if (args.Contains("--paired"))
+        {
+            // the side-by-side pass alone (see Paired.cs), e.g. `--paired --only MatMul --rounds 15`
+            var pairedOnly = new StringBuilder();
+            Paired.Table(Paired.Run(suites, rounds, PairedSampleMs, Console.Out), pairedOnly);
+            Console.WriteLine();
+            Console.WriteLine(pairedOnly);
+            return 0;
+        }
 
         var config = ManualConfig.CreateMinimumViable()
             .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance)
@@ -332,7 +345,15 @@ public static class Program
             .WithSummaryStyle(SummaryStyle.Default.WithRatioStyle(BenchmarkDotNet.Columns.RatioStyle.Trend));
         var summary = BenchmarkRunner.Run(suites, config);
         var table = new StringBuilder();
-        foreach (var s in summary) Ratios(s, table);
+        table.AppendLine("Side by side (each workload and its baseline alternated round after round; see Paired.cs):");
+        table.AppendLine();
+        Paired.Table(Paired.Run(suites, rounds, PairedSampleMs, Console.Out), table);
+        table.AppendLine();
+        table.AppendLine("BenchmarkDotNet (each case measured after the other; means of 5 iterations; allocation per operation):");
+        table.AppendLine();
+        var bdn = new StringBuilder();
+        foreach (var s in summary) Ratios(s, bdn);
+        table.Append(bdn);
         var (nablaStart, torchStart) = StartupTimes();
         table.AppendLine();
         table.AppendLine($"| fresh process to first gradient (Nabla) vs to first matmul (TorchSharp), median of 5 | {nablaStart:F0} ms vs {torchStart:F0} ms | **{nablaStart / torchStart:F2}x** TorchSharp's time |");

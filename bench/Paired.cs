@@ -1,0 +1,106 @@
+// Side-by-side ratios: every workload and its baseline measured in alternation, round after round, in one process.
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using BenchmarkDotNet.Attributes;
+
+namespace Nabla.Bench;
+
+/// <summary>
+/// Paired measurement of each suite's benchmarks against its baseline. BenchmarkDotNet measures one case after
+/// another, so on a shared machine whose speed drifts by 10-20% within minutes a ratio of two of its means also
+/// measures the drift. Here every round times each method of one parameter set in turn (the order rotating between
+/// rounds), each sample being the mean call time over at least <c>sampleMs</c> after an untimed full collection;
+/// the ratio of a round is baseline sample / method sample, and the reported ratio is the median over the rounds.
+/// A Nabla method is also set against every other method of its suite that is not the baseline, the same way.
+/// </summary>
+public static class Paired
+{
+    /// <summary>One row: a method against another (its suite's baseline, or for a Nabla method any other method) for
+    /// one parameter set.</summary>
+    public sealed record Row(string Suite, string Method, string Baseline, string Parameters,
+                             double MedianRatio, double LowRatio, double HighRatio, double MethodMs, double BaselineMs, int Rounds);
+
+    /// <summary>Measures every parameter set of every suite, logging each row as it is measured.</summary>
+    public static List<Row> Run(IEnumerable<Type> suites, int rounds, double sampleMs, TextWriter log)
+    {
+        var rows = new List<Row>();
+        foreach (var t in suites)
+            foreach (var setting in ParameterSets(t))
+                rows.AddRange(RunOne(t, setting, rounds, sampleMs, log));
+        return rows;
+    }
+
+    /// <summary>The cartesian product of the suite's [Params] fields.</summary>
+    private static IEnumerable<(FieldInfo Field, object? Value)[]> ParameterSets(Type t)
+    {
+        IEnumerable<(FieldInfo, object?)[]> sets = new[] { Array.Empty<(FieldInfo, object?)>() };
+        foreach (var f in t.GetFields().Where(f => f.GetCustomAttribute<ParamsAttribute>() != null))
+        {
+            var values = f.GetCustomAttribute<ParamsAttribute>()!.Values;
+            sets = sets.SelectMany(s => values.Select(v => s.Append((f, v)).ToArray())).ToList();
+        }
+        return sets;
+    }
+
+    private static IEnumerable<Row> RunOne(Type t, (FieldInfo Field, object? Value)[] setting, int rounds, double sampleMs, TextWriter log)
+    {
+        var inst = Activator.CreateInstance(t)!;
+        foreach (var (f, v) in setting) f.SetValue(inst, v);
+        foreach (var m in t.GetMethods().Where(m => m.GetCustomAttribute<GlobalSetupAttribute>() != null)) m.Invoke(inst, null);
+        var methods = t.GetMethods().Where(m => m.GetCustomAttribute<BenchmarkAttribute>() != null).ToArray();
+        var baseline = methods.Single(m => m.GetCustomAttribute<BenchmarkAttribute>()!.Baseline);
+        var calls = methods.ToDictionary(m => m, m => (Func<object?>)(() => m.Invoke(inst, null)));
+        var samples = methods.ToDictionary(m => m, _ => new List<double>());
+        foreach (var m in methods) { calls[m](); calls[m](); } // warm-up: JIT, first-touch, library start-up
+        for (int r = 0; r < rounds; r++)
+        {
+            for (int i = 0; i < methods.Length; i++)
+            {
+                var m = methods[(i + r) % methods.Length];
+                GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+                GC.WaitForPendingFinalizers();
+                var call = calls[m];
+                long n = 0;
+                var sw = Stopwatch.StartNew();
+                do { call(); n++; } while (sw.Elapsed.TotalMilliseconds < sampleMs);
+                samples[m].Add(sw.Elapsed.TotalMilliseconds / n);
+            }
+        }
+        var parameters = "[" + string.Join(", ", setting.Select(s => $"{s.Field.Name}={Convert.ToString(s.Value, CultureInfo.InvariantCulture)}")) + "]";
+        // each method against the baseline; a Nabla method also against every other non-baseline method (MatMul's
+        // TorchSharp row, whose baseline is the direct CBLAS call)
+        var pairs = methods.Where(m => m != baseline).Select(m => (m, baseline))
+            .Concat(from m in methods where m != baseline && Describe(m).StartsWith("Nabla")
+                    from o in methods where o != baseline && o != m && !Describe(o).StartsWith("Nabla")
+                    select (m, o));
+        foreach (var (m, against) in pairs)
+        {
+            var ratios = Enumerable.Range(0, rounds).Select(r => samples[against][r] / samples[m][r]).OrderBy(x => x).ToArray();
+            var row = new Row(t.Name, Describe(m), Describe(against), parameters, Median(ratios), ratios[rounds / 4], ratios[(3 * rounds) / 4],
+                              Median(samples[m].ToArray()), Median(samples[against].ToArray()), rounds);
+            log.WriteLine($"paired {row.Suite} {row.Parameters}: {row.Method} {row.MethodMs:F3} ms vs {row.Baseline} {row.BaselineMs:F3} ms, ratio {row.MedianRatio:F2}x ({row.LowRatio:F2}-{row.HighRatio:F2})");
+            yield return row;
+        }
+    }
+
+    private static string Describe(MethodInfo m) => m.GetCustomAttribute<BenchmarkAttribute>()!.Description ?? m.Name;
+
+    private static double Median(double[] xs)
+    {
+        var s = xs.OrderBy(x => x).ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+    }
+
+    /// <summary>The rows as a markdown table.</summary>
+    public static void Table(IEnumerable<Row> rows, StringBuilder table)
+    {
+        table.AppendLine("| workload | params | Nabla (median sample) | baseline (median sample) | time ratio, median of rounds (baseline / Nabla; > 1 means Nabla is faster) | quartiles of the round ratios |");
+        table.AppendLine("|---|---|---|---|---|---|");
+        foreach (var r in rows)
+            table.AppendLine($"| {r.Suite}: {r.Method} vs {r.Baseline} | {r.Parameters} | {FmtMs(r.MethodMs)} | {FmtMs(r.BaselineMs)} | **{r.MedianRatio:F2}x** | {r.LowRatio:F2}-{r.HighRatio:F2} ({r.Rounds} rounds) |");
+    }
+
+    private static string FmtMs(double ms) => ms >= 1000 ? $"{ms / 1000:F2} s" : ms >= 1 ? $"{ms:F2} ms" : $"{ms * 1000:F1} us";
+}
