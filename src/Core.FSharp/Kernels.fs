@@ -54,10 +54,13 @@ let inline private numericMap (op: string) ([<InlineIfLambda>] f32: float32 -> f
     RawTensor(t.DType, t.Shape, data)
 
 let abs (t: RawTensor) = numericMap "Abs" abs abs abs abs t
+/// sign x on one Float32 element: 1, -1, or x itself for a zero (keeping its sign) and NaN (shared with Sign's and
+/// Abs's scalar rules).
+let signF32 (x: float32) = if x > 0.0f then 1.0f elif x < 0.0f then -1.0f else x
+/// sign x on one Float64 element, as signF32.
+let signF64 (x: float) = if x > 0.0 then 1.0 elif x < 0.0 then -1.0 else x
 let sign (t: RawTensor) =
-    numericMap "Sign" (fun x -> if x > 0.0f then 1.0f elif x < 0.0f then -1.0f else x)
-                      (fun x -> if x > 0.0 then 1.0 elif x < 0.0 then -1.0 else x)
-                      (fun x -> int (Math.Sign x)) (fun x -> int64 (Math.Sign x)) t
+    numericMap "Sign" signF32 signF64 (fun x -> int (Math.Sign x)) (fun x -> int64 (Math.Sign x)) t
 /// r[i] = (x[i] > 0 ? g[i] : 0) over [o, o + n), SIMD where the hardware has it. With g = x this is relu (NaN gives 0).
 let inline private positivePart (x: 'T[]) (g: 'T[]) (r: 'T[]) (o: int) (n: int) =
     let zero: 'T = LanguagePrimitives.GenericZero

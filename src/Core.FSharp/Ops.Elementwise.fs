@@ -118,14 +118,18 @@ let relu (x: Tensor) =
     if not x.IsFloat then constant (Kernels.relu x.Raw)
     else unary reluPrim x
 
-let private absPrim = elementwise "Abs" Kernels.abs (fun x _ -> constant (Kernels.sign x.Raw))
+let private absPrim =
+    elementwiseScalar "Abs" Kernels.abs (fun x _ -> constant (Kernels.sign x.Raw))
+        { F64 = Operators.abs; D64 = (fun x _ -> Kernels.signF64 x); F32 = Operators.abs; D32 = (fun x _ -> Kernels.signF32 x) }
 /// |x|. f' = sign x (so abs'(0) = 0, as TensorFlow).
 let abs (x: Tensor) =
     requireNumeric "Abs" x
     if not x.IsFloat then constant (Kernels.abs x.Raw)
     else unary absPrim x
 
-let private signPrim = elementwise "Sign" Kernels.sign (fun x _ -> zerosLike x)
+let private signPrim =
+    elementwiseScalar "Sign" Kernels.sign (fun x _ -> zerosLike x)
+        { F64 = Kernels.signF64; D64 = (fun _ _ -> 0.0); F32 = Kernels.signF32; D32 = (fun _ _ -> 0.0f) }
 /// sign x (-1, 0 or 1). f' = 0 everywhere: the gradient is zeros, never missing (as TensorFlow).
 let sign (x: Tensor) =
     requireNumeric "Sign" x
