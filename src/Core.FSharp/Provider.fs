@@ -34,8 +34,9 @@ module internal NativeBlas =
     let gemmSplitThreshold = 1L <<< 21
 
     /// Runs C = op(A) op(B) (column-major, C is m x n with leading dimension m) as library calls that each use one
-    /// thread, over blocks of C's columns (or rows, when C has more rows) on the kernel threads (MathNet's
-    /// MaxDegreeOfParallelism, which Backend.Threads sets). `call m' n' aOff bOff cOff` computes one block.
+    /// thread, over blocks of C's columns (or rows, when C has more rows) on the kernel threads (`KernelThreads`: the
+    /// caller and Nabla's own workers, as many as MathNet's MaxDegreeOfParallelism, which Backend.Threads sets).
+    /// `call m' n' aOff bOff cOff` computes one block.
     /// Why not the library's own threads: MKL's GNU OpenMP workers spin-wait after each call, and on a machine
     /// with as many cores as threads they then fight the .NET thread pool (and any other process) for the cores;
     /// measured on 2 cores, a 784-512-512-10 MLP step ran 7x slower with MKL's 2 OpenMP threads than with this.
@@ -59,12 +60,12 @@ module internal NativeBlas =
                 // blocks of a multiple of 16 rows or columns
                 let chunk = ((extent + parts - 1) / parts + 15) / 16 * 16
                 let blocks = (extent + chunk - 1) / chunk
-                System.Threading.Tasks.Parallel.For(0, blocks, fun p ->
+                KernelThreads.run threads blocks (fun p ->
                     let s = p * chunk
                     let len = min chunk (extent - s)
                     single (fun () ->
                         if byColumns then call m len 0 (if tB = Transpose.DontTranspose then s * ldb else s) (s * m)
-                        else call len n (if tA = Transpose.DontTranspose then s else s * lda) 0 s)) |> ignore
+                        else call len n (if tA = Transpose.DontTranspose then s else s * lda) 0 s))
 
     /// Products of at least this many multiply-adds (m n k), with k at least `alignedCMinDepth`, write C through a
     /// 64-byte aligned scratch buffer when the library is MKL and C is not 32-byte aligned.

@@ -163,9 +163,9 @@ module Raw =
         if n < parallelThreshold || threads <= 1 then kernel 0 n
         else
             let chunk = (n + threads - 1) / threads
-            System.Threading.Tasks.Parallel.For(0, threads, fun c ->
+            KernelThreads.run threads threads (fun c ->
                 let o = c * chunk
-                if o < n then kernel o (min chunk (n - o))) |> ignore
+                if o < n then kernel o (min chunk (n - o)))
 
     // ---------------------------------------------------------------- element-wise, unary
 

@@ -187,3 +187,42 @@ let ``Tanh (SIMD kernel, f32) is within 2 ulps, odd, and saturates to +-1`` () =
     let e = xs |> Array.map (fun x -> float (float32 (Math.Tanh(float (float32 x)))))
     let r = values (MathOps.tanh (tensorAs DType.Float32 [| xs.Length |] xs))
     assertUlps "Tanh" DType.Float32 2.0 xs e r
+
+// ---------------------------------------------------------------- the kernel threads
+
+[<Fact>]
+let ``KernelThreads runs every part exactly once, from concurrent callers too`` () =
+    let callers = 4
+    let rounds = 300
+    let failures = Collections.Concurrent.ConcurrentQueue<string>()
+    let caller (c: int) =
+        for r in 1 .. rounds do
+            let parts = 1 + (r + c) % 7
+            let counts = Array.zeroCreate<int> parts
+            // each part takes a little while, so that workers take parts too and finish them after the caller's
+            KernelThreads.run 2 parts (fun p ->
+                Threading.Thread.SpinWait(200 * (1 + p % 3))
+                Threading.Interlocked.Increment(&counts.[p]) |> ignore)
+            if counts |> Array.exists (fun n -> n <> 1) then failures.Enqueue(sprintf "caller %d round %d: %A" c r counts)
+    Threading.Tasks.Parallel.For(0, callers, (fun c -> caller c)) |> ignore
+    Assert.True(failures.IsEmpty, String.Join("; ", failures |> Seq.truncate 5))
+
+[<Fact>]
+let ``KernelThreads rethrows a part's exception on the caller and keeps working`` () =
+    for _ in 1 .. 50 do
+        let e = Assert.Throws<InvalidOperationException>(fun () ->
+                    KernelThreads.run 2 4 (fun p -> if p = 3 then invalidOp "part 3 failed"))
+        Assert.Equal("part 3 failed", e.Message)
+    let sum = ref 0
+    KernelThreads.run 2 8 (fun p -> Threading.Interlocked.Add(&sum.contents, p) |> ignore)
+    Assert.Equal(28, sum.Value)
+
+[<Fact>]
+let ``KernelThreads runs nested splits and a single thread inline`` () =
+    let total = ref 0
+    KernelThreads.run 2 3 (fun _ -> KernelThreads.run 2 3 (fun q -> Threading.Interlocked.Add(&total.contents, q + 1) |> ignore))
+    Assert.Equal(3 * 6, total.Value)
+    let caller = Threading.Thread.CurrentThread.ManagedThreadId
+    let ran = Collections.Generic.List<int>()
+    KernelThreads.run 1 5 (fun p -> ran.Add p; Assert.Equal(caller, Threading.Thread.CurrentThread.ManagedThreadId))
+    Assert.Equal<int list>([ 0; 1; 2; 3; 4 ], List.ofSeq ran)
