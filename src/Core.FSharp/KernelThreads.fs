@@ -14,8 +14,10 @@ open System.Diagnostics
 open System.Runtime.ExceptionServices
 open System.Threading
 
-/// How long an idle worker spins, looking for the next job, before it sleeps.
+/// How long an idle worker spins, looking for the next job, before it sleeps (and a caller, waiting for the
+/// workers' parts, before it sleeps).
 let spinMicroseconds = 100.0
+let private spinTicks = int64 (spinMicroseconds * float Stopwatch.Frequency / 1e6)
 
 /// One split kernel: parts 0 .. parts-1 of `body`, claimed one at a time from `next`.
 [<AllowNullLiteral>]
@@ -23,16 +25,21 @@ type private Job(parts: int, body: int -> unit) =
     let mutable next = 0
     let mutable pending = parts
     let mutable error: ExceptionDispatchInfo = null
-    let finished = new ManualResetEventSlim(false)
-    /// Claims and runs parts until none is left; the one that finishes the last part sets `Finished`.
-    member _.Work() =
+    /// Claims and runs parts until none is left; the one that finishes the last part wakes a waiting `Join`.
+    member this.Work() =
         let mutable p = Interlocked.Increment(&next) - 1
         while p < parts do
             try body p
             with e -> Interlocked.CompareExchange(&error, ExceptionDispatchInfo.Capture e, null) |> ignore
-            if Interlocked.Decrement(&pending) = 0 then finished.Set()
+            if Interlocked.Decrement(&pending) = 0 then lock this (fun () -> Monitor.PulseAll this)
             p <- Interlocked.Increment(&next) - 1
-    member _.Finished = finished
+    /// Returns when every part has finished: spins for up to `spinTicks`, then sleeps on the job's monitor (no
+    /// wait handle is made, so nothing is left for the finalizer).
+    member this.Join(spinTicks: int64) =
+        let start = Stopwatch.GetTimestamp()
+        while Volatile.Read(&pending) > 0 && Stopwatch.GetTimestamp() - start < spinTicks do Thread.SpinWait 20
+        if Volatile.Read(&pending) > 0 then
+            lock this (fun () -> while Volatile.Read(&pending) > 0 do Monitor.Wait this |> ignore)
     member _.Error = error
 
 /// A dedicated background thread that runs the parts of the jobs posted to it.
@@ -42,7 +49,6 @@ type private Worker() as this =
     let mutable sleeping = 0
     /// 1 while a caller has claimed this worker for its job (the worker frees itself when it is done).
     let mutable claimed = 0
-    let spinTicks = int64 (spinMicroseconds * float Stopwatch.Frequency / 1e6)
     let thread = Thread((fun () -> this.Loop()), IsBackground = true, Name = "Nabla kernel worker")
     do thread.Start()
 
@@ -102,8 +108,7 @@ let run (threads: int) (parts: int) (body: int -> unit) =
                 w.Post job
                 helpers <- helpers + 1
         job.Work()
-        // not disposed: the worker that finished the last part may still be inside Set (the GC reclaims it)
-        job.Finished.Wait()
+        job.Join spinTicks
         match job.Error with
         | null -> ()
         | e -> e.Throw()
