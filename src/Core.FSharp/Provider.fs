@@ -38,7 +38,7 @@ module internal NativeBlas =
     /// caller and Nabla's own workers, as many as MathNet's MaxDegreeOfParallelism, which Backend.Threads sets).
     /// `call m' n' aOff bOff cOff` computes one block.
     /// Why not the library's own threads: MKL's GNU OpenMP workers spin-wait after each call, and on a machine
-    /// with as many cores as threads they then fight the .NET thread pool (and any other process) for the cores;
+    /// with as many cores as threads they then fight the .NET threads (and any other process) for the cores;
     /// measured on 2 cores, a 784-512-512-10 MLP step ran 7x slower with MKL's 2 OpenMP threads than with this.
     /// Libraries without a per-thread setting (OpenBLAS, BLIS) get one call, threaded as they choose.
     let private splitGemm (lib: Native.BlasLibrary) (tA: Transpose) (tB: Transpose) m n k lda ldb
@@ -99,18 +99,14 @@ module internal NativeBlas =
             try
                 use pr = fixed rented
                 let scratch = (NativeInterop.NativePtr.toNativeInt pr + 63n) &&& ~~~63n
+                let copy (src: nativeint) (dst: nativeint) (off: int) (count: int64) =
+                    let bytes = count * int64 elem
+                    Buffer.MemoryCopy(NativeInterop.NativePtr.toVoidPtr (NativeInterop.NativePtr.ofNativeInt<byte> (at src off)),
+                                      NativeInterop.NativePtr.toVoidPtr (NativeInterop.NativePtr.ofNativeInt<byte> (at dst off)), bytes, bytes)
                 // one block: m' rows from row cOff % m, n' columns from column cOff / m (leading dimension m)
                 let copyBlock (src: nativeint) (dst: nativeint) m' n' cOff =
-                    if m' = m then
-                        Buffer.MemoryCopy(NativeInterop.NativePtr.toVoidPtr (NativeInterop.NativePtr.ofNativeInt<byte> (at src cOff)),
-                                          NativeInterop.NativePtr.toVoidPtr (NativeInterop.NativePtr.ofNativeInt<byte> (at dst cOff)),
-                                          int64 m' * int64 n' * int64 elem, int64 m' * int64 n' * int64 elem)
-                    else
-                        for j in 0 .. n' - 1 do
-                            let off = cOff + j * m
-                            Buffer.MemoryCopy(NativeInterop.NativePtr.toVoidPtr (NativeInterop.NativePtr.ofNativeInt<byte> (at src off)),
-                                              NativeInterop.NativePtr.toVoidPtr (NativeInterop.NativePtr.ofNativeInt<byte> (at dst off)),
-                                              int64 m' * int64 elem, int64 m' * int64 elem)
+                    if m' = m then copy src dst cOff (int64 m * int64 n')
+                    else for j in 0 .. n' - 1 do copy src dst (cOff + j * m) (int64 m')
                 splitGemm lib tA tB m n k lda ldb (fun m' n' aOff bOff cOff ->
                     if readsC then copyBlock c scratch m' n' cOff
                     call m' n' aOff bOff (at scratch cOff)
