@@ -35,7 +35,10 @@ public static class Backend
     public static string Provider => Core.Backend.providerName();
 
     /// <summary>Threads for kernels (MathNet's managed provider and the native library alike); default
-    /// <c>NABLA_THREADS</c>, else <see cref="Environment.ProcessorCount"/>. Mirrors <c>tf.config.threading.set_intra_op_parallelism_threads</c>.</summary>
+    /// <c>NABLA_THREADS</c>, else <see cref="Environment.ProcessorCount"/>. Mirrors <c>tf.config.threading.set_intra_op_parallelism_threads</c>.
+    /// A large product or element-wise kernel is split over the calling thread and up to <c>Threads - 1</c> of Nabla's
+    /// own background workers, which spin for 100 microseconds after a part before they sleep; a kernel whose workers are
+    /// taken by another calling thread runs on its caller alone.</summary>
     /// <exception cref="ArgumentException">The value is less than 1.</exception>
     public static int Threads
     {
