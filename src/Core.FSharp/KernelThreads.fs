@@ -42,25 +42,16 @@ type private Job(parts: int, body: int -> unit) =
             lock this (fun () -> while Volatile.Read(&pending) > 0 do Monitor.Wait this |> ignore)
     member _.Error = error
 
-/// A dedicated background thread that runs the parts of the jobs posted to it.
-type private Worker() as this =
+/// A dedicated background thread that runs the parts of the jobs posted to it (`Start` starts it: not from the
+/// constructor, so that the thread never sees a half-made worker).
+type private Worker() =
     let wake = new SemaphoreSlim(0)
     let mutable job: Job = null
     let mutable sleeping = 0
     /// 1 while a caller has claimed this worker for its job (the worker frees itself when it is done).
     let mutable claimed = 0
-    let thread = Thread((fun () -> this.Loop()), IsBackground = true, Name = "Nabla kernel worker")
-    do thread.Start()
 
-    /// Claims the worker for one job; false when another caller has it.
-    member _.TryClaim() = Interlocked.CompareExchange(&claimed, 1, 0) = 0
-
-    /// Hands a job to a claimed worker, waking it if it sleeps.
-    member _.Post(j: Job) =
-        Interlocked.Exchange(&job, j) |> ignore
-        if Volatile.Read(&sleeping) = 1 then wake.Release() |> ignore
-
-    member private _.Loop() =
+    let loop () =
         while true do
             let mutable j = Volatile.Read(&job)
             if isNull j then
@@ -80,6 +71,19 @@ type private Worker() as this =
                 Volatile.Write(&job, null)
                 Volatile.Write(&claimed, 0)
 
+    let thread = Thread(loop, IsBackground = true, Name = "Nabla kernel worker")
+
+    /// Starts the worker's thread (once, right after construction).
+    member _.Start() = thread.Start()
+
+    /// Claims the worker for one job; false when another caller has it.
+    member _.TryClaim() = Interlocked.CompareExchange(&claimed, 1, 0) = 0
+
+    /// Hands a job to a claimed worker, waking it if it sleeps.
+    member _.Post(j: Job) =
+        Interlocked.Exchange(&job, j) |> ignore
+        if Volatile.Read(&sleeping) = 1 then wake.Release() |> ignore
+
 let private gate = obj ()
 let mutable private workers: Worker[] = [||]
 
@@ -90,7 +94,7 @@ let private workersFor (count: int) =
     else
         lock gate (fun () ->
             if workers.Length < count then
-                workers <- Array.append workers (Array.init (count - workers.Length) (fun _ -> Worker()))
+                workers <- Array.append workers (Array.init (count - workers.Length) (fun _ -> let w = Worker() in w.Start(); w))
             workers)
 
 /// Runs `body 0` .. `body (parts - 1)` on the calling thread and up to `threads - 1` dedicated workers (fewer when
