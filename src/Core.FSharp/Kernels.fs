@@ -28,6 +28,11 @@ let log1p (t: RawTensor) =
         (fun a r o n -> for i in o .. o + n - 1 do r.[i] <- log1pF64 a.[i]) t
 
 let tan t = unaryFloat "Tan" (fun a r o n -> TensorPrimitives.Tan(ReadOnlySpan(a, o, n), Span(r, o, n))) (fun a r o n -> TensorPrimitives.Tan(ReadOnlySpan(a, o, n), Span(r, o, n))) t
+/// 1 / (1 + e^-x) on one float32, for Sigmoid's scalar rule and Softplus's derivative rule (the kernel's
+/// TensorPrimitives.Sigmoid gives the same bits on one element, as InlineScalarNodeTests checks).
+let sigmoidF32 (x: float32) = 1.0f / (1.0f + MathF.Exp(-x))
+/// 1 / (1 + e^-x) on one float64 (as `sigmoidF32`).
+let sigmoidF64 (x: float) = 1.0 / (1.0 + Math.Exp(-x))
 let sigmoid t = unaryFloat "Sigmoid" (fun a r o n -> TensorPrimitives.Sigmoid(ReadOnlySpan(a, o, n), Span(r, o, n))) (fun a r o n -> TensorPrimitives.Sigmoid(ReadOnlySpan(a, o, n), Span(r, o, n))) t
 
 /// log(1 + e^x) on one float32 as max(x, 0) + log1p(exp(-|x|)): no overflow for large |x|.

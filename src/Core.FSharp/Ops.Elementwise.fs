@@ -81,8 +81,7 @@ let tan (x: Tensor) =
 
 let private sigmoidPrim =
     elementwiseScalar "Sigmoid" Kernels.sigmoid (fun _ y -> mul y (sub (onesLike y) y))
-        { F64 = (fun x -> 1.0 / (1.0 + System.Math.Exp(-x))); D64 = (fun _ y -> y * (1.0 - y))
-          F32 = (fun x -> 1.0f / (1.0f + System.MathF.Exp(-x))); D32 = (fun _ y -> y * (1.0f - y)) }
+        { F64 = Kernels.sigmoidF64; D64 = (fun _ y -> y * (1.0 - y)); F32 = Kernels.sigmoidF32; D32 = (fun _ y -> y * (1.0f - y)) }
 /// 1 / (1 + e^-x). f' = y (1 - y) (from the result).
 let sigmoid (x: Tensor) =
     requireFloat "Sigmoid" x
@@ -90,8 +89,7 @@ let sigmoid (x: Tensor) =
 
 let private softplusPrim =
     elementwiseScalar "Softplus" Kernels.softplus (fun x _ -> sigmoid x)
-        { F64 = Kernels.softplusF64; D64 = (fun x _ -> 1.0 / (1.0 + System.Math.Exp(-x)))
-          F32 = Kernels.softplusF32; D32 = (fun x _ -> 1.0f / (1.0f + System.MathF.Exp(-x))) }
+        { F64 = Kernels.softplusF64; D64 = (fun x _ -> Kernels.sigmoidF64 x); F32 = Kernels.softplusF32; D32 = (fun x _ -> Kernels.sigmoidF32 x) }
 /// log(1 + e^x), computed without overflow. f' = sigmoid x.
 let softplus (x: Tensor) =
     requireFloat "Softplus" x

@@ -221,7 +221,7 @@ type private Sweep(tag: int64, wanted: HashSet<int64>) =
             let p = Unsafe.As<UnaryPrim> op
             let struct (wx, xid) = s.Operand a
             if wx <> -2 then
-                match ys, (if p.HasScalarRules then scalarBelow tag a else ValueNone) with
+                match ys, (if ys.IsSome && p.HasScalarRules then scalarBelow tag a else ValueNone) with
                 | ValueSome(struct (yv, dt)), ValueSome(struct (xv, _)) ->
                     s.ContributeScalar(a, xid, wx, dt, p.ScalarAdjoint(dt, xv, yv, acc.Scalar))
                 | _ -> s.Contribute(a, wx, p.Vjp(atLevel tag a, node.Primal, Sweep.AdjointTensor(node, acc)))
