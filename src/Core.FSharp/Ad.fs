@@ -99,6 +99,14 @@ type Tensor =
         | TP _ -> t
         | TD(p, _, _) -> p
 
+    /// The value one perturbation level down when it is held as an object (a node's or a dual's primal), else null
+    /// (a plain value, or an inline scalar node, whose value below is not an object). Allocates nothing.
+    member t.Under =
+        match t with
+        | TR(p, _, _, _, _, _) -> p
+        | TD(p, _, _) -> p
+        | TP _ | TS _ -> Unchecked.defaultof<Tensor>
+
     member t.Shape = match t.Bottom with TP r -> r.Shape | _ -> System.Array.Empty<int>()
     member t.DType = match t.Bottom with TP r -> r.DType | TS(_, dtype, _, _, _, _, _) -> dtype | b -> invalidOp (sprintf "Tensor.DType: unexpected innermost form %A" b)
     member t.Rank = match t.Bottom with TP r -> r.Rank | _ -> 0

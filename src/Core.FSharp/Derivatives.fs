@@ -16,6 +16,68 @@ let internal rewrap (primal: Tensor) (t: Tensor) =
     | TD(_, tangent, tag) -> TD(primal, tangent, tag)
     | _ -> t
 
+/// `t` without the perturbation levels whose tags `keep` rejects, at every depth of its tower: a rejected level is
+/// replaced by the value below it; a kept reverse node is rebuilt over its stripped value (same tag, operation,
+/// operands and node id, so sweeps still meet it), a kept dual over its stripped primal and tangent. The operands a
+/// node holds are left as they are: its rules run on them when it is differentiated, so scopes active then see those
+/// rules. Returns `t` itself when nothing is removed (then nothing is allocated).
+let rec strip (keep: int64 -> bool) (t: Tensor) : Tensor =
+    match t with
+    | TP _ -> t
+    | TS(v, dtype, _, _, _, tag, _) -> if keep tag then t else TP(Raw.floatScalar dtype v)
+    | TR(p, op, a, b, tag, id) ->
+        let p' = strip keep p
+        if not (keep tag) then p'
+        elif obj.ReferenceEquals(p, p') then t
+        else TR(p', op, a, b, tag, id)
+    | TD(p, d, tag) ->
+        let p' = strip keep p
+        if not (keep tag) then p'
+        else
+            let d' = strip keep d
+            if obj.ReferenceEquals(p, p') && obj.ReferenceEquals(d, d') then t else TD(p', d', tag)
+
+/// Cuts a reverse node loose from its graph in place (operation and operands cleared: it becomes a leaf that holds
+/// its value), through a setter emitted once for each node form (the fields are read-only to F#), or None when the
+/// runtime does not allow it. Only `release` calls it, on nodes of a tag that no sweep can visit any more.
+let private cutters : (System.Type * System.Action<Tensor>)[] option =
+    try
+        let flags = System.Reflection.BindingFlags.Instance ||| System.Reflection.BindingFlags.NonPublic ||| System.Reflection.BindingFlags.Public
+        let nested = typeof<Tensor>.GetNestedTypes(flags)
+        [| "TR"; "TS" |]
+        |> Array.map (fun name ->
+            let case = nested |> Array.find (fun t -> t.Name = name)
+            let dm = System.Reflection.Emit.DynamicMethod("Cut" + name, null, [| typeof<Tensor> |], typeof<Tensor>.Module, true)
+            let il = dm.GetILGenerator()
+            for field in [ "_op"; "_a"; "_b" ] do
+                let f = case.GetField(field, flags)
+                if isNull f then failwithf "no field %s in %s" field name
+                il.Emit(System.Reflection.Emit.OpCodes.Ldarg_0)
+                il.Emit(System.Reflection.Emit.OpCodes.Castclass, case)
+                il.Emit(System.Reflection.Emit.OpCodes.Ldnull)
+                il.Emit(System.Reflection.Emit.OpCodes.Stfld, f)
+            il.Emit(System.Reflection.Emit.OpCodes.Ret)
+            case, dm.CreateDelegate(typeof<System.Action<Tensor>>) :?> System.Action<Tensor>)
+        |> Some
+    with _ -> None
+
+/// The value a handle holding `t` keeps once the scope of `tag` has released its recorded graph (no sweep at `tag` will
+/// run again): `t` itself, with its node of `tag` cut loose from the graph in place (its operation and operands
+/// cleared, so the graph is no longer reachable through it, and nothing is allocated); or, where nodes cannot be cut,
+/// `t` without the level of `tag` (a copy). Cutting is safe because only a sweep at `tag` follows that node's operands:
+/// its value, and the nodes of other tags above and below it, are unchanged.
+let release (tag: int64) (t: Tensor) : Tensor =
+    match cutters with
+    | Some cs ->
+        let mutable u = t
+        while not (isNull (box u)) && u.Level > tag do u <- u.Under
+        if not (isNull (box u)) && u.Level = tag && u.IsNode then
+            let ty = u.GetType()
+            for (case, cut) in cs do
+                if case.IsAssignableFrom ty then cut.Invoke u
+        t
+    | None -> strip (fun l -> l <> tag) t
+
 /// Makes x a dual number at `tag` with tangent v.
 let internal dual (tag: int64) (x: Tensor) (v: Tensor) = TD(x, v, tag)
 
@@ -149,7 +211,9 @@ let private assemble (dtype: DType) (pieces: Tensor[]) (b: int) (p: int) (alongR
 ///
 /// Work: one reverse sweep when root depends on source element by element (the Jacobian is diagonal); otherwise
 /// one reverse sweep per root (row) element or one forward sweep per source (row) element, whichever is fewer.
-let recordedJacobian (tag: int64) (root: Tensor) (source: Tensor) (batch: bool) : Tensor =
+/// With `record` the sweeps are themselves recorded at `tag` (`Reverse.sweepRecorded`; reverse sweeps only), so the
+/// Jacobian can be differentiated again at that level.
+let recordedJacobian (tag: int64) (root: Tensor) (source: Tensor) (batch: bool) (record: bool) : Tensor =
     let dtype = root.DType
     let sourceId = source.NodeId
     let tShape = root.Shape
@@ -162,7 +226,7 @@ let recordedJacobian (tag: int64) (root: Tensor) (source: Tensor) (batch: bool) 
         else Array.append tShape sShape
     let wanted = HashSet [ sourceId ]
     let pullback (seed: Tensor) =
-        let adj = Reverse.sweep tag root seed wanted
+        let adj = (if record then Reverse.sweepRecorded else Reverse.sweep) tag root seed wanted
         match adj.TryGetValue sourceId with
         | true, g -> cast dtype g
         | _ -> zerosLike (TP(Raw.zeros dtype sShape))
@@ -172,7 +236,7 @@ let recordedJacobian (tag: int64) (root: Tensor) (source: Tensor) (batch: bool) 
         let g = reshape [| b; 1; n |] (pullback (onesLike (atLevel tag root)))
         let eye = TP(Raw.reshape [| 1; n; n |] (Kernels.eye n dtype))
         reshape outShape (mul eye g)
-    elif m <= n then
+    elif record || m <= n then
         let rows = Array.init m (fun i -> reshape [| b; n |] (pullback (unitColumn dtype tShape b m i)))
         reshape outShape (assemble dtype rows b n true)
     else

@@ -137,7 +137,7 @@ let private combine (dtype: DType) (acc: Contribution) (c: Contribution) : Contr
 
 /// The state of one reverse sweep (a class, so that its steps are direct calls rather than closures).
 [<Sealed>]
-type private Sweep(tag: int64, wanted: HashSet<int64>) =
+type private Sweep(tag: int64, wanted: HashSet<int64>, record: bool) =
     let noTensor = Unchecked.defaultof<Tensor>
     let frontier = Frontier()
     // Adjoints of wanted leaves are summed in `leafAcc` (a leaf may receive very many contributions), found by a
@@ -214,6 +214,7 @@ type private Sweep(tag: int64, wanted: HashSet<int64>) =
     /// operands: with the primitive's scalar rules when the adjoint, the node's value and the operands' values are
     /// all plain float scalars (nothing is allocated), else with its VJP.
     member s.Step(node: Tensor, op: NodeOp, a: Tensor, b: Tensor, acc: Contribution) =
+        if record then s.StepRecorded(node, op, a, b, acc) else
         // The node's value as a plain scalar, when the adjoint is one too (the scalar rules need both).
         let ys = if isNull (box acc.Value) then scalarBelow tag node else ValueNone
         match op.Arity with
@@ -251,6 +252,29 @@ type private Sweep(tag: int64, wanted: HashSet<int64>) =
                 let gt = Sweep.AdjointTensor(node, acc)
                 targets |> Array.iteri (fun i struct (w, _) -> if w <> -2 then s.Contribute(xs.[i], w, call.Prim.Vjp(ps, y, gt, i)))
 
+    /// `Step` for a sweep that is itself recorded at `tag`: the rules run on the node and its operands as they are
+    /// (not one level down) and never take the scalar path, so the adjoints they make are nodes of `tag` that depend on
+    /// the recorded values, and can be differentiated again at the same level (TensorFlow records a persistent tape's
+    /// own gradient computation while the tape records).
+    member s.StepRecorded(node: Tensor, op: NodeOp, a: Tensor, b: Tensor, acc: Contribution) =
+        let gt = Sweep.AdjointTensor(node, acc)
+        match op.Arity with
+        | 1 ->
+            let struct (wx, _) = s.Operand a
+            if wx <> -2 then s.Contribute(a, wx, (Unsafe.As<UnaryPrim> op).Vjp(a, node, gt))
+        | 2 ->
+            let p = Unsafe.As<BinaryPrim> op
+            let struct (wa, _) = s.Operand a
+            let struct (wb, _) = s.Operand b
+            if wa <> -2 then s.Contribute(a, wa, p.VjpA(a, b, node, gt))
+            if wb <> -2 then s.Contribute(b, wb, p.VjpB(a, b, node, gt))
+        | _ ->
+            let call = Unsafe.As<NaryCall> op
+            let xs = call.Operands
+            xs |> Array.iteri (fun i x ->
+                let struct (w, _) = s.Operand x
+                if w <> -2 then s.Contribute(x, w, call.Prim.Vjp(xs, node, gt, i)))
+
     member s.Run(root: Tensor, seed: Tensor) =
         let struct (rootTarget, _) = s.Operand root
         if rootTarget <> -2 then s.Contribute(root, rootTarget, seed)
@@ -280,6 +304,15 @@ type private Sweep(tag: int64, wanted: HashSet<int64>) =
             if leafHas.[k] then result.[wantedIds.[k]] <- Sweep.AdjointTensor(leafAcc.[k].Node, leafAcc.[k])
         result
 
+/// The sweep itself; `record` chooses `sweepRecorded`'s rules.
+let private run (record: bool) (tag: int64) (root: Tensor) (seed: Tensor) (wanted: HashSet<int64>) =
+    match root with
+    | TR(_, _, _, _, t, _) | TS(_, _, _, _, _, t, _) when t = tag ->
+        if seed.DType <> root.DType then
+            invalidArg "seed" (sprintf "Gradient: the output gradient has dtype %A; expected the target's dtype %A" seed.DType root.DType)
+        Sweep(tag, wanted, record).Run(root, seed)
+    | _ -> Dictionary<int64, Tensor>()
+
 /// Propagates `seed` (the adjoint of `root`, same shape) back through every node that carries `tag`,
 /// and returns the adjoints of the nodes whose ids are in `wanted`. Adjoints of other nodes are
 /// dropped as soon as they have been propagated; leaves that are not wanted receive nothing (their
@@ -290,12 +323,13 @@ type private Sweep(tag: int64, wanted: HashSet<int64>) =
 /// the primitive's VJP, which is recorded on outer scopes when the values carry their perturbations (higher-order
 /// derivatives).
 let sweep (tag: int64) (root: Tensor) (seed: Tensor) (wanted: HashSet<int64>) : Dictionary<int64, Tensor> =
-    match root with
-    | TR(_, _, _, _, t, _) | TS(_, _, _, _, _, t, _) when t = tag ->
-        if seed.DType <> root.DType then
-            invalidArg "seed" (sprintf "Gradient: the output gradient has dtype %A; expected the target's dtype %A" seed.DType root.DType)
-        Sweep(tag, wanted).Run(root, seed)
-    | _ -> Dictionary<int64, Tensor>()
+    run false tag root seed wanted
+
+/// `sweep`, itself recorded at `tag`: the VJP rules run on the recorded values (not one level down), so each adjoint
+/// is a node of `tag` that depends on the recorded leaves and can be differentiated again by a sweep at `tag`
+/// (a persistent tape's gradient taken while it records, as TensorFlow records it; any depth). No scalar fast path.
+let sweepRecorded (tag: int64) (root: Tensor) (seed: Tensor) (wanted: HashSet<int64>) : Dictionary<int64, Tensor> =
+    run true tag root seed wanted
 
 
 /// Forward mode over a recorded graph: pushes the tangents in `seeds` (node id -> tangent of that node's value)

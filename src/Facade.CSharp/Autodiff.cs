@@ -114,7 +114,7 @@ public static class Autodiff
         var outShape = y.Shape.Concat(x.ShapeArray).ToArray();
         if (root == null || !y.IsFloat || !Core.Reverse.dependsOn(tag, root.Value, leaf.NodeId))
             return new Tensor(Core.Ops.constant(Core.Raw.zeros(xv.DType, outShape)));
-        return Out(Core.Ops.cast(xv.DType, Core.Derivatives.recordedJacobian(tag, root.Value, leaf, false)));
+        return Out(Core.Ops.cast(xv.DType, Core.Derivatives.recordedJacobian(tag, root.Value, leaf, false, false)));
     }
 
     /// <summary>The Hessian of a scalar <paramref name="f"/> at <paramref name="x"/>, shaped <c>x.Shape ++ x.Shape</c>:

@@ -98,5 +98,20 @@ public sealed class ForwardAccumulator : IDisposable
         if (!active) return;
         active = false;
         holder.Remove(scope);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>An accumulator the program can no longer reach (never disposed) stops accumulating: its scope leaves
+    /// the thread's scope set, so later operations carry no tangents for it.</summary>
+    ~ForwardAccumulator()
+    {
+        try
+        {
+            if (active) holder.Remove(scope);
+        }
+        catch
+        {
+            // a finalizer must not throw
+        }
     }
 }

@@ -33,6 +33,10 @@ public sealed class GradientTape : IDisposable
     private int threadId;
     private readonly List<Variable> watchedVariables = new();
     private readonly HashSet<Variable> watchedVariableSet = new(ReferenceEqualityComparer.Instance);
+    // Every value handle of each watched variable that this tape watched (each read after an Assign is a new leaf):
+    // a gradient with respect to the variable sums over them, so an Assign between a read and Gradient changes
+    // neither the gradient nor whether there is one (TensorFlow differentiates with respect to the values read).
+    private readonly Dictionary<Variable, List<Tensor>> variableHandles = new(ReferenceEqualityComparer.Instance);
     private bool recording;
     private bool used;
 
@@ -61,6 +65,12 @@ public sealed class GradientTape : IDisposable
     public void Watch(Tensor tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
+        if (Variable.OwnerOf(tensor) is { } owner) WatchVariableCore(owner, tensor); // a variable's value: the variable
+        else WatchHandle(tensor);
+    }
+
+    private void WatchHandle(Tensor tensor)
+    {
         if (scope.IsWatched(tensor)) return;
         var current = ResolveForWatch(tensor);
         if (!tensor.DType.IsFloat() || Core.Reverse.findAtLevel(scope.Tag, current) != null)
@@ -86,7 +96,7 @@ public sealed class GradientTape : IDisposable
     public void Watch(Variable variable)
     {
         ArgumentNullException.ThrowIfNull(variable);
-        WatchVariableCore(variable);
+        WatchVariableCore(variable, variable.Handle);
     }
 
     /// <summary>Watches each tensor of <paramref name="tensors"/>.</summary>
@@ -96,11 +106,36 @@ public sealed class GradientTape : IDisposable
         foreach (var t in tensors) Watch(t);
     }
 
-    internal void WatchVariableCore(Variable v)
+    /// <summary>Watches the variable <paramref name="v"/> through its value handle <paramref name="h"/> (the one a read
+    /// returned, or its current one).</summary>
+    internal void WatchVariableCore(Variable v, Tensor h)
     {
-        Watch(v.Handle);
+        WatchHandle(h);
         lock (watchedVariables)
+        {
             if (watchedVariableSet.Add(v)) watchedVariables.Add(v);
+            if (!variableHandles.TryGetValue(v, out var handles)) variableHandles[v] = handles = new List<Tensor>(1);
+            if (!handles.Contains(h)) handles.Add(h);
+        }
+    }
+
+    /// <summary>The nodes of this tape that stand for <paramref name="source"/>: for a variable (or a handle of one)
+    /// the leaves of every value of it this tape watched, else the source's node, if any.</summary>
+    private List<Core.Tensor> SourceNodes(Tensor source)
+    {
+        var nodes = new List<Core.Tensor>(1);
+        if (!source.DType.IsFloat()) return nodes;
+        Tensor[]? handles = null;
+        if (Variable.OwnerOf(source) is { } v)
+            lock (watchedVariables)
+                if (variableHandles.TryGetValue(v, out var list)) handles = list.ToArray();
+        foreach (var h in handles ?? new[] { source })
+            if (Core.Reverse.findAtLevel(scope.Tag, NodeOf(h)) is { } found && !nodes.Exists(n => n.NodeId == found.Value.NodeId))
+                nodes.Add(found.Value);
+        if (handles != null && !Array.Exists(handles, h => ReferenceEquals(h, source))
+            && Core.Reverse.findAtLevel(scope.Tag, NodeOf(source)) is { } own && !nodes.Exists(n => n.NodeId == own.Value.NodeId))
+            nodes.Add(own.Value);
+        return nodes;
     }
 
     internal bool WatchesVariable(Variable v)
@@ -185,7 +220,11 @@ public sealed class GradientTape : IDisposable
         if (recording)
             throw new InvalidOperationException(
                 "Resume: Tape is still recording, This can happen if you try to re-enter an already-active tape.");
-        if (used && !Persistent) Fresh();
+        if (used && !Persistent)
+        {
+            Fresh();
+            GC.ReRegisterForFinalize(this);
+        }
         holder = Scopes.Local;
         threadId = Environment.CurrentManagedThreadId;
         disposedWhilePaused = false;
@@ -207,13 +246,14 @@ public sealed class GradientTape : IDisposable
 
     private void Fresh()
     {
-        scope.ClearWatched();
+        scope.ReleaseGraph(); // what was recorded so far is a constant to the restarted tape: its results keep no graph
         // The successor of the old tag keeps the tape below the scopes created after it (inner tapes stay inner).
         scope = new Scope(this, Core.Tags.successor(scope.Tag));
         lock (watchedVariables)
         {
             watchedVariables.Clear();
             watchedVariableSet.Clear();
+            variableHandles.Clear();
         }
         used = false;
     }
@@ -226,6 +266,9 @@ public sealed class GradientTape : IDisposable
     }
 
     internal bool IsRecording => recording;
+
+    /// <summary>Whether this tape records on the calling thread right now.</summary>
+    private bool IsRecordingHere => recording && ReferenceEquals(Scopes.Local, holder) && holder.Current.Contains(scope);
 
     /// <summary>How many watched values the tape still holds (0 once a non-persistent tape has been used).</summary>
     internal int HeldWatchCount => scope.WatchedCount;
@@ -295,7 +338,28 @@ public sealed class GradientTape : IDisposable
     {
         if (Persistent) return;
         used = true;
-        scope.ClearWatched(); // the tape keeps no reference to the recorded computation
+        // As TensorFlow, a non-persistent tape stops recording when it computes its gradients, and it releases the
+        // recorded computation: it keeps no reference to it, and the results the program keeps no longer hold it.
+        if (recording) Pause(Scope.Gap.Used);
+        scope.ReleaseGraph();
+        lock (watchedVariables) variableHandles.Clear();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>A tape the program can no longer reach stops recording (its scope leaves the thread's scope set) and
+    /// releases its recorded computation. A tape that is never disposed thus records until the garbage collector
+    /// finds it unreachable, and costs nothing after that.</summary>
+    ~GradientTape()
+    {
+        try
+        {
+            if (recording) holder.Remove(scope);
+            scope.ReleaseGraph();
+        }
+        catch
+        {
+            // a finalizer must not throw; the scope set is immutable, so nothing is left half-done
+        }
     }
 
     private Tensor?[] Compute(IReadOnlyList<Tensor> targets, IReadOnlyList<Tensor> sources,
@@ -311,18 +375,17 @@ public sealed class GradientTape : IDisposable
         }
         foreach (var s in sources) ArgumentNullException.ThrowIfNull(s, nameof(sources));
 
-        var sourceNodes = new Core.Tensor?[sources.Count];
+        var sourceNodes = new List<Core.Tensor>[sources.Count];
         var wanted = new HashSet<long>();
         for (int i = 0; i < sources.Count; i++)
         {
-            if (!sources[i].DType.IsFloat()) continue;
-            var found = Core.Reverse.findAtLevel(scope.Tag, NodeOf(sources[i]));
-            if (found != null)
-            {
-                sourceNodes[i] = found.Value;
-                wanted.Add(found.Value.NodeId);
-            }
+            sourceNodes[i] = SourceNodes(sources[i]);
+            foreach (var n in sourceNodes[i]) wanted.Add(n.NodeId);
         }
+        // A persistent tape asked for gradients while it records records the computation of those gradients too
+        // (TensorFlow does, with a warning about speed): u_x = tape.Gradient(u, x) inside the block can then be
+        // differentiated again by the same tape, to any depth (the PINN idiom).
+        bool recordSelf = Persistent && IsRecordingHere;
 
         var sums = new Core.Tensor?[sources.Count];
         for (int t = 0; t < targets.Count; t++)
@@ -333,12 +396,13 @@ public sealed class GradientTape : IDisposable
             var seed = og != null
                 ? Core.Ops.cast(targets[t].Value.DType, Scopes.Resolve(og))
                 : Core.Ops.constant(Core.Raw.ones(targets[t].Value.DType, targets[t].ShapeArray));
-            var adj = Core.Reverse.sweep(scope.Tag, root.Value, seed, wanted);
+            var adj = recordSelf
+                ? Core.Reverse.sweepRecorded(scope.Tag, root.Value, seed, wanted)
+                : Core.Reverse.sweep(scope.Tag, root.Value, seed, wanted);
             for (int i = 0; i < sources.Count; i++)
-            {
-                if (sourceNodes[i] is { } node && adj.TryGetValue(node.NodeId, out var g))
-                    sums[i] = sums[i] is { } prev ? Core.Ops.add(prev, g) : g;
-            }
+                foreach (var node in sourceNodes[i])
+                    if (adj.TryGetValue(node.NodeId, out var g))
+                        sums[i] = sums[i] is { } prev ? Core.Ops.add(prev, g) : g;
         }
 
         var result = new Tensor?[sources.Count];
@@ -350,7 +414,7 @@ public sealed class GradientTape : IDisposable
                 result[i] = unconnected switch
                 {
                     UnconnectedGradients.Zero => new Tensor(Core.Ops.constant(Core.Raw.zeros(sources[i].Value.DType, sources[i].ShapeArray))),
-                    UnconnectedGradients.Raise => throw new InvalidOperationException(WhyUnconnected("Gradient", targets, sources[i], sourceNodes[i] != null)),
+                    UnconnectedGradients.Raise => throw new InvalidOperationException(WhyUnconnected("Gradient", targets, sources[i], sourceNodes[i].Count > 0)),
                     _ => null,
                 };
         }
@@ -406,20 +470,26 @@ public sealed class GradientTape : IDisposable
         var dtype = source.DType.IsFloat() ? source.Value.DType : target.Value.DType;
 
         Core.Tensor? result = null;
-        Core.Tensor? sourceNode = null;
+        var sourceNodes = new List<Core.Tensor>();
         if (source.DType.IsFloat() && target.DType.IsFloat())
         {
-            sourceNode = Core.Reverse.findAtLevel(scope.Tag, NodeOf(source))?.Value;
+            sourceNodes = SourceNodes(source);
             var root = Core.Reverse.findAtLevel(scope.Tag, NodeOf(target))?.Value;
-            if (sourceNode != null && root != null && Core.Reverse.dependsOn(scope.Tag, root, sourceNode.NodeId))
-                result = Scopes.Strip(Core.Ops.cast(dtype, Core.Derivatives.recordedJacobian(scope.Tag, root, sourceNode, batch)));
+            bool recordSelf = Persistent && IsRecordingHere;
+            foreach (var sourceNode in sourceNodes)
+                if (root != null && Core.Reverse.dependsOn(scope.Tag, root, sourceNode.NodeId))
+                {
+                    var j = Core.Ops.cast(dtype, Core.Derivatives.recordedJacobian(scope.Tag, root, sourceNode, batch, recordSelf));
+                    result = result is { } prev ? Core.Ops.add(prev, j) : j;
+                }
+            if (result != null) result = Scopes.Strip(result);
         }
         Tensor? answer = result != null
             ? new Tensor(result)
             : unconnected switch
             {
                 UnconnectedGradients.Zero => new Tensor(Core.Ops.constant(Core.Raw.zeros(dtype, outShape))),
-                UnconnectedGradients.Raise => throw new InvalidOperationException(WhyUnconnected(op, new[] { target }, source, sourceNode != null)),
+                UnconnectedGradients.Raise => throw new InvalidOperationException(WhyUnconnected(op, new[] { target }, source, sourceNodes.Count > 0)),
                 _ => null,
             };
         MarkUsed();
@@ -443,8 +513,10 @@ public sealed class GradientTape : IDisposable
         foreach (var t in targets)
         {
             var origin = t.Origin;
-            if (origin == null)
-                reasons.Add("the target was computed outside the recording, on a thread where no tape records");
+            if (!t.DType.IsFloat())
+                reasons.Add($"the target has dtype {t.DType}, which is not differentiable (an integer or bool result carries no gradient; compute the target in Float32 or Float64)");
+            else if (origin == null)
+                reasons.Add("the target was computed outside the recording: before this tape was created (values computed before a tape exists are constants to it), or on another thread, where this tape does not record");
             else if (!origin.Contains(scope))
             {
                 if (origin.Seq < scope.StartSeq)
@@ -454,6 +526,7 @@ public sealed class GradientTape : IDisposable
                     {
                         Scope.Gap.Stopped => "the target was computed inside StopRecording(), where this tape does not record (the path is cut by StopRecording)",
                         Scope.Gap.Disposed => "the target was computed outside the recording: after this tape stopped recording (after Dispose, the end of its using block)",
+                        Scope.Gap.Used => "the target was computed after this non-persistent tape computed its gradients, which ends its recording (create it with persistent: true to keep recording)",
                         _ => "the target was computed outside the recording, on another thread (a tape records only on the thread that created it)",
                     });
             }

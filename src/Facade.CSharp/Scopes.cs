@@ -15,13 +15,41 @@ internal sealed class Scope
     /// <summary>A scope for a tag drawn elsewhere (by a core transform).</summary>
     internal Scope(object owner, long tag)
     {
-        Owner = owner;
+        // The thread's scope set holds its scopes strongly; a scope holds its tape or accumulator weakly, so that one
+        // the program can no longer reach is collected (its finalizer then takes the scope out of the set).
+        if (owner is GradientTape or ForwardAccumulator) ownerRef = new WeakReference<object>(owner);
+        else strongOwner = owner;
+        if (owner is GradientTape) Registry = new HandleRegistry();
         Tag = tag;
     }
 
-    /// <summary>The GradientTape, ForwardAccumulator or transform this scope belongs to.</summary>
-    internal readonly object Owner;
+    private readonly WeakReference<object>? ownerRef;
+    private readonly object? strongOwner;
+
+    /// <summary>The GradientTape, ForwardAccumulator or transform this scope belongs to (null once a tape or
+    /// accumulator has been collected).</summary>
+    internal object? Owner => ownerRef is { } r ? (r.TryGetTarget(out var o) ? o : null) : strongOwner;
+
+    /// <summary>The tape this scope belongs to, if it is a tape's and the tape is alive.</summary>
+    internal GradientTape? Tape => ownerRef is { } r && r.TryGetTarget(out var o) ? o as GradientTape : null;
+
     internal readonly long Tag;
+
+    /// <summary>The handles made while this (tape's) scope was active whose values carry its nodes: what
+    /// <see cref="ReleaseGraph"/> cuts loose from the recorded graph. Null for other scopes and once released.</summary>
+    internal HandleRegistry? Registry;
+
+    /// <summary>Forgets the recorded computation: every handle made while this scope recorded gets its value without
+    /// this scope's nodes (so a result the program keeps no longer holds the graph), and the watched values are dropped.
+    /// Later gradients on this scope's tag find nothing.</summary>
+    internal void ReleaseGraph()
+    {
+        var registry = Interlocked.Exchange(ref Registry, null);
+        ClearWatched();
+        if (registry == null) return;
+        long tag = Tag;
+        registry.ForEach(h => h.Value = Core.Derivatives.release(tag, h.Value));
+    }
     // Read by every operation on a watched handle, written only by Watch and friends: lock-free reads.
     private readonly ConcurrentDictionary<Tensor, Core.Tensor> watched = new(ReferenceEqualityComparer.Instance);
 
@@ -44,7 +72,7 @@ internal sealed class Scope
     // Written only at rare events (scope changes, StopGradient, read-outs), never by ordinary operations.
 
     /// <summary>Why this scope was not active between two scope-set sequence numbers.</summary>
-    internal enum Gap { Stopped, Disposed }
+    internal enum Gap { Stopped, Disposed, Used }
 
     private readonly List<(long From, long To, Gap Why)> gaps = new();
 
@@ -97,6 +125,22 @@ internal sealed class ScopeSet
     {
         Items = items;
         Seq = Interlocked.Increment(ref lastSeq);
+        Keep = Microsoft.FSharp.Core.FuncConvert.FromFunc<long, bool>(ContainsTag);
+    }
+
+    /// <summary><see cref="ContainsTag"/> as the core's predicate (made once per set).</summary>
+    internal readonly Microsoft.FSharp.Core.FSharpFunc<long, bool> Keep;
+
+    /// <summary>Registers a new handle with the tapes of this set whose nodes its value carries.</summary>
+    internal void Register(Tensor h)
+    {
+        var items = Items;
+        for (var u = h.Value; u != null && u.Level != 0; u = u.Under)
+        {
+            if (!u.IsNode) continue;
+            for (int i = items.Length - 1; i >= 0; i--)
+                if (items[i].Tag == u.Level) { items[i].Registry?.Add(h); break; }
+        }
     }
 
     internal bool Contains(Scope s) => Array.IndexOf(Items, s) >= 0;
@@ -175,7 +219,11 @@ internal static class Scopes
 
     internal static int ActiveCount => local?.Current.Items.Length ?? 0;
 
-    internal static bool IsActiveTag(long tag) => local is { } l && l.Current.ContainsTag(tag);
+    /// <summary>The value a new handle made under <paramref name="set"/> holds: <paramref name="v"/> without the
+    /// perturbations of scopes that are not active there, at any depth (an inner tape's value computed while an outer
+    /// tape's recording is stopped carries none of the outer tape's nodes below its own).</summary>
+    internal static Core.Tensor Settle(Core.Tensor v, ScopeSet? set) =>
+        set == null || set.Items.Length == 0 ? Core.Ops.constant(v.Raw) : Core.Derivatives.strip(set.Keep, v);
 
     /// <summary>Drops the outer perturbations of scopes that are not active on this thread.</summary>
     internal static Core.Tensor Strip(Core.Tensor v)
@@ -245,13 +293,13 @@ internal static class Scopes
     }
 
     /// <summary>Auto-watch: a trainable variable read while tapes record is watched by each of them.</summary>
-    internal static void OnVariableRead(Variable v)
+    internal static void OnVariableRead(Variable v, Tensor h)
     {
         var l = local;
         if (l == null) return;
         foreach (var s in l.Current.Items)
-            if (s.Owner is GradientTape t && ((t.WatchAccessedVariables && v.Trainable) || t.WatchesVariable(v)))
-                t.WatchVariableCore(v); // also re-watches a variable watched before an Assign gave it a new value
+            if (s.Tape is { } t && ((t.WatchAccessedVariables && v.Trainable) || t.WatchesVariable(v)))
+                t.WatchVariableCore(v, h); // also re-watches a variable watched before an Assign gave it a new value
     }
 
     /// <summary>Tapes that watch a variable watch its new value after an <c>Assign</c>.</summary>
@@ -260,7 +308,7 @@ internal static class Scopes
         var l = local;
         if (l == null) return;
         foreach (var s in l.Current.Items)
-            if (s.Owner is GradientTape t && t.WatchesVariable(v)) t.WatchVariableCore(v);
+            if (s.Tape is { } t && t.WatchesVariable(v)) t.WatchVariableCore(v, v.Handle);
     }
 
     /// <summary>The active scopes whose perturbation <paramref name="v"/> carries or that watch <paramref name="h"/>.</summary>
@@ -326,6 +374,44 @@ internal static class Scopes
         {
             if (pushed == null) return;
             for (int i = pushed.Count - 1; i >= 0; i--) holder.Remove(pushed[i]);
+        }
+    }
+}
+
+/// <summary>The handles a tape's scope registered while it recorded (see <see cref="Scope.ReleaseGraph"/>): chunks
+/// that grow from 16 to 1024 entries, appended by the recording thread without a lock (8 bytes a handle).</summary>
+internal sealed class HandleRegistry
+{
+    private sealed class Chunk
+    {
+        internal Chunk(int size, Chunk? next)
+        {
+            Items = new Tensor[size];
+            Next = next;
+        }
+
+        internal readonly Tensor[] Items;
+        internal int Count;
+        internal readonly Chunk? Next;
+    }
+
+    private Chunk head = new(16, null);
+
+    internal void Add(Tensor h)
+    {
+        var c = head;
+        if (c.Count == c.Items.Length) head = c = new Chunk(Math.Min(1024, 2 * c.Items.Length), c);
+        c.Items[c.Count] = h;
+        c.Count++;
+    }
+
+    internal void ForEach(Action<Tensor> action)
+    {
+        for (var c = head; c != null; c = c.Next)
+        {
+            int n = Math.Min(c.Count, c.Items.Length);
+            for (int i = 0; i < n; i++)
+                if (c.Items[i] is { } h) action(h);
         }
     }
 }

@@ -14,7 +14,9 @@ namespace Nabla;
 /// </remarks>
 public sealed class Tensor : IFormattable
 {
-    internal readonly Core.Tensor Value;
+    /// <summary>The core value. Replaced only when a tape releases its recorded graph (<see cref="Scope.ReleaseGraph"/>):
+    /// by the same numbers without that tape's nodes.</summary>
+    internal Core.Tensor Value;
     internal readonly bool IsWeak;
 
     /// <summary>The scopes that were active on the creating thread (null if it never had one): lets
@@ -28,10 +30,18 @@ public sealed class Tensor : IFormattable
 
     internal Tensor(Core.Tensor value, bool weak = false)
     {
-        Value = value;
+        var set = Scopes.CurrentSet;
+        Origin = set;
         IsWeak = weak;
-        Origin = Scopes.CurrentSet;
         dtype = DTypes.FromCore(value.DType);
+        if (value.Level == 0) Value = value;
+        else
+        {
+            // No perturbation of a scope that is not active here, at any depth; the tapes whose nodes the value
+            // carries can cut it loose from their graph when they release it.
+            Value = Scopes.Settle(value, set);
+            if (set != null && Value.Level != 0) set.Register(this);
+        }
     }
 
     private readonly DType dtype;

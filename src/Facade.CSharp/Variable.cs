@@ -17,6 +17,7 @@ public sealed class Variable
     {
         ArgumentNullException.ThrowIfNull(initialValue);
         value = new Tensor(Core.Ops.constant(initialValue.Raw));
+        Owners.AddOrUpdate(value, this);
         Trainable = trainable;
         Name = name ?? $"Variable:{Interlocked.Increment(ref counter) - 1}";
     }
@@ -27,10 +28,18 @@ public sealed class Variable
     {
         get
         {
-            Scopes.OnVariableRead(this);
-            return value;
+            var h = value; // one read: the handle watched is the handle returned, whatever another thread assigns
+            Scopes.OnVariableRead(this, h);
+            return h;
         }
     }
+
+    // Every value handle a variable has held, mapped to the variable (weakly): a handle passed where a Tensor is
+    // expected (a source of Gradient, a watched tensor) is differentiated as the variable.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Tensor, Variable> Owners = new();
+
+    /// <summary>The variable whose value <paramref name="handle"/> is or was, if any.</summary>
+    internal static Variable? OwnerOf(Tensor handle) => Owners.TryGetValue(handle, out var v) ? v : null;
 
     /// <summary>The current value handle without counting as an access.</summary>
     internal Tensor Handle => value;
@@ -58,7 +67,9 @@ public sealed class Variable
             throw new ArgumentException($"Assign: value has dtype {DTypes.FromCore(raw.DType)} but variable '{Name}' has dtype {DType}; expected the same dtype (use TF.Cast).", nameof(newValue));
         if (!Core.Shape.equal(raw.Shape, value.ShapeArray))
             throw new ArgumentException($"Assign: value has shape {Shapes.Format(raw.Shape)} but variable '{Name}' has shape {Shapes.Format(value.ShapeArray)}; expected the same shape.", nameof(newValue));
-        value = new Tensor(Core.Ops.constant(raw));
+        var h = new Tensor(Core.Ops.constant(raw));
+        Owners.AddOrUpdate(h, this);
+        value = h;
         Scopes.OnVariableAssigned(this);
     }
 

@@ -100,7 +100,7 @@ let ``Jacobian: forward columns = reverse rows = the recorded-graph Jacobian`` (
         let tag = Tags.next ()
         let leaf = Derivatives.watch tag x
         let root = (Reverse.findAtLevel tag (f leaf)).Value
-        let recorded = values (Derivatives.recordedJacobian tag root leaf false)
+        let recorded = values (Derivatives.recordedJacobian tag root leaf false false)
         (close (name + ": forward vs reverse") 1e-13 reverse forward)
         .&. (close (name + ": recorded vs reverse") 1e-13 reverse recorded)
         .&. (close (name + ": core jacobian vs reverse") 1e-13 reverse (values (Derivatives.jacobian f x))))
@@ -116,8 +116,8 @@ let ``BatchJacobian of a recording = the diagonal blocks of the full Jacobian`` 
     let tag = Tags.next ()
     let leaf = Derivatives.watch tag x
     let root = (Reverse.findAtLevel tag (f leaf)).Value
-    let full = values (Derivatives.recordedJacobian tag root leaf false) // [b, 2, b, 3]
-    let batched = values (Derivatives.recordedJacobian tag root leaf true) // [b, 2, 3]
+    let full = values (Derivatives.recordedJacobian tag root leaf false false) // [b, 2, b, 3]
+    let batched = values (Derivatives.recordedJacobian tag root leaf true false) // [b, 2, 3]
     let blocks = Array.init (b * 2 * 3) (fun k -> let i, o, j = k / 6, (k / 3) % 2, k % 3 in full.[((i * 2 + o) * b + i) * 3 + j])
     close "batch Jacobian vs diagonal blocks" 1e-14 blocks batched
 
