@@ -340,7 +340,7 @@ public sealed class GradientTape : IDisposable
         used = true;
         // As TensorFlow, a non-persistent tape stops recording when it computes its gradients, and it releases the
         // recorded computation: it keeps no reference to it, and the results the program keeps no longer hold it.
-        if (recording) Pause(Scope.Gap.Used);
+        if (recording) Pause(Scope.Gap.Disposed); // no later Gradient can ask why: the tape is used up
         scope.ReleaseGraph();
         lock (watchedVariables) variableHandles.Clear();
         GC.SuppressFinalize(this);
@@ -526,7 +526,6 @@ public sealed class GradientTape : IDisposable
                     {
                         Scope.Gap.Stopped => "the target was computed inside StopRecording(), where this tape does not record (the path is cut by StopRecording)",
                         Scope.Gap.Disposed => "the target was computed outside the recording: after this tape stopped recording (after Dispose, the end of its using block)",
-                        Scope.Gap.Used => "the target was computed after this non-persistent tape computed its gradients, which ends its recording (create it with persistent: true to keep recording)",
                         _ => "the target was computed outside the recording, on another thread (a tape records only on the thread that created it)",
                     });
             }

@@ -72,7 +72,7 @@ internal sealed class Scope
     // Written only at rare events (scope changes, StopGradient, read-outs), never by ordinary operations.
 
     /// <summary>Why this scope was not active between two scope-set sequence numbers.</summary>
-    internal enum Gap { Stopped, Disposed, Used }
+    internal enum Gap { Stopped, Disposed }
 
     private readonly List<(long From, long To, Gap Why)> gaps = new();
 
