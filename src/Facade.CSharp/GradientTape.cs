@@ -17,6 +17,20 @@ public enum UnconnectedGradients
 /// (TensorFlow's <c>tf.GradientTape</c>). Recording starts at construction and stops at <see cref="Dispose"/>;
 /// gradients may be computed after that.
 /// </summary>
+/// <remarks>
+/// <para>Gradients with respect to a <see cref="Variable"/> are with respect to the values read from it while the tape
+/// recorded, summed over the reads (as TensorFlow): an <c>Assign</c> between a read and <c>Gradient</c> (an optimizer
+/// step on a persistent tape included) changes neither the gradient nor whether there is one.</para>
+/// <para>A persistent tape asked for a gradient (or a Jacobian) while it records also records that computation, so the
+/// result can be differentiated again by the same tape, to any depth: <c>u_x = tape.Gradient(u, x)</c> inside the block,
+/// <c>tape.Gradient(u_x, x)</c> after it (the physics-informed-network idiom; it costs a recorded backward pass).
+/// A non-persistent tape stops recording when it computes its gradients, as TensorFlow's does.</para>
+/// <para>Memory: the tape holds what it recorded while it can still use it. A non-persistent tape releases it when it
+/// computes its gradients; a persistent one when it has been disposed and the program drops it (the garbage collector
+/// finalizes it). Results the program keeps then hold only their values, not the recorded graph. A tape that is never
+/// disposed records (every operation on a watched value, on its thread, adds to its graph) until the garbage collector
+/// finds it unreachable; then it stops recording and releases its graph. Use <c>using</c>.</para>
+/// </remarks>
 /// <example>
 /// <code>
 /// var x = TF.Constant(3.0);
@@ -110,6 +124,7 @@ public sealed class GradientTape : IDisposable
     /// returned, or its current one).</summary>
     internal void WatchVariableCore(Variable v, Tensor h)
     {
+        if (scope.IsWatched(h)) return; // a variable's handle is only ever watched here, so v and h are listed already
         WatchHandle(h);
         lock (watchedVariables)
         {
@@ -258,7 +273,8 @@ public sealed class GradientTape : IDisposable
         used = false;
     }
 
-    /// <summary>Stops recording (the end of the <c>using</c> block). Gradients can still be computed afterwards.</summary>
+    /// <summary>Stops recording (the end of the <c>using</c> block). Gradients can still be computed afterwards; a
+    /// persistent tape keeps its recording until the program drops it.</summary>
     public void Dispose()
     {
         if (recording) Pause(Scope.Gap.Disposed);
