@@ -50,23 +50,36 @@ internal sealed class Scope
         long tag = Tag;
         registry.ForEach(h => h.Value = Core.Derivatives.release(tag, h.Value));
     }
-    // Read by every operation on a watched handle, written only by Watch and friends: lock-free reads.
-    private readonly ConcurrentDictionary<Tensor, Core.Tensor> watched = new(ReferenceEqualityComparer.Instance);
+    // Read by every operation on a watched handle, written only by Watch and friends: lock-free reads. Made on the
+    // first watch and dropped when cleared, so that a finished scope, which the handles made under it still reach
+    // (Tensor.Origin), holds no table.
+    private ConcurrentDictionary<Tensor, Core.Tensor>? watched;
 
     /// <summary>The core value this scope gave a watched handle, if it watches it.</summary>
-    internal bool TryGetWatched(Tensor handle, out Core.Tensor value) => watched.TryGetValue(handle, out value!);
+    internal bool TryGetWatched(Tensor handle, out Core.Tensor value)
+    {
+        if (watched is { } w) return w.TryGetValue(handle, out value!);
+        value = null!;
+        return false;
+    }
 
-    internal bool IsWatched(Tensor handle) => watched.ContainsKey(handle);
+    internal bool IsWatched(Tensor handle) => watched is { } w && w.ContainsKey(handle);
 
     internal void SetWatched(Tensor handle, Core.Tensor value)
     {
         handle.EverWatched = true; // before the value is visible: Resolve skips the lookups for handles never watched
-        watched[handle] = value;
+        var w = watched;
+        if (w == null)
+        {
+            Interlocked.CompareExchange(ref watched, new ConcurrentDictionary<Tensor, Core.Tensor>(ReferenceEqualityComparer.Instance), null);
+            w = watched!;
+        }
+        w[handle] = value;
     }
 
-    internal int WatchedCount => watched.Count;
+    internal int WatchedCount => watched?.Count ?? 0;
 
-    internal void ClearWatched() => watched.Clear();
+    internal void ClearWatched() => watched = null;
 
     // ------------------------------------------------------------------ provenance, for "why is my gradient null?"
     // Written only at rare events (scope changes, StopGradient, read-outs), never by ordinary operations.
@@ -74,7 +87,7 @@ internal sealed class Scope
     /// <summary>Why this scope was not active between two scope-set sequence numbers.</summary>
     internal enum Gap { Stopped, Disposed }
 
-    private readonly List<(long From, long To, Gap Why)> gaps = new();
+    private readonly List<(long From, long To, Gap Why)> gaps = new(0);
 
     /// <summary>The sequence number of the first scope set that held this scope (0 before it was first pushed).</summary>
     internal long StartSeq;

@@ -121,52 +121,29 @@ public class GraphLifetimeTests
     }
 
     [Fact]
-    public void LeakedTape_StopsRecordingOnceUnreachable()
+    public void LeakedTape_StopsRecordingOnceUnreachable() => OwnThread.Run(() =>
     {
-        // runs on its own thread, so that the leaked tape cannot disturb other tests on this one
-        Exception? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                var x = TF.Constant(2.0);
-                LeakATape(x);
-                Assert.NotEqual(0, (x * x).Value.Level); // recording, as long as the tape lives
-                Collect();
-                Assert.Equal(0, Scopes.ActiveCount);
-                Assert.Equal(0, (x * x).Value.Level);
-            }
-            catch (Exception e) { failure = e; }
-        });
-        thread.Start();
-        thread.Join();
-        Assert.Null(failure);
-    }
+        var x = TF.Constant(2.0);
+        LeakATape(x);
+        Assert.NotEqual(0, (x * x).Value.Level); // recording, as long as the tape lives
+        Collect();
+        Assert.Equal(0, Scopes.ActiveCount);
+        Assert.Equal(0, (x * x).Value.Level);
+    });
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void LeakAnAccumulator(Tensor x) => _ = new ForwardAccumulator(x, TF.Constant(1.0));
 
     [Fact]
-    public void LeakedAccumulator_StopsOnceUnreachable()
+    public void LeakedAccumulator_StopsOnceUnreachable() => OwnThread.Run(() =>
     {
-        Exception? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                var x = TF.Constant(2.0);
-                LeakAnAccumulator(x);
-                Assert.True((x * x).Value.IsDual);
-                Collect();
-                Assert.Equal(0, Scopes.ActiveCount);
-                Assert.False((x * x).Value.IsDual);
-            }
-            catch (Exception e) { failure = e; }
-        });
-        thread.Start();
-        thread.Join();
-        Assert.Null(failure);
-    }
+        var x = TF.Constant(2.0);
+        LeakAnAccumulator(x);
+        Assert.True((x * x).Value.IsDual);
+        Collect();
+        Assert.Equal(0, Scopes.ActiveCount);
+        Assert.False((x * x).Value.IsDual);
+    });
 
     [Fact]
     public void NestedTapes_InnerReleasedFirst_OuterStillDifferentiatesTheKeptResults()

@@ -9,19 +9,6 @@ public class TapeMessageTests
     private static string Why(GradientTape tape, Tensor y, Tensor x) =>
         Assert.Throws<InvalidOperationException>(() => tape.Gradient(y, x, unconnectedGradients: UnconnectedGradients.Raise)).Message;
 
-    private static void OnFreshThread(Action body)
-    {
-        Exception? failure = null;
-        var t = new Thread(() =>
-        {
-            try { body(); }
-            catch (Exception e) { failure = e; }
-        });
-        t.Start();
-        t.Join();
-        if (failure != null) throw new Xunit.Sdk.XunitException(failure.ToString());
-    }
-
     [Fact]
     public void IntegerTarget_IsSaidToBeInteger()
     {
@@ -35,7 +22,7 @@ public class TapeMessageTests
     }
 
     [Fact]
-    public void TargetComputedBeforeTheTapeExisted_OnAThreadThatNeverHadATape_SaysSo() => OnFreshThread(() =>
+    public void TargetComputedBeforeTheTapeExisted_OnAThreadThatNeverHadATape_SaysSo() => OwnThread.Run(() =>
     {
         var x = TF.Constant(3.0);
         var y = x * x; // no scope has ever existed on this thread
