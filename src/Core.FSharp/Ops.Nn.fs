@@ -41,7 +41,15 @@ let softmaxCrossEntropyWithLogits (axis: int) (labels: Tensor) (logits: Tensor) 
     neg (sum [| a |] false (mul labels (logSoftmax a logits)))
 
 /// Rows of `depth` with 1 at each index (indices outside [0, depth) give zero rows).
-let oneHot (depth: int) (dtype: DType) (indices: Tensor) = constant (Kernels.oneHot indices.Raw depth dtype)
+/// An ArgumentException naming OneHot for a negative depth, an undefined dtype, or more than Array.MaxLength elements.
+let oneHot (depth: int) (dtype: DType) (indices: Tensor) =
+    if depth < 0 then invalidArg "depth" (sprintf "OneHot: depth %d is negative; expected depth >= 0" depth)
+    Raw.checkDType "OneHot" dtype
+    let out = Array.append indices.Shape [| depth |]
+    if Shape.trySize out < 0 then
+        invalidArg "depth" (sprintf "OneHot: indices of shape %s with depth %d give shape %s, %O elements, more than Array.MaxLength (%d); tensors above Array.MaxLength elements are out of scope"
+                                    (Shape.format indices.Shape) depth (Shape.format out) (Shape.bigSize out) Shape.maxElements)
+    constant (Kernels.oneHot indices.Raw depth dtype)
 
 /// Cross-entropy against integer class indices (labels of shape logits.Shape without the last axis).
 /// d/dlogits = softmax(logits) - one_hot(labels).
