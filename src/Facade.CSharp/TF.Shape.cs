@@ -49,7 +49,8 @@ public static partial class TF
     /// <summary>Joins tensors along <paramref name="axis"/> (<c>tf.concat</c>). Derivative: each operand gets its slice of the adjoint.</summary>
     public static Tensor Concat(IReadOnlyList<Tensor> values, int axis) => new(Core.Ops.concat(axis, ResolveAll("Concat", values)));
 
-    /// <summary>Resolves a list of operands to one dtype (weak scalars adopt the first strong dtype).</summary>
+    /// <summary>Resolves a list of operands to one dtype (weak scalars adopt the first strong dtype, if it holds them
+    /// exactly: see <see cref="WeakScalars.CheckFits"/>).</summary>
     private static Core.Tensor[] ResolveAll(string op, IReadOnlyList<Tensor> values)
     {
         ArgumentNullException.ThrowIfNull(values);
@@ -63,6 +64,7 @@ public static partial class TF
             if (values[i].DType != first.DType && !values[i].IsWeak)
                 throw new ArgumentException($"{op}: tensors have dtypes {first.DType} and {values[i].DType}; expected one dtype.", nameof(values));
             var r = Scopes.Resolve(values[i]);
+            if (values[i].DType != first.DType) WeakScalars.CheckFits(op, values[i], first.DType);
             resolved[i] = values[i].DType != first.DType ? Core.Ops.cast(first.DType.ToCore(), r) : r;
         }
         return resolved;

@@ -22,8 +22,10 @@ public static partial class TF
         _ => 0,
     };
 
-    /// <summary>Resolves the dtypes of two operands: a weak scalar adopts the strong operand's dtype;
-    /// two strong dtypes must be equal (TensorFlow does not promote).</summary>
+    /// <summary>Resolves the dtypes of two operands: a weak scalar adopts the strong operand's dtype (an
+    /// <see cref="ArgumentException"/> naming <paramref name="op"/>, the dtype and the value when an integer or Bool
+    /// dtype cannot hold it exactly, see <see cref="WeakScalars.CheckFits"/>); two strong dtypes must be equal
+    /// (TensorFlow does not promote).</summary>
     internal static (Core.Tensor A, Core.Tensor B, bool Weak) Unify(string op, Tensor a, Tensor b)
     {
         ArgumentNullException.ThrowIfNull(a);
@@ -34,8 +36,16 @@ public static partial class TF
         var db = b.DType;
         if (da != db)
         {
-            if (a.IsWeak && !b.IsWeak) ra = Core.Ops.cast(db.ToCore(), ra);
-            else if (b.IsWeak && !a.IsWeak) rb = Core.Ops.cast(da.ToCore(), rb);
+            if (a.IsWeak && !b.IsWeak)
+            {
+                WeakScalars.CheckFits(op, a, db);
+                ra = Core.Ops.cast(db.ToCore(), ra);
+            }
+            else if (b.IsWeak && !a.IsWeak)
+            {
+                WeakScalars.CheckFits(op, b, da);
+                rb = Core.Ops.cast(da.ToCore(), rb);
+            }
             else if (a.IsWeak && b.IsWeak)
             {
                 var d = PromotionRank(da) >= PromotionRank(db) ? da : db;
