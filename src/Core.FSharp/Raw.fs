@@ -169,10 +169,12 @@ module Raw =
     /// (MathNet's MaxDegreeOfParallelism, which Backend.Threads sets).
     let parallelThreshold = 1 <<< 16
 
-    /// Runs `kernel offset length` over [0, n), in contiguous chunks on the kernel threads when n is large.
+    /// Runs `kernel offset length` over [0, n), in contiguous chunks on the kernel threads when n is large; not at all
+    /// when n is 0 (some TensorPrimitives kernels, Sigmoid's among them, reject empty spans).
     let forChunks (n: int) (kernel: int -> int -> unit) =
         let threads = min MathNet.Numerics.Control.MaxDegreeOfParallelism (n / (parallelThreshold / 2))
-        if n < parallelThreshold || threads <= 1 then kernel 0 n
+        if n = 0 then ()
+        elif n < parallelThreshold || threads <= 1 then kernel 0 n
         else
             let chunk = (n + threads - 1) / threads
             KernelThreads.run threads threads (fun c ->
