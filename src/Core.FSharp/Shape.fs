@@ -64,7 +64,8 @@ let checkedSize (op: string) (shape: int[]) =
     if n < 0 then tooLarge op shape
     n
 
-/// The broadcast shape of two shapes (NumPy rules), or None when they do not broadcast.
+/// The broadcast shape of two shapes (NumPy rules), or None when they do not broadcast. The shape only: its element
+/// count is not checked (`broadcast` checks it; other callers check the shape they finally make).
 let tryBroadcast (a: int[]) (b: int[]) =
     if equal a b then Some a
     else

@@ -4,6 +4,14 @@ namespace Nabla;
 /// TensorFlow's operations under their TensorFlow names (<c>using static Nabla.TF;</c> makes ported code read
 /// almost unchanged). Every float op is differentiable to any order, in forward and reverse mode.
 /// </summary>
+/// <remarks>
+/// Every op that makes a shape (a factory, a broadcast, a product, a concatenation...) checks its element count first:
+/// above <see cref="Array.MaxLength"/> it throws an <see cref="ArgumentException"/> naming the op and the shape (such
+/// tensors are out of scope), never a wrapped, short or empty result. A C# scalar that meets an integer or Bool tensor
+/// must be held exactly by its dtype (<c>ints * 2.0</c> is fine, <c>ints * 0.5</c> throws, as in TensorFlow). Empty
+/// tensors give TensorFlow's values (ReduceSum 0, ReduceProd 1, ReduceMean NaN, ReduceLogSumExp -inf, MatMul over an
+/// inner dimension of 0 zeros) or an ArgumentException naming the op (ArgMax over an empty axis).
+/// </remarks>
 public static partial class TF
 {
     /// <summary>Runs a unary core op on the value the current thread's scopes give <paramref name="x"/>.</summary>
