@@ -220,10 +220,14 @@ and slice (start: int[]) (size: int[]) (x: Tensor) : Tensor =
     if isNull start || isNull size || start.Length <> shape.Length || size.Length <> shape.Length then
         opError "Slice" (sprintf "start %s and size %s must both have one entry per axis of shape %s"
                                  (if isNull start then "null" else Shape.format start) (if isNull size then "null" else Shape.format size) (Shape.format shape))
-    let size = Array.init shape.Length (fun i -> if size.[i] = -1 then shape.[i] - start.[i] else size.[i])
+    // bounds in int64: start + size must not wrap (begin or size int.MaxValue)
     for i in 0 .. shape.Length - 1 do
-        if start.[i] < 0 || size.[i] < 0 || start.[i] + size.[i] > shape.[i] then
-            opError "Slice" (sprintf "start %s with size %s is out of bounds for shape %s at axis %d" (Shape.format start) (Shape.format size) (Shape.format shape) i)
+        let b = int64 start.[i]
+        let e = if size.[i] = -1 then int64 shape.[i] else b + int64 size.[i]
+        if b < 0L || b > int64 shape.[i] || size.[i] < -1 || e > int64 shape.[i] then
+            opError "Slice" (sprintf "begin %s with size %s is out of bounds for shape %s at axis %d; expected 0 <= begin <= begin + size <= extent (a size of -1 takes the rest of the axis)"
+                                     (Shape.format start) (Shape.format size) (Shape.format shape) i)
+    let size = Array.init shape.Length (fun i -> if size.[i] = -1 then shape.[i] - start.[i] else size.[i])
     if Shape.equal size shape then x
     else
         let start = Array.copy start
@@ -253,9 +257,19 @@ and concat (axis: int) (xs: Tensor[]) : Tensor =
             opError "Concat" (sprintf "shapes %s and %s differ outside axis %d" (Shape.format xs.[0].Shape) (Shape.format x.Shape) ax)
     if xs.Length = 1 then xs.[0]
     else
-        let offsets = xs |> Array.scan (fun o x -> o + x.Shape.[ax]) 0
+        let total = xs |> Array.sumBy (fun x -> int64 x.Shape.[ax])
         let outShape = Array.copy xs.[0].Shape
-        outShape.[ax] <- offsets.[xs.Length]
+        outShape.[ax] <- int (min total (int64 Int32.MaxValue))
+        if total > int64 Int32.MaxValue then
+            opError "Concat" (sprintf "joining %d tensors of shapes %s, ... along axis %d gives extent %d there, more than Int32.MaxValue (%d); a dimension is an int, and tensors above Array.MaxLength elements are out of scope"
+                                      xs.Length (Shape.format xs.[0].Shape) ax total Int32.MaxValue)
+        if Shape.trySize outShape < 0 then
+            let others = Array.copy outShape
+            others.[ax] <- 1
+            opError "Concat" (sprintf "joining %d tensors of shapes %s, ... along axis %d gives extent %d there and %O elements, more than Array.MaxLength (%d); tensors above Array.MaxLength elements are out of scope"
+                                      xs.Length (Shape.format xs.[0].Shape) ax total
+                                      (Shape.bigSize others * System.Numerics.BigInteger(total)) Shape.maxElements)
+        let offsets = xs |> Array.scan (fun o x -> o + x.Shape.[ax]) 0
         nary { new NaryPrim("Concat") with
                  member _.Kernel rs =
                      rs |> Array.mapi (fun i r -> let b = Array.zeroCreate rank in b.[ax] <- offsets.[i]; Raw.pad outShape b r)
@@ -367,9 +381,18 @@ and matmul (transA: bool) (transB: bool) (a: Tensor) (b: Tensor) : Tensor =
                                   (Shape.format a.Shape) (if transA then " (transposed)" else "") (Shape.format b.Shape) (if transB then " (transposed)" else ""))
     if a.DType <> b.DType then
         opError "MatMul" (sprintf "operands have dtypes %s and %s; expected the same dtype" (string a.DType) (string b.DType))
-    if (Shape.tryBroadcast a.Shape.[.. ra - 3] b.Shape.[.. rb - 3]).IsNone then
+    match Shape.tryBroadcast a.Shape.[.. ra - 3] b.Shape.[.. rb - 3] with
+    | None ->
         opError "MatMul" (sprintf "batch axes of shapes %s and %s (all but the last two) do not broadcast; expected equal extents or 1, aligned from the right"
                                   (Shape.format a.Shape) (Shape.format b.Shape))
+    | Some batch ->
+        let m = if transA then a.Shape.[ra - 1] else a.Shape.[ra - 2]
+        let n = if transB then b.Shape.[rb - 2] else b.Shape.[rb - 1]
+        let out = Array.append batch [| m; n |]
+        if Shape.trySize out < 0 then
+            opError "MatMul" (sprintf "shapes %s%s and %s%s give a product of shape %s, %O elements, more than Array.MaxLength (%d); tensors above Array.MaxLength elements are out of scope"
+                                      (Shape.format a.Shape) (if transA then " (transposed)" else "") (Shape.format b.Shape) (if transB then " (transposed)" else "")
+                                      (Shape.format out) (Shape.bigSize out) Shape.maxElements)
     binary (matmulPrim transA transB) a b
 and matmulPrim (transA: bool) (transB: bool) : BinaryPrim =
     { new BinaryPrim("MatMul") with

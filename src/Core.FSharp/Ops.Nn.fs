@@ -11,13 +11,18 @@ let private axisOf (op: string) (x: Tensor) (axis: int) =
     if x.Rank = 0 then invalidArg "logits" (sprintf "%s: expected logits of rank >= 1, got a scalar" op)
     Shape.normAxis op x.Rank axis
 
+/// The gradient-free max along `axis` (kept) that shifts the exponentials; zeros for empty logits (whose softmax is
+/// empty, as TensorFlow's), where a max has no value.
+let private shiftOf (axis: int) (logits: Tensor) =
+    if logits.Size = 0 then constant (Raw.zeros logits.DType (Shape.reduced logits.Shape [| axis |] true))
+    else constant (Kernels.reduceMax [| axis |] true logits.Raw)
+
 /// exp(x) / sum(exp(x)) along `axis`, shifted by the max (no overflow for logits of 1e4).
 /// d = y (dx - sum(y dx)).
 let softmax (axis: int) (logits: Tensor) =
     requireFloat "Softmax" logits
     let a = axisOf "Softmax" logits axis
-    let shift = constant (Kernels.reduceMax [| a |] true logits.Raw)
-    let e = exp (sub logits shift)
+    let e = exp (sub logits (shiftOf a logits))
     div e (sum [| a |] true e)
 
 /// (x - m) - log(sum(exp(x - m))) along `axis` with m the gradient-free max, as TensorFlow computes it: stable,
@@ -26,7 +31,7 @@ let softmax (axis: int) (logits: Tensor) =
 let logSoftmax (axis: int) (logits: Tensor) =
     requireFloat "LogSoftmax" logits
     let a = axisOf "LogSoftmax" logits axis
-    let shifted = sub logits (constant (Kernels.reduceMax [| a |] true logits.Raw))
+    let shifted = sub logits (shiftOf a logits)
     sub shifted (log (sum [| a |] true (exp shifted)))
 
 /// -sum(labels * log_softmax(logits)) along `axis`, per example. Differentiable in both labels and logits;
@@ -41,7 +46,15 @@ let softmaxCrossEntropyWithLogits (axis: int) (labels: Tensor) (logits: Tensor) 
     neg (sum [| a |] false (mul labels (logSoftmax a logits)))
 
 /// Rows of `depth` with 1 at each index (indices outside [0, depth) give zero rows).
-let oneHot (depth: int) (dtype: DType) (indices: Tensor) = constant (Kernels.oneHot indices.Raw depth dtype)
+/// An ArgumentException naming OneHot for a negative depth, an undefined dtype, or more than Array.MaxLength elements.
+let oneHot (depth: int) (dtype: DType) (indices: Tensor) =
+    if depth < 0 then invalidArg "depth" (sprintf "OneHot: depth %d is negative; expected depth >= 0" depth)
+    Raw.checkDType "OneHot" dtype
+    let out = Array.append indices.Shape [| depth |]
+    if Shape.trySize out < 0 then
+        invalidArg "depth" (sprintf "OneHot: indices of shape %s with depth %d give shape %s, %O elements, more than Array.MaxLength (%d); tensors above Array.MaxLength elements are out of scope"
+                                    (Shape.format indices.Shape) depth (Shape.format out) (Shape.bigSize out) Shape.maxElements)
+    constant (Kernels.oneHot indices.Raw depth dtype)
 
 /// Cross-entropy against integer class indices (labels of shape logits.Shape without the last axis).
 /// d/dlogits = softmax(logits) - one_hot(labels).

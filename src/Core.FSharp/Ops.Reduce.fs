@@ -35,14 +35,20 @@ let reduceMax (axes: int[]) (keepDims: bool) (x: Tensor) = extreme "ReduceMax" K
 /// Smallest element over axes. Ties split the adjoint evenly.
 let reduceMin (axes: int[]) (keepDims: bool) (x: Tensor) = extreme "ReduceMin" Kernels.reduceMin axes keepDims x
 
-/// Product over axes. d/dx_i = product of the other elements of x_i's group. In a group without zeros that is
+/// The product kernel, with TensorFlow's value for an empty group: 1 (the empty product).
+let private prodKernel (ax: int[]) (keepDims: bool) (r: RawTensor) =
+    if r.Size = 0 then Raw.ones r.DType (Shape.reduced r.Shape ax keepDims)
+    else Kernels.reduceProd ax keepDims r
+
+/// Product over axes; the product of an empty group is 1 (as TensorFlow), with an empty gradient.
+/// d/dx_i = product of the other elements of x_i's group. In a group without zeros that is
 /// y / x_i, differentiable to any order; in a group holding a zero it is computed exactly with exclusive
 /// prefix/suffix products and used as a constant at the level below, so higher derivatives of such groups
 /// miss the terms that pass through the zero (first derivatives are always exact).
 let rec reduceProd (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
-    if x.DType = DType.Bool then invalidArg "x" "ReduceProd: dtype Bool is not supported"
+    if x.DType = DType.Bool then invalidArg "x" "ReduceProd: dtype Bool is not supported; expected a float or integer dtype"
     let ax = axesOf "ReduceProd" x axes
-    if not x.IsFloat then constant (Kernels.reduceProd ax keepDims x.Raw)
+    if not x.IsFloat then constant (prodKernel ax keepDims x.Raw)
     else
         let others (x: Tensor) (y: Tensor) =
             let isZero = Kernels.compare "ReduceProd" Kernels.Comparison.Equal x.Raw (Raw.zeros x.DType [||])
@@ -54,16 +60,18 @@ let rec reduceProd (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
                 let safe = ElementwiseOps.where (constant isZero) (onesLike x) x
                 ElementwiseOps.where (constant groupHasZero) (constant (Kernels.prodOthers ax x.Raw)) (viaDivision safe)
         unary { new UnaryPrim("ReduceProd") with
-                  member _.Kernel r = Kernels.reduceProd ax keepDims r
+                  member _.Kernel r = prodKernel ax keepDims r
                   member _.Jvp(x, y, dx) = sum ax keepDims (mul (others x y) dx)
                   member _.Vjp(x, y, g) = mul (others x y) (expandBack x ax g) } x
 
-/// log(sum(exp x)) over axes, shifted by the (gradient-free) max so large logits do not overflow.
-/// d = softmax(x) dx.
+/// log(sum(exp x)) over axes, shifted by the (gradient-free) max so large logits do not overflow; -inf for an empty
+/// group. d = softmax(x) dx.
 let reduceLogSumExp (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
     if not x.IsFloat then invalidArg "x" (sprintf "ReduceLogSumExp: dtype %s is not supported; expected Float32 or Float64" (string x.DType))
     let ax = axesOf "ReduceLogSumExp" x axes
-    if x.Size = 0 then log (sum ax keepDims (exp x))
+    // empty: -inf (log of the empty sum, as TensorFlow), written as sum - inf so that its tangent is the empty sum 0
+    // (log of a sum of exponentials would give 0 / 0) and its adjoint an empty tensor of x's shape
+    if x.Size = 0 then sub (sum ax keepDims x) (scalarLike x infinity)
     else
         let m = Kernels.reduceMax ax true x.Raw
         // a max of +-inf would give inf - inf; shift by 0 there instead

@@ -34,12 +34,22 @@ let stack (axis: int) (xs: Tensor[]) =
     let a = if axis < 0 then axis + rank else axis
     if a < 0 || a >= rank then
         invalidArg "axis" (sprintf "Stack: axis %d is out of range for stacking rank-%d tensors; expected an axis in [%d, %d)" axis shape.Length (-rank) rank)
+    let out = Array.concat [ shape.[.. a - 1]; [| xs.Length |]; shape.[a ..] ]
+    if Shape.trySize out < 0 then
+        invalidArg "values" (sprintf "Stack: stacking %d tensors of shape %s gives shape %s, %O elements, more than Array.MaxLength (%d); tensors above Array.MaxLength elements are out of scope"
+                                     xs.Length (Shape.format shape) (Shape.format out) (Shape.bigSize out) Shape.maxElements)
     concat a (xs |> Array.map (expandDims a))
 
 /// Rows of x along `axis` chosen by integer `indices` (any shape). The adjoint scatters (adds) rows back.
 let rec gather (axis: int) (indices: Tensor) (x: Tensor) : Tensor =
     if x.Rank = 0 then invalidArg "x" "Gather: expected a tensor of rank >= 1, got a scalar"
     let a = Shape.normAxis "Gather" x.Rank axis
+    if indices.DType <> DType.Int32 && indices.DType <> DType.Int64 then
+        invalidArg "indices" (sprintf "Gather: indices have dtype %s; expected Int32 or Int64" (string indices.DType))
+    let out = Array.concat [ x.Shape.[.. a - 1]; indices.Shape; x.Shape.[a + 1 ..] ]
+    if Shape.trySize out < 0 then
+        invalidArg "indices" (sprintf "Gather: indices of shape %s along axis %d of shape %s give shape %s, %O elements, more than Array.MaxLength (%d); tensors above Array.MaxLength elements are out of scope"
+                                      (Shape.format indices.Shape) a (Shape.format x.Shape) (Shape.format out) (Shape.bigSize out) Shape.maxElements)
     let idx = indices.Raw
     let n = x.Shape.[a]
     unary { new UnaryPrim("Gather") with
@@ -67,4 +77,13 @@ let matvec (transA: bool) (a: Tensor) (x: Tensor) =
     if cols <> x.Shape.[x.Rank - 1] then
         invalidArg "x" (sprintf "MatVec: shapes %s%s and %s: the matrix has %d columns but the vector has %d elements; expected equal"
                                 (Shape.format a.Shape) (if transA then " (transposed)" else "") (Shape.format x.Shape) cols x.Shape.[x.Rank - 1])
+    match Shape.tryBroadcast a.Shape.[.. a.Rank - 3] x.Shape.[.. x.Rank - 2] with
+    | None ->
+        invalidArg "x" (sprintf "MatVec: batch axes of shapes %s and %s (all but the matrix's last two and the vector's last one) do not broadcast; expected equal extents or 1, aligned from the right"
+                                (Shape.format a.Shape) (Shape.format x.Shape))
+    | Some batch ->
+        let out = Array.append batch [| (if transA then a.Shape.[a.Rank - 1] else a.Shape.[a.Rank - 2]) |]
+        if Shape.trySize out < 0 then
+            invalidArg "x" (sprintf "MatVec: shapes %s%s and %s give a product of shape %s, %O elements, more than Array.MaxLength (%d); tensors above Array.MaxLength elements are out of scope"
+                                    (Shape.format a.Shape) (if transA then " (transposed)" else "") (Shape.format x.Shape) (Shape.format out) (Shape.bigSize out) Shape.maxElements)
     squeeze (Some -1) (matmul transA false a (expandDims -1 x))

@@ -21,9 +21,11 @@ type DType =
 [<Sealed; AllowNullLiteral>]
 type RawTensor private (dtype: DType, shape: int[], data: Array, scalar: float) =
     let mutable data = data
-    /// Dense storage over `data` (row-major, `Shape.size shape` elements of the dtype's element type).
+    /// Dense storage over `data` (row-major, `Shape.size shape` elements of the dtype's element type). The count is
+    /// compared without overflow, so a shape whose int product wraps never gets a tensor (the ops check shapes first,
+    /// with messages that name them: this is the backstop).
     new(dtype: DType, shape: int[], data: Array) =
-        if isNull data || data.Length <> Shape.size shape then
+        if isNull data || data.Length <> Shape.trySize shape then
             invalidArg "data" (sprintf "RawTensor: %s elements do not fill shape %s"
                                        (if isNull data then "null" else string data.Length) (Shape.format shape))
         RawTensor(dtype, shape, data, 0.0)
@@ -58,6 +60,14 @@ module Raw =
 
     let dtypeName (d: DType) = d.ToString()
 
+    /// True for the five defined dtypes (a C# cast such as `(DType)42` makes others).
+    let isDefined (d: DType) = int d >= int DType.Float32 && int d <= int DType.Bool
+
+    /// An ArgumentException naming `op` for a dtype value that is not one of the five.
+    let checkDType (op: string) (d: DType) =
+        if not (isDefined d) then
+            invalidArg "dtype" (sprintf "%s: dtype %d is not a valid DType; expected one of Float32, Float64, Int32, Int64, Bool" op (int d))
+
     let elementType (d: DType) =
         match d with
         | DType.Float32 -> typeof<float32>
@@ -65,7 +75,7 @@ module Raw =
         | DType.Int32 -> typeof<int>
         | DType.Int64 -> typeof<int64>
         | DType.Bool -> typeof<bool>
-        | _ -> invalidArg "dtype" (sprintf "unknown dtype %A" d)
+        | _ -> checkDType "Alloc" d; typeof<float>
 
     let dtypeOfArray (a: Array) =
         match a with
@@ -81,8 +91,9 @@ module Raw =
     let ofArray (shape: int[]) (data: Array) = RawTensor(dtypeOfArray data, shape, data)
 
     /// A tensor of the given dtype and shape filled with `value` (converted).
+    /// An ArgumentException naming Fill for a negative dimension or more than Array.MaxLength elements.
     let full (dtype: DType) (shape: int[]) (value: float) =
-        let n = Shape.size shape
+        let n = Shape.checkedSize "Fill" shape
         let data: Array =
             match dtype with
             | DType.Float32 -> Array.create n (float32 value) :> _
@@ -90,7 +101,7 @@ module Raw =
             | DType.Int32 -> Array.create n (int value) :> _
             | DType.Int64 -> Array.create n (int64 value) :> _
             | DType.Bool -> Array.create n (value <> 0.0) :> _
-            | _ -> invalidArg "dtype" "unknown dtype"
+            | _ -> checkDType "Fill" dtype; null
         RawTensor(dtype, Array.copy shape, data)
 
     let zeros dtype shape = full dtype shape 0.0
@@ -132,6 +143,7 @@ module Raw =
     let cast (dtype: DType) (t: RawTensor) =
         if t.DType = dtype then t
         else
+            checkDType "Cast" dtype
             let n = t.Size
             let data: Array =
                 match dtype, t.Data with
@@ -148,7 +160,7 @@ module Raw =
                 | DType.Int64, (:? (int[]) as a) -> Array.map int64 a :> _
                 | DType.Int64, _ -> Array.init n (fun i -> int64 (getDouble t i)) :> _
                 | DType.Bool, _ -> Array.init n (fun i -> getDouble t i <> 0.0) :> _
-                | _ -> invalidArg "dtype" "unknown dtype"
+                | _ -> checkDType "Cast" dtype; null
             RawTensor(dtype, t.Shape, data)
 
     let reshape (shape: int[]) (t: RawTensor) = RawTensor(t.DType, shape, t.Data)
@@ -157,10 +169,12 @@ module Raw =
     /// (MathNet's MaxDegreeOfParallelism, which Backend.Threads sets).
     let parallelThreshold = 1 <<< 16
 
-    /// Runs `kernel offset length` over [0, n), in contiguous chunks on the kernel threads when n is large.
+    /// Runs `kernel offset length` over [0, n), in contiguous chunks on the kernel threads when n is large; not at all
+    /// when n is 0 (some TensorPrimitives kernels, Sigmoid's among them, reject empty spans).
     let forChunks (n: int) (kernel: int -> int -> unit) =
         let threads = min MathNet.Numerics.Control.MaxDegreeOfParallelism (n / (parallelThreshold / 2))
-        if n < parallelThreshold || threads <= 1 then kernel 0 n
+        if n = 0 then ()
+        elif n < parallelThreshold || threads <= 1 then kernel 0 n
         else
             let chunk = (n + threads - 1) / threads
             KernelThreads.run threads threads (fun c ->

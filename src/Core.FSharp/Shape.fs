@@ -6,11 +6,29 @@ open System
 /// Formats a shape as `[2, 3]` (the form every error message uses).
 let format (shape: int[]) = "[" + String.Join(", ", shape) + "]"
 
-/// Number of elements of a shape (1 for a scalar).
+/// Number of elements of a shape (1 for a scalar). Unchecked (it wraps on overflow): for shapes already validated, such
+/// as the shape of an existing tensor; a shape that is being made is checked with `checkedSize`.
 let size (shape: int[]) =
     let mutable n = 1
     for d in shape do n <- n * d
     n
+
+/// The largest element count of a tensor: .NET's `Array.MaxLength` (a tensor is one array). Larger tensors are out of scope.
+let maxElements = Array.MaxLength
+
+/// Number of elements of a shape, or -1 when a dimension is negative or the count exceeds `maxElements` (never wraps).
+let trySize (shape: int[]) =
+    let mutable n = 1L
+    let mutable negative = false
+    for d in shape do
+        if d < 0 then negative <- true
+        // a product above maxElements stays above it unless a later dimension is 0: clamp it there (no int64 overflow)
+        n <- min (n * int64 (max d 0)) (int64 maxElements + 1L)
+    if negative || n > int64 maxElements then -1 else int n
+
+/// The exact number of elements of a shape, for messages (no overflow).
+let bigSize (shape: int[]) =
+    shape |> Array.fold (fun (acc: System.Numerics.BigInteger) d -> acc * System.Numerics.BigInteger(d)) System.Numerics.BigInteger.One
 
 /// Row-major strides of a shape.
 let strides (shape: int[]) =
@@ -31,7 +49,23 @@ let check (op: string) (shape: int[]) =
     for d in shape do
         if d < 0 then invalidArg "shape" (sprintf "%s: shape %s has a negative dimension; expected dimensions >= 0" op (format shape))
 
-/// The broadcast shape of two shapes (NumPy rules), or None when they do not broadcast.
+/// The ArgumentException for a shape (non-negative dimensions) whose element count exceeds `maxElements`.
+let tooLarge (op: string) (shape: int[]) =
+    invalidArg "shape" (sprintf "%s: shape %s has %O elements, more than Array.MaxLength (%d); tensors above Array.MaxLength elements are out of scope"
+                                op (format shape) (bigSize shape) maxElements)
+
+/// The number of elements of a shape that is being made (by a factory, a broadcast, a product, a concatenation...):
+/// an ArgumentException naming the op and the shape for a null shape, a negative dimension, or more elements than
+/// `Array.MaxLength` (tensors that large are out of scope; an `int` element count would wrap). Runs before anything
+/// is allocated.
+let checkedSize (op: string) (shape: int[]) =
+    check op shape
+    let n = trySize shape
+    if n < 0 then tooLarge op shape
+    n
+
+/// The broadcast shape of two shapes (NumPy rules), or None when they do not broadcast. The shape only: its element
+/// count is not checked (`broadcast` checks it; other callers check the shape they finally make).
 let tryBroadcast (a: int[]) (b: int[]) =
     if equal a b then Some a
     else
@@ -46,10 +80,15 @@ let tryBroadcast (a: int[]) (b: int[]) =
             else ok <- false
         if ok then Some r else None
 
-/// The broadcast shape of two shapes (NumPy rules), or an ArgumentException naming the op and both shapes.
+/// The broadcast shape of two shapes (NumPy rules), or an ArgumentException naming the op and both shapes when they
+/// do not broadcast or when the broadcast shape has more elements than `Array.MaxLength` (`[65536, 1]` with `[1, 65536]`).
 let broadcast (op: string) (a: int[]) (b: int[]) =
     match tryBroadcast a b with
-    | Some r -> r
+    | Some r ->
+        if not (obj.ReferenceEquals(r, a)) && trySize r < 0 then
+            invalidArg "b" (sprintf "%s: shapes %s and %s broadcast to %s, which has %O elements, more than Array.MaxLength (%d); tensors above Array.MaxLength elements are out of scope"
+                                    op (format a) (format b) (format r) (bigSize r) maxElements)
+        r
     | None ->
         invalidArg "b" (sprintf "%s: shapes %s and %s are not broadcastable; expected equal dimensions or 1 at each axis (aligned from the right)" op (format a) (format b))
 
@@ -82,7 +121,7 @@ let normAxes (op: string) (rank: int) (axes: int[]) =
             if r.[i] = r.[i - 1] then invalidArg "axes" (sprintf "%s: axis %d is repeated in %s" op r.[i] (format axes))
         r
 
-/// The shape after reducing `axes` (sorted, normalised).
+/// The shape after reducing `axes` (sorted, normalised). Never more elements than `shape`, so no size check is needed.
 let reduced (shape: int[]) (axes: int[]) (keepDims: bool) =
     if keepDims then shape |> Array.mapi (fun i d -> if Array.contains i axes then 1 else d)
     else shape |> Array.indexed |> Array.filter (fun (i, _) -> not (Array.contains i axes)) |> Array.map snd
@@ -94,12 +133,18 @@ let resolveReshape (op: string) (from: int[]) (target: int[]) =
     let unknown = target |> Array.filter (fun d -> d = -1) |> Array.length
     if unknown > 1 then invalidArg "shape" (sprintf "%s: target shape %s has more than one -1; expected at most one" op (format target))
     if target |> Array.exists (fun d -> d < -1) then invalidArg "shape" (sprintf "%s: target shape %s has a negative dimension; expected dimensions >= 0 or one -1" op (format target))
-    let known = target |> Array.filter (fun d -> d <> -1) |> size
+    // the count of the given dimensions, exact (an int product would wrap: [65536, 65537] is not 65536 elements)
+    let knownShape = target |> Array.filter (fun d -> d <> -1)
+    let known = trySize knownShape
     if unknown = 1 then
-        if known = 0 || n % known <> 0 then
-            invalidArg "shape" (sprintf "%s: cannot reshape a tensor of shape %s (%d elements) to %s" op (format from) n (format target))
-        target |> Array.map (fun d -> if d = -1 then n / known else d)
+        if known = 0 then
+            invalidArg "shape" (sprintf "%s: cannot infer the -1 in %s for a tensor of shape %s (%d elements): another dimension is 0; expected non-zero given dimensions (as TensorFlow)"
+                                        op (format target) (format from) n)
+        elif known < 0 || n % known <> 0 then
+            invalidArg "shape" (sprintf "%s: cannot reshape a tensor of shape %s (%d elements) to %s; expected the given dimensions (%O elements) to divide %d"
+                                        op (format from) n (format target) (bigSize knownShape) n)
+        else target |> Array.map (fun d -> if d = -1 then n / known else d)
     else
         if known <> n then
-            invalidArg "shape" (sprintf "%s: cannot reshape a tensor of shape %s (%d elements) to %s (%d elements); expected the same number of elements" op (format from) n (format target) known)
+            invalidArg "shape" (sprintf "%s: cannot reshape a tensor of shape %s (%d elements) to %s (%O elements); expected the same number of elements" op (format from) n (format target) (bigSize target))
         Array.copy target

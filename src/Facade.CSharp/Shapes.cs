@@ -15,7 +15,10 @@ internal static class Shapes
     {
         var shape = raw.Shape;
         var strides = Core.Shape.strides(shape);
-        bool summarise = raw.Size > Threshold;
+        // an empty tensor prints its brackets: as many as the dimensions before the first 0 make, which can be huge
+        long brackets = 1;
+        foreach (int d in shape) { if (d == 0) break; brackets = Math.Min(brackets * d, long.MaxValue / int.MaxValue); }
+        bool summarise = raw.Size > Threshold || (raw.Size == 0 && brackets > Threshold);
         void Element(int i)
         {
             object v = raw.Data.GetValue(i)!;

@@ -15,15 +15,26 @@ public static partial class TF
     /// <summary>A Bool scalar.</summary>
     public static Tensor Constant(bool value) => Strong(new Core.RawTensor(Core.DType.Bool, Array.Empty<int>(), new[] { value }));
     /// <summary>A scalar of the given dtype.</summary>
-    public static Tensor Constant(double value, DType dtype) => Strong(Core.Raw.scalar(dtype.ToCore(), value));
+    /// <exception cref="ArgumentException"><paramref name="dtype"/> is not a defined <see cref="DType"/>.</exception>
+    public static Tensor Constant(double value, DType dtype)
+    {
+        CheckDType("Constant", dtype);
+        return Strong(Core.Raw.scalar(dtype.ToCore(), value));
+    }
 
     /// <summary>A tensor from a rectangular array of any rank (<c>new double[,] {{1, 2}, {3, 4}}</c>) or a jagged array
     /// of equal-length rows, of double, float, int, long or bool; the dtype follows the element type.</summary>
-    /// <exception cref="ArgumentException">Unsupported element type or ragged rows.</exception>
+    /// <exception cref="ArgumentException">Unsupported element type, ragged rows, or (jagged) rows that hold more than
+    /// <see cref="Array.MaxLength"/> elements in all.</exception>
     public static Tensor Constant(Array values) => Strong(ToRaw(values, "Constant"));
 
     /// <summary>A tensor from an array, converted to <paramref name="dtype"/>.</summary>
-    public static Tensor Constant(Array values, DType dtype) => Strong(Core.Raw.cast(dtype.ToCore(), ToRaw(values, "Constant")));
+    /// <exception cref="ArgumentException">As <see cref="Constant(Array)"/>, or <paramref name="dtype"/> is not a defined <see cref="DType"/>.</exception>
+    public static Tensor Constant(Array values, DType dtype)
+    {
+        CheckDType("Constant", dtype);
+        return Strong(Core.Raw.cast(dtype.ToCore(), ToRaw(values, "Constant")));
+    }
 
     /// <summary>Converts scalars, arrays, tensors and variables to a tensor (<c>tf.convert_to_tensor</c>); a tensor is returned as is.</summary>
     public static Tensor ConvertToTensor(object value) => value switch
@@ -41,6 +52,8 @@ public static partial class TF
     };
 
     /// <summary>Float32 ones of the given shape (<c>tf.ones</c>).</summary>
+    /// <exception cref="ArgumentException">A negative dimension, or a shape of more than <see cref="Array.MaxLength"/> elements
+    /// (tensors that large are out of scope; the same holds for every factory that takes a shape).</exception>
     public static Tensor Ones(params int[] shape) => Ones(shape, DType.Float32);
     /// <summary>Ones of the given shape and dtype.</summary>
     public static Tensor Ones(int[] shape, DType dtype) => Fill(shape, 1.0, dtype, "Ones");
@@ -56,19 +69,44 @@ public static partial class TF
     public static Tensor Fill(int[] shape, double value, DType dtype = DType.Float32) => Fill(shape, value, dtype, "Fill");
 
     /// <summary>start, start + delta, ... up to but excluding <paramref name="limit"/> (<c>tf.range</c>).</summary>
-    /// <exception cref="ArgumentException"><paramref name="delta"/> is zero.</exception>
-    public static Tensor Range(double start, double limit, double delta = 1, DType dtype = DType.Float32) =>
-        Strong(Core.Kernels.range(start, limit, delta, dtype.ToCore()));
+    /// <exception cref="ArgumentException"><paramref name="delta"/> is zero or points away from <paramref name="limit"/>,
+    /// the range has more than <see cref="Array.MaxLength"/> elements, or the dtype is not defined.</exception>
+    public static Tensor Range(double start, double limit, double delta = 1, DType dtype = DType.Float32)
+    {
+        CheckDType("Range", dtype);
+        if (delta != 0 && !double.IsNaN(delta))
+        {
+            double count = Math.Ceiling((limit - start) / delta);
+            if (count > Array.MaxLength)
+                throw new ArgumentException($"Range: start {start}, limit {limit} and delta {delta} give {count:R} elements, more than Array.MaxLength ({Array.MaxLength}); tensors above Array.MaxLength elements are out of scope.", nameof(limit));
+        }
+        return Strong(Core.Kernels.range(start, limit, delta, dtype.ToCore()));
+    }
 
     /// <summary><paramref name="num"/> evenly spaced values from <paramref name="start"/> to <paramref name="stop"/> inclusive (<c>tf.linspace</c>).</summary>
-    public static Tensor Linspace(double start, double stop, int num, DType dtype = DType.Float32) =>
-        Strong(Core.Kernels.linspace(start, stop, num, dtype.ToCore()));
+    /// <exception cref="ArgumentException"><paramref name="num"/> is negative or above <see cref="Array.MaxLength"/>, or the dtype is not defined.</exception>
+    public static Tensor Linspace(double start, double stop, int num, DType dtype = DType.Float32)
+    {
+        CheckDType("Linspace", dtype);
+        if (num > Array.MaxLength)
+            throw new ArgumentException($"Linspace: num {num} is more than Array.MaxLength ({Array.MaxLength}); tensors above Array.MaxLength elements are out of scope.", nameof(num));
+        return Strong(Core.Kernels.linspace(start, stop, num, dtype.ToCore()));
+    }
 
     /// <summary>The <paramref name="n"/> × <paramref name="n"/> identity matrix (<c>tf.eye</c>).</summary>
-    public static Tensor Eye(int n, DType dtype = DType.Float32) => Strong(Core.Kernels.eye(n, dtype.ToCore()));
+    /// <exception cref="ArgumentException"><paramref name="n"/> is negative, n² exceeds <see cref="Array.MaxLength"/>, or the dtype is not defined.</exception>
+    public static Tensor Eye(int n, DType dtype = DType.Float32)
+    {
+        CheckDType("Eye", dtype);
+        if (n < 0) throw new ArgumentException($"Eye: n {n} is negative; expected n >= 0.", nameof(n));
+        Core.Shape.checkedSize("Eye", new[] { n, n });
+        return Strong(Core.Kernels.eye(n, dtype.ToCore()));
+    }
 
     /// <summary>One-hot rows of length <paramref name="depth"/> for Int32/Int64 <paramref name="indices"/> (<c>tf.one_hot</c>);
     /// an index outside [0, depth) gives a row of zeros. Not differentiable.</summary>
+    /// <exception cref="ArgumentException">Indices that are not Int32/Int64, a negative depth, a result of more than
+    /// <see cref="Array.MaxLength"/> elements, or an undefined dtype.</exception>
     public static Tensor OneHot(Tensor indices, int depth, DType dtype = DType.Float32)
     {
         ArgumentNullException.ThrowIfNull(indices);
@@ -91,27 +129,33 @@ public static partial class TF
         CheckShape("RandomUniform", shape);
         if (!(maxval > minval))
             throw new ArgumentException($"RandomUniform: maxval {maxval} must be greater than minval {minval}.", nameof(maxval));
+        CheckDType("RandomUniform", dtype);
         if (dtype == DType.Bool)
             throw new ArgumentException("RandomUniform: dtype Bool is not supported; expected a float or integer dtype.", nameof(dtype));
         return Strong(Core.Kernels.randomUniform(shape, minval, maxval, dtype.ToCore(), seed.HasValue ? new Random(seed.Value) : Random.Shared));
     }
 
+    /// <summary>A shape given to a factory: not null, no negative dimension, at most <see cref="Array.MaxLength"/> elements.</summary>
     private static void CheckShape(string op, int[] shape)
     {
         if (shape == null) throw new ArgumentNullException(nameof(shape), $"{op}: shape is null.");
-        Core.Shape.check(op, shape);
+        Core.Shape.checkedSize(op, shape);
     }
+
+    /// <summary>An ArgumentException naming <paramref name="op"/> for a dtype value outside the enum (<c>(DType)42</c>).</summary>
+    internal static void CheckDType(string op, DType dtype) => Core.Raw.checkDType(op, dtype.ToCore());
 
     private static void RequireFloat(string op, DType dtype)
     {
+        CheckDType(op, dtype);
         if (!dtype.IsFloat())
             throw new ArgumentException($"{op}: dtype {dtype} is not supported; expected Float32 or Float64.", nameof(dtype));
     }
 
     private static Tensor Fill(int[] shape, double value, DType dtype, string op)
     {
-        if (shape == null) throw new ArgumentNullException(nameof(shape), $"{op}: shape is null.");
-        Core.Shape.check(op, shape);
+        CheckShape(op, shape);
+        CheckDType(op, dtype);
         return Strong(Core.Raw.full(dtype.ToCore(), shape, value));
     }
 
@@ -136,7 +180,7 @@ public static partial class TF
             var shape = new int[inner.Length + 1];
             shape[0] = rows.Count;
             inner.CopyTo(shape, 1);
-            var flat = Core.Raw.alloc(rows[0].DType, Core.Shape.size(shape));
+            var flat = Core.Raw.alloc(rows[0].DType, Core.Shape.checkedSize(op, shape));
             int n = rows[0].Size;
             for (int i = 0; i < rows.Count; i++) Array.Copy(rows[i].Data, 0, flat, i * n, n);
             return new Core.RawTensor(rows[0].DType, shape, flat);

@@ -3,10 +3,11 @@ namespace Nabla;
 public static partial class TF
 {
     /// <summary>eˣ / Σ eˣ along <paramref name="axis"/> (<c>tf.nn.softmax</c>), shifted by the max so logits of 1e4 do not overflow.
-    /// Derivative: y ⊙ (dx - Σ y ⊙ dx).</summary>
+    /// Empty logits give an empty result. Derivative: y ⊙ (dx - Σ y ⊙ dx).</summary>
     public static Tensor Softmax(Tensor logits, int axis = -1) => Unary(logits, v => Core.NnOps.softmax(axis, v));
 
-    /// <summary>x - ln Σ eˣ along <paramref name="axis"/> (<c>tf.nn.log_softmax</c>), stable. Derivative: dx - softmax(x) Σ dx.</summary>
+    /// <summary>x - ln Σ eˣ along <paramref name="axis"/> (<c>tf.nn.log_softmax</c>), stable; empty logits give an empty result.
+    /// Derivative: dx - softmax(x) Σ dx.</summary>
     public static Tensor LogSoftmax(Tensor logits, int axis = -1) => Unary(logits, v => Core.NnOps.logSoftmax(axis, v));
 
     /// <summary>Per-example cross-entropy -Σ labels ⊙ log_softmax(logits) along <paramref name="axis"/>

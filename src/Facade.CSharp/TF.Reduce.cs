@@ -8,7 +8,7 @@ public static partial class TF
         return new Tensor(f(axes!, Scopes.Resolve(x)), x.IsWeak);
     }
 
-    /// <summary>Sum of all elements (<c>tf.reduce_sum</c>). Derivative: the adjoint broadcast back to x's shape.</summary>
+    /// <summary>Sum of all elements (<c>tf.reduce_sum</c>); 0 for an empty tensor. Derivative: the adjoint broadcast back to x's shape.</summary>
     public static Tensor ReduceSum(Tensor x, bool keepDims = false) => ReduceSum(x, (int[]?)null, keepDims);
     /// <summary>Sum over one axis (negative counts from the end).</summary>
     public static Tensor ReduceSum(Tensor x, int axis, bool keepDims = false) => ReduceSum(x, new[] { axis }, keepDims);
@@ -16,7 +16,8 @@ public static partial class TF
     /// <exception cref="ArgumentException">An axis is out of range or repeated.</exception>
     public static Tensor ReduceSum(Tensor x, int[]? axes, bool keepDims = false) => Reduce(x, axes, (a, v) => Core.Ops.sum(a, keepDims, v));
 
-    /// <summary>Mean of all elements (<c>tf.reduce_mean</c>); integer means truncate. Derivative: the adjoint divided by the count, broadcast back.</summary>
+    /// <summary>Mean of all elements (<c>tf.reduce_mean</c>); integer means truncate; NaN for an empty float tensor (0 / 0, as TensorFlow).
+    /// Derivative: the adjoint divided by the count, broadcast back.</summary>
     public static Tensor ReduceMean(Tensor x, bool keepDims = false) => ReduceMean(x, (int[]?)null, keepDims);
     /// <summary>Mean over one axis.</summary>
     public static Tensor ReduceMean(Tensor x, int axis, bool keepDims = false) => ReduceMean(x, new[] { axis }, keepDims);
@@ -37,14 +38,15 @@ public static partial class TF
     /// <summary>Smallest element over several axes (<c>null</c>: all axes).</summary>
     public static Tensor ReduceMin(Tensor x, int[]? axes, bool keepDims = false) => Reduce(x, axes, (a, v) => Core.ReduceOps.reduceMin(a, keepDims, v));
 
-    /// <summary>Product of all elements (<c>tf.reduce_prod</c>). Derivative: the product of the other elements (exact with zeros).</summary>
+    /// <summary>Product of all elements (<c>tf.reduce_prod</c>); 1 for an empty tensor. Derivative: the product of the other elements (exact with zeros).</summary>
     public static Tensor ReduceProd(Tensor x, bool keepDims = false) => ReduceProd(x, (int[]?)null, keepDims);
     /// <summary>Product along one axis.</summary>
     public static Tensor ReduceProd(Tensor x, int axis, bool keepDims = false) => ReduceProd(x, new[] { axis }, keepDims);
     /// <summary>Product over several axes (<c>null</c>: all axes).</summary>
     public static Tensor ReduceProd(Tensor x, int[]? axes, bool keepDims = false) => Reduce(x, axes, (a, v) => Core.ReduceOps.reduceProd(a, keepDims, v));
 
-    /// <summary>ln Σ eˣ (<c>tf.reduce_logsumexp</c>), shifted by the max so logits of 1e4 do not overflow. Derivative: softmax(x).</summary>
+    /// <summary>ln Σ eˣ (<c>tf.reduce_logsumexp</c>), shifted by the max so logits of 1e4 do not overflow; -inf for an empty tensor.
+    /// Derivative: softmax(x).</summary>
     public static Tensor ReduceLogSumExp(Tensor x, bool keepDims = false) => ReduceLogSumExp(x, (int[]?)null, keepDims);
     /// <summary>ln Σ eˣ along one axis.</summary>
     public static Tensor ReduceLogSumExp(Tensor x, int axis, bool keepDims = false) => ReduceLogSumExp(x, new[] { axis }, keepDims);

@@ -4,6 +4,14 @@ namespace Nabla;
 /// TensorFlow's operations under their TensorFlow names (<c>using static Nabla.TF;</c> makes ported code read
 /// almost unchanged). Every float op is differentiable to any order, in forward and reverse mode.
 /// </summary>
+/// <remarks>
+/// Every op that makes a shape (a factory, a broadcast, a product, a concatenation...) checks its element count first:
+/// above <see cref="Array.MaxLength"/> it throws an <see cref="ArgumentException"/> naming the op and the shape (such
+/// tensors are out of scope), never a wrapped, short or empty result. A C# scalar that meets an integer or Bool tensor
+/// must be held exactly by its dtype (<c>ints * 2.0</c> is fine, <c>ints * 0.5</c> throws, as in TensorFlow). Empty
+/// tensors give TensorFlow's values (ReduceSum 0, ReduceProd 1, ReduceMean NaN, ReduceLogSumExp -inf, MatMul over an
+/// inner dimension of 0 zeros) or an ArgumentException naming the op (ArgMax over an empty axis).
+/// </remarks>
 public static partial class TF
 {
     /// <summary>Runs a unary core op on the value the current thread's scopes give <paramref name="x"/>.</summary>
@@ -22,8 +30,10 @@ public static partial class TF
         _ => 0,
     };
 
-    /// <summary>Resolves the dtypes of two operands: a weak scalar adopts the strong operand's dtype;
-    /// two strong dtypes must be equal (TensorFlow does not promote).</summary>
+    /// <summary>Resolves the dtypes of two operands: a weak scalar adopts the strong operand's dtype (an
+    /// <see cref="ArgumentException"/> naming <paramref name="op"/>, the dtype and the value when an integer or Bool
+    /// dtype cannot hold it exactly, see <see cref="WeakScalars.CheckFits"/>); two strong dtypes must be equal
+    /// (TensorFlow does not promote).</summary>
     internal static (Core.Tensor A, Core.Tensor B, bool Weak) Unify(string op, Tensor a, Tensor b)
     {
         ArgumentNullException.ThrowIfNull(a);
@@ -34,8 +44,16 @@ public static partial class TF
         var db = b.DType;
         if (da != db)
         {
-            if (a.IsWeak && !b.IsWeak) ra = Core.Ops.cast(db.ToCore(), ra);
-            else if (b.IsWeak && !a.IsWeak) rb = Core.Ops.cast(da.ToCore(), rb);
+            if (a.IsWeak && !b.IsWeak)
+            {
+                WeakScalars.CheckFits(op, a, db);
+                ra = Core.Ops.cast(db.ToCore(), ra);
+            }
+            else if (b.IsWeak && !a.IsWeak)
+            {
+                WeakScalars.CheckFits(op, b, da);
+                rb = Core.Ops.cast(da.ToCore(), rb);
+            }
             else if (a.IsWeak && b.IsWeak)
             {
                 var d = PromotionRank(da) >= PromotionRank(db) ? da : db;

@@ -57,12 +57,12 @@ public sealed class Variable
     public IReadOnlyList<int> Shape => value.Shape;
 
     /// <summary>Replaces the value (TensorFlow's <c>assign</c>). A weak scalar adopts the variable's dtype.</summary>
-    /// <exception cref="ArgumentException">The shape or (strong) dtype differs from the variable's.</exception>
+    /// <exception cref="ArgumentException">The shape or (strong) dtype differs from the variable's, or a weak scalar
+    /// cannot be held exactly by an integer or Bool variable (<c>v.Assign(0.5)</c> on an Int32 variable).</exception>
     public void Assign(Tensor newValue)
     {
         ArgumentNullException.ThrowIfNull(newValue);
-        var raw = newValue.Raw;
-        if (newValue.IsWeak && newValue.DType != DType) raw = Core.Raw.cast(DType.ToCore(), raw);
+        var raw = newValue.IsWeak && newValue.DType != DType ? WeakScalars.Adopt("Assign", newValue, DType) : newValue.Raw;
         if (DTypes.FromCore(raw.DType) != DType)
             throw new ArgumentException($"Assign: value has dtype {DTypes.FromCore(raw.DType)} but variable '{Name}' has dtype {DType}; expected the same dtype (use TF.Cast).", nameof(newValue));
         if (!Core.Shape.equal(raw.Shape, value.ShapeArray))
@@ -82,8 +82,7 @@ public sealed class Variable
     private Tensor Arithmetic(Tensor delta, Func<Core.RawTensor, Core.RawTensor, Core.RawTensor> op, string name)
     {
         ArgumentNullException.ThrowIfNull(delta);
-        var d = delta.Raw;
-        if (delta.IsWeak && delta.DType != DType) d = Core.Raw.cast(DType.ToCore(), d);
+        var d = delta.IsWeak && delta.DType != DType ? WeakScalars.Adopt(name, delta, DType) : delta.Raw;
         if (DTypes.FromCore(d.DType) != DType)
             throw new ArgumentException($"{name}: delta has dtype {DTypes.FromCore(d.DType)} but variable '{Name}' has dtype {DType}; expected the same dtype.", nameof(delta));
         if (!Core.Shape.equal(Core.Shape.broadcast(name, value.ShapeArray, d.Shape), value.ShapeArray))

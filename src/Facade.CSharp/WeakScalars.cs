@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Nabla;
 
 /// <summary>
@@ -54,6 +56,63 @@ internal static class WeakScalars
     /// <summary>The plain Int32 scalar <paramref name="v"/>.</summary>
     internal static Core.Tensor Int32(int v) =>
         Find(v, Core.DType.Int32) ?? Keep(v, Core.DType.Int32, Core.Ops.constant(Core.Raw.scalar(Core.DType.Int32, v)));
+
+    /// <summary>
+    /// Checks that the weakly typed <paramref name="weak"/> (a C# literal or value converted implicitly) can be held
+    /// exactly in <paramref name="target"/>, the dtype of the strong operand it is about to adopt; throws an
+    /// <see cref="ArgumentException"/> naming <paramref name="op"/>, the dtype and the value otherwise. An integer or Bool
+    /// dtype cannot hold a fractional value (<c>ints * 0.5</c>), NaN, an infinity or a value outside its range
+    /// (<c>int32s * 1e10</c>), and Bool only 0 and 1; TensorFlow raises for all of these too. Integral values
+    /// (<c>ints * 2.0</c>) are fine, and a float dtype takes any value (rounded to Float32 as TensorFlow does).
+    /// Costs nothing for a float target (the scalar hot path).
+    /// </summary>
+    internal static void CheckFits(string op, Tensor weak, DType target)
+    {
+        if (target is DType.Float32 or DType.Float64 || weak.DType == target) return;
+        var raw = weak.Raw;
+        int n = raw.Size;
+        for (int i = 0; i < n; i++)
+        {
+            double v = Core.Raw.getDouble(raw, i);
+            bool fits = target switch
+            {
+                DType.Int32 => Math.Floor(v) == v && v >= int.MinValue && v <= int.MaxValue,
+                DType.Int64 => Math.Floor(v) == v && v >= -9223372036854775808.0 && v < 9223372036854775808.0,
+                DType.Bool => v is 0.0 or 1.0,
+                _ => true,
+            };
+            if (!fits) throw NotHeld(op, raw, i, weak.DType, target);
+        }
+    }
+
+    /// <summary>The value of the weak <paramref name="weak"/> in <paramref name="target"/>, checked by
+    /// <see cref="CheckFits"/> (for <see cref="Variable.Assign"/> and its arithmetic forms).</summary>
+    internal static Core.RawTensor Adopt(string op, Tensor weak, DType target)
+    {
+        CheckFits(op, weak, target);
+        return Core.Raw.cast(target.ToCore(), weak.Raw);
+    }
+
+    private static ArgumentException NotHeld(string op, Core.RawTensor raw, int i, DType from, DType target)
+    {
+        string value = raw.Data.GetValue(i) switch
+        {
+            double d => d.ToString("R", CultureInfo.InvariantCulture),
+            float f => f.ToString("R", CultureInfo.InvariantCulture),
+            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+            var o => o?.ToString() ?? "null",
+        };
+        string expected = target switch
+        {
+            DType.Int32 => $"an integral value in [{int.MinValue}, {int.MaxValue}]",
+            DType.Int64 => $"an integral value in [{long.MinValue}, {long.MaxValue}]",
+            _ => "0 or 1",
+        };
+        string where = raw.Rank == 0 ? "" : $" (element {i} of a weakly typed tensor of shape {Shapes.Format(raw.Shape)})";
+        return new ArgumentException(
+            $"{op}: the {from} value {value}{where}, a C# scalar that adopts the other operand's dtype, cannot be held exactly by dtype {target}; " +
+            $"expected {expected}. Cast the tensor to a float dtype first (TF.Cast) or pass a value of its dtype (TensorFlow raises here too).");
+    }
 
     /// <summary>The plain Int64 scalar <paramref name="v"/>.</summary>
     internal static Core.Tensor Int64(long v) =>

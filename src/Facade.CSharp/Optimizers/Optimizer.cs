@@ -17,19 +17,31 @@ public abstract class Optimizer
 {
     private readonly Dictionary<Variable, Core.RawTensor[]> slots = new(ReferenceEqualityComparer.Instance);
 
+    private double learningRate;
+
     private protected Optimizer(string name, double learningRate)
     {
-        if (!(learningRate >= 0) || double.IsInfinity(learningRate))
-            throw new ArgumentException($"{name}: learningRate {learningRate}; expected a finite value >= 0.", nameof(learningRate));
         Name = name;
-        LearningRate = learningRate;
+        this.learningRate = CheckLearningRate(name, learningRate, nameof(learningRate));
     }
+
+    /// <summary>The one rule for a learning rate, for the constructor and the setter alike.</summary>
+    private static double CheckLearningRate(string name, double value, string parameter) =>
+        value >= 0 && !double.IsInfinity(value)
+            ? value
+            : throw new ArgumentException($"{name}: learningRate {value}; expected a finite value >= 0.", parameter);
 
     /// <summary>The optimizer's name ("SGD", "Adam").</summary>
     public string Name { get; }
 
-    /// <summary>The step size (Keras' <c>learning_rate</c>); may be changed between steps.</summary>
-    public double LearningRate { get; set; }
+    /// <summary>The step size (Keras' <c>learning_rate</c>); may be changed between steps. Checked as the constructor
+    /// checks it.</summary>
+    /// <exception cref="ArgumentException">A negative, infinite or NaN value (the rate is left unchanged).</exception>
+    public double LearningRate
+    {
+        get => learningRate;
+        set => learningRate = CheckLearningRate(Name, value, nameof(LearningRate));
+    }
 
     /// <summary>How many times <see cref="ApplyGradients"/> has updated the variables (Keras' <c>iterations</c>).</summary>
     public long Iterations { get; private set; }
@@ -38,15 +50,23 @@ public abstract class Optimizer
     /// increments <see cref="Iterations"/>. Pairs whose gradient is <c>null</c> (a variable the loss does not depend on)
     /// are skipped. A gradient is cast to its variable's dtype, as Keras does. Every pair is checked before any variable
     /// changes.</summary>
-    /// <exception cref="ArgumentException">Every gradient is null, a gradient's shape differs from its variable's, or a
-    /// variable is not Float32/Float64.</exception>
+    /// <remarks>The optimizer remembers the variables it has updated (as Keras builds its slot variables on the first
+    /// call), and every later call must pass each of them again, with <c>null</c> as the gradient of one to skip: a call
+    /// that leaves one out is almost always <c>grads.Zip(vars)</c> over lists of different lengths, which drops the
+    /// extra pairs without a word. New variables may join in any call.</remarks>
+    /// <exception cref="ArgumentException">Every gradient is null, a gradient's shape differs from its variable's, a
+    /// variable is not Float32/Float64, or a variable this optimizer has updated before is missing from the pairs.</exception>
     public void ApplyGradients(IEnumerable<(Tensor? Gradient, Variable Variable)> gradientsAndVariables)
     {
         ArgumentNullException.ThrowIfNull(gradientsAndVariables);
         var pairs = new List<(Core.RawTensor Gradient, Variable Variable)>();
+        var given = new HashSet<Variable>(ReferenceEqualityComparer.Instance);
+        int count = 0;
         foreach (var (g, v) in gradientsAndVariables)
         {
+            count++;
             if (v == null) throw new ArgumentException($"{Name}.ApplyGradients: a variable is null.", nameof(gradientsAndVariables));
+            given.Add(v);
             if (g == null) continue;
             if (!v.DType.IsFloat())
                 throw new ArgumentException($"{Name}.ApplyGradients: variable '{v.Name}' has dtype {v.DType}; expected Float32 or Float64.", nameof(gradientsAndVariables));
@@ -54,6 +74,14 @@ public abstract class Optimizer
             if (!Core.Shape.equal(g.ShapeArray, vShape))
                 throw new ArgumentException($"{Name}.ApplyGradients: the gradient for variable '{v.Name}' has shape {Shapes.Format(g.ShapeArray)} but the variable has shape {Shapes.Format(vShape)}; expected the variable's shape.", nameof(gradientsAndVariables));
             pairs.Add((Core.Raw.cast(v.DType.ToCore(), g.Raw), v));
+        }
+        var missing = slots.Keys.Where(v => !given.Contains(v)).Select(v => $"'{v.Name}'").ToList();
+        if (missing.Count > 0)
+        {
+            throw new ArgumentException(
+                $"{Name}.ApplyGradients: got {count} (gradient, variable) pair{(count == 1 ? "" : "s")}, but {missing.Count} variable{(missing.Count == 1 ? "" : "s")} " +
+                $"this optimizer has updated before {(missing.Count == 1 ? "is" : "are")} missing: {string.Join(", ", missing)}. A short grads.Zip(vars) drops pairs " +
+                "without a word; expected one gradient per variable, with null as the gradient of a variable to skip.", nameof(gradientsAndVariables));
         }
         if (pairs.Count == 0)
             throw new ArgumentException($"{Name}.ApplyGradients: No gradients provided for any variable.", nameof(gradientsAndVariables));
