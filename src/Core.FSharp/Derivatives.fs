@@ -144,6 +144,7 @@ let jacobian (f: Tensor -> Tensor) (x: Tensor) : Tensor =
         | _ -> ()
         TP r
     let value, pullback = vjp f x
+    Shape.checkedSize "Jacobian" (Array.append value.Shape xShape) |> ignore
     let m = value.Size
     if m < n then
         let rows = Array.init m (fun i -> reshape [| 1; n |] (pullback (basis value.Shape i)))
@@ -224,6 +225,7 @@ let recordedJacobian (tag: int64) (root: Tensor) (source: Tensor) (batch: bool) 
     let outShape =
         if batch then Array.concat [ [| b |]; tShape.[1..]; sShape.[1..] ]
         else Array.append tShape sShape
+    Shape.checkedSize (if batch then "BatchJacobian" else "Jacobian") outShape |> ignore
     let wanted = HashSet [ sourceId ]
     let pullback (seed: Tensor) =
         let adj = (if record then Reverse.sweepRecorded else Reverse.sweep) tag root seed wanted

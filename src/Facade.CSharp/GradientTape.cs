@@ -483,6 +483,7 @@ public sealed class GradientTape : IDisposable
         }
         CheckUsable(op);
         var outShape = batch ? tShape.Concat(sShape.Skip(1)).ToArray() : tShape.Concat(sShape).ToArray();
+        Core.Shape.checkedSize(op, outShape); // before any sweep: a Jacobian too large to hold is an ArgumentException
         var dtype = source.DType.IsFloat() ? source.Value.DType : target.Value.DType;
 
         Core.Tensor? result = null;

@@ -134,4 +134,17 @@ public class ShapeOverflowTests
         Rejects("Slice", () => Slice(x, new[] { 4 }, new[] { -1 }), "out of bounds");
         Assert.Equal(new[] { 0 }, Slice(x, new[] { 3 }, new[] { -1 }).Shape);
     }
+
+    [Fact]
+    public void Jacobians_PastArrayMaxLength_AreRejectedBeforeAnySweep()
+    {
+        var x = Ones(new[] { 65536 }, DType.Float64);
+        using (var tape = new GradientTape(persistent: true))
+        {
+            tape.Watch(x);
+            var y = x * 2.0;
+            Rejects("Jacobian", () => tape.Jacobian(y, x), "[65536, 65536]");
+        }
+        Rejects("Jacobian", () => Autodiff.Jacobian(t => t * 2.0, x), "[65536, 65536]");
+    }
 }
