@@ -40,7 +40,7 @@ let rec strip (keep: int64 -> bool) (t: Tensor) : Tensor =
 /// Cuts a reverse node loose from its graph in place (operation and operands cleared: it becomes a leaf that holds
 /// its value), through a setter emitted once for each node form (the fields are read-only to F#), or None when the
 /// runtime does not allow it. Only `release` calls it, on nodes of a tag that no sweep can visit any more.
-let private cutters : (System.Type * System.Action<Tensor>)[] option =
+let private cutters : System.Action<Tensor>[] option =
     try
         let flags = System.Reflection.BindingFlags.Instance ||| System.Reflection.BindingFlags.NonPublic ||| System.Reflection.BindingFlags.Public
         let nested = typeof<Tensor>.GetNestedTypes(flags)
@@ -57,7 +57,7 @@ let private cutters : (System.Type * System.Action<Tensor>)[] option =
                 il.Emit(System.Reflection.Emit.OpCodes.Ldnull)
                 il.Emit(System.Reflection.Emit.OpCodes.Stfld, f)
             il.Emit(System.Reflection.Emit.OpCodes.Ret)
-            case, dm.CreateDelegate(typeof<System.Action<Tensor>>) :?> System.Action<Tensor>)
+            dm.CreateDelegate(typeof<System.Action<Tensor>>) :?> System.Action<Tensor>)
         |> Some
     with _ -> None
 
@@ -71,10 +71,11 @@ let release (tag: int64) (t: Tensor) : Tensor =
     | Some cs ->
         let mutable u = t
         while not (isNull (box u)) && u.Level > tag do u <- u.Under
-        if not (isNull (box u)) && u.Level = tag && u.IsNode then
-            let ty = u.GetType()
-            for (case, cut) in cs do
-                if case.IsAssignableFrom ty then cut.Invoke u
+        if not (isNull (box u)) && u.Level = tag then
+            match u with
+            | TR(_, op, _, _, _, _) when not (isNull op) -> cs.[0].Invoke u
+            | TS _ -> cs.[1].Invoke u
+            | _ -> ()
         t
     | None -> strip (fun l -> l <> tag) t
 

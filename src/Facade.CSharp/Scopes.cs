@@ -139,7 +139,16 @@ internal sealed class ScopeSet
         Items = items;
         Seq = Interlocked.Increment(ref lastSeq);
         Keep = Microsoft.FSharp.Core.FuncConvert.FromFunc<long, bool>(ContainsTag);
+        if (items.Length > 0)
+        {
+            Top = items[^1];
+            TopTag = Top.Tag;
+        }
     }
+
+    /// <summary>The innermost scope (null for the empty set) and its tag (0 then).</summary>
+    internal readonly Scope? Top;
+    internal readonly long TopTag;
 
     /// <summary><see cref="ContainsTag"/> as the core's predicate (made once per set).</summary>
     internal readonly Microsoft.FSharp.Core.FSharpFunc<long, bool> Keep;

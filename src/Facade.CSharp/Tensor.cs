@@ -34,7 +34,14 @@ public sealed class Tensor : IFormattable
         Origin = set;
         IsWeak = weak;
         dtype = DTypes.FromCore(value.DType);
-        if (value.Level == 0) Value = value;
+        long level = value.Level;
+        if (level == 0) Value = value;
+        else if (set != null && set.TopTag == level && (value.Under is not { } under || under.Level == 0))
+        {
+            // the common case: one reverse level or dual, of the innermost active scope
+            Value = value;
+            set.Top!.Registry?.Add(this);
+        }
         else
         {
             // No perturbation of a scope that is not active here, at any depth; the tapes whose nodes the value
