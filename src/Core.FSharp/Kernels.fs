@@ -17,11 +17,16 @@ let private unsupported (op: string) (d: DType) (expected: string) =
 // ------------------------------------------------------------------------- element-wise, unary
 
 /// log(1 + x) on one float32, accurate for small x (log(u) * x / (u - 1) with u = 1 + x corrects u's rounding).
-let log1pF32 (x: float32) = let u = 1.0f + x in if u = 1.0f then x else MathF.Log u * x / (u - 1.0f)
+/// IEEE at the edges: NaN for NaN and for x < -1, -inf at -1, +inf at +inf (where the correction would give inf / inf).
+let log1pF32 (x: float32) =
+    let u = 1.0f + x
+    if u = 1.0f then x elif u = Single.PositiveInfinity then u else MathF.Log u * x / (u - 1.0f)
 /// log(1 + x) on one float64 (as `log1pF32`).
-let log1pF64 (x: float) = let u = 1.0 + x in if u = 1.0 then x else Math.Log u * x / (u - 1.0)
+let log1pF64 (x: float) =
+    let u = 1.0 + x
+    if u = 1.0 then x elif u = Double.PositiveInfinity then u else Math.Log u * x / (u - 1.0)
 
-/// log(1 + x), accurate for small x.
+/// log(1 + x), accurate for small x; NaN for NaN and x < -1, +inf at +inf.
 let log1p (t: RawTensor) =
     unaryFloat "Log1p"
         (fun a r o n -> for i in o .. o + n - 1 do r.[i] <- log1pF32 a.[i])
@@ -58,16 +63,47 @@ let inline private numericMap (op: string) ([<InlineIfLambda>] f32: float32 -> f
         | _ -> unsupported op t.DType "a float or integer dtype"
     RawTensor(t.DType, t.Shape, data)
 
+/// |x|; NaN stays NaN.
 let abs (t: RawTensor) = numericMap "Abs" abs abs abs abs t
 /// sign x on one Float32 element: 1, -1, or x itself for a zero (keeping its sign) and NaN (shared with Sign's and
 /// Abs's scalar rules).
 let signF32 (x: float32) = if x > 0.0f then 1.0f elif x < 0.0f then -1.0f else x
 /// sign x on one Float64 element, as signF32.
 let signF64 (x: float) = if x > 0.0 then 1.0 elif x < 0.0 then -1.0 else x
+/// sign x: -1, 0 (a zero keeps its sign) or 1; NaN for NaN (as NumPy and TensorFlow 2).
 let sign (t: RawTensor) =
     numericMap "Sign" signF32 signF64 (fun x -> int (Math.Sign x)) (fun x -> int64 (Math.Sign x)) t
-/// r[i] = (x[i] > 0 ? g[i] : 0) over [o, o + n), SIMD where the hardware has it. With g = x this is relu (NaN gives 0).
-let inline private positivePart (x: 'T[]) (g: 'T[]) (r: 'T[]) (o: int) (n: int) =
+
+/// True when a Float32/Float64 tensor holds a NaN (false for every other dtype); reads an inline scalar without making
+/// its array.
+let hasNaN (t: RawTensor) =
+    if t.IsInlineScalar then Double.IsNaN t.InlineValue
+    else
+        match t.Data with
+        | :? (float32[]) as a -> TensorPrimitives.IsNaNAny(ReadOnlySpan a)
+        | :? (float[]) as a -> TensorPrimitives.IsNaNAny(ReadOnlySpan a)
+        | _ -> false
+
+/// r[i] = max(x[i], 0) over [o, o + n), NaN kept: x with every lane where x <= 0 cleared (a NaN lane fails x <= 0 and
+/// keeps its bits; -0 becomes +0). One compare and one and-not per vector, SIMD where the hardware has it.
+let inline private reluRange (x: 'T[]) (r: 'T[]) (o: int) (n: int) =
+    let zero: 'T = LanguagePrimitives.GenericZero
+    let mutable i = o
+    if Vector256.IsHardwareAccelerated && n >= Vector256<'T>.Count then
+        let xs = MemoryMarshal.Cast<'T, Vector256<'T>>(ReadOnlySpan(x, o, n))
+        let rs = MemoryMarshal.Cast<'T, Vector256<'T>>(Span(r, o, n))
+        for j in 0 .. xs.Length - 1 do
+            let v = xs.[j]
+            rs.[j] <- Vector256.AndNot(v, Vector256.LessThanOrEqual(v, Vector256<'T>.Zero))
+        i <- o + xs.Length * Vector256<'T>.Count
+    while i < o + n do
+        let v = x.[i]
+        r.[i] <- if v <= zero then zero else v
+        i <- i + 1
+
+/// r[i] = (x[i] > 0 ? g[i] : x[i] is NaN ? x[i] : 0) over [o, o + n): relu's derivative applied to g, NaN where x is
+/// NaN (the and-not keeps a NaN lane of x and clears every other), SIMD where the hardware has it.
+let inline private maskPositiveRange (x: 'T[]) (g: 'T[]) (r: 'T[]) (o: int) (n: int) =
     let zero: 'T = LanguagePrimitives.GenericZero
     let mutable i = o
     if Vector256.IsHardwareAccelerated && n >= Vector256<'T>.Count then
@@ -75,44 +111,64 @@ let inline private positivePart (x: 'T[]) (g: 'T[]) (r: 'T[]) (o: int) (n: int) 
         let gs = MemoryMarshal.Cast<'T, Vector256<'T>>(ReadOnlySpan(g, o, n))
         let rs = MemoryMarshal.Cast<'T, Vector256<'T>>(Span(r, o, n))
         for j in 0 .. xs.Length - 1 do
-            rs.[j] <- Vector256.ConditionalSelect(Vector256.GreaterThan(xs.[j], Vector256<'T>.Zero), gs.[j], Vector256<'T>.Zero)
+            let v = xs.[j]
+            rs.[j] <- Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<'T>.Zero), gs.[j], Vector256.AndNot(v, Vector256.Equals(v, v)))
         i <- o + xs.Length * Vector256<'T>.Count
     while i < o + n do
-        r.[i] <- if x.[i] > zero then g.[i] else zero
+        let v = x.[i]
+        r.[i] <- if v > zero then g.[i] elif v = v then zero else v
         i <- i + 1
 
-let private positivePartF32 (x: float32[]) (g: float32[]) (r: float32[]) (o: int) (n: int) = positivePart x g r o n
-let private positivePartF64 (x: float[]) (g: float[]) (r: float[]) (o: int) (n: int) = positivePart x g r o n
+/// r[i] = (x[i] is NaN ? x[i] : +0) over [o, o + n), SIMD where the hardware has it.
+let inline private zeroOrNaNRange (x: 'T[]) (r: 'T[]) (o: int) (n: int) =
+    let zero: 'T = LanguagePrimitives.GenericZero
+    let mutable i = o
+    if Vector256.IsHardwareAccelerated && n >= Vector256<'T>.Count then
+        let xs = MemoryMarshal.Cast<'T, Vector256<'T>>(ReadOnlySpan(x, o, n))
+        let rs = MemoryMarshal.Cast<'T, Vector256<'T>>(Span(r, o, n))
+        for j in 0 .. xs.Length - 1 do
+            let v = xs.[j]
+            rs.[j] <- Vector256.AndNot(v, Vector256.Equals(v, v))
+        i <- o + xs.Length * Vector256<'T>.Count
+    while i < o + n do
+        let v = x.[i]
+        r.[i] <- if v = v then zero else v
+        i <- i + 1
 
-/// max(x, 0) element-wise (0 for NaN, as the mask x > 0 fails), one SIMD pass into a fresh array.
+let private reluF32 (x: float32[]) (r: float32[]) (o: int) (n: int) = reluRange x r o n
+let private reluF64 (x: float[]) (r: float[]) (o: int) (n: int) = reluRange x r o n
+let private maskPositiveF32 (x: float32[]) (g: float32[]) (r: float32[]) (o: int) (n: int) = maskPositiveRange x g r o n
+let private maskPositiveF64 (x: float[]) (g: float[]) (r: float[]) (o: int) (n: int) = maskPositiveRange x g r o n
+let private zeroOrNaNF32 (x: float32[]) (r: float32[]) (o: int) (n: int) = zeroOrNaNRange x r o n
+let private zeroOrNaNF64 (x: float[]) (r: float[]) (o: int) (n: int) = zeroOrNaNRange x r o n
+
+/// max(x, 0) element-wise, one SIMD pass into a fresh array. NaN stays NaN (as TensorFlow's CPU kernel and NumPy's
+/// maximum); max(-0, 0) is +0.
 let relu (t: RawTensor) =
     match t.Data with
-    | :? (float32[]) as a ->
-        let r = GC.AllocateUninitializedArray<float32> a.Length
-        forChunks a.Length (positivePartF32 a a r)
-        RawTensor(t.DType, t.Shape, r)
-    | :? (float[]) as a ->
-        let r = GC.AllocateUninitializedArray<float> a.Length
-        forChunks a.Length (positivePartF64 a a r)
-        RawTensor(t.DType, t.Shape, r)
+    | :? (float32[]) | :? (float[]) -> unaryFloat "Relu" reluF32 reluF64 t
     | _ -> numericMap "Relu" id id (fun x -> max x 0) (fun x -> max x 0L) t
 
-/// g where x > 0, else 0 (x and g of one float dtype and one shape): relu's derivative applied to g in one pass,
-/// with no mask tensor in between.
+/// g where x > 0, NaN where x is NaN (x's own NaN), else 0 (x and g of one float dtype and one shape): relu's
+/// derivative applied to g in one pass, with no mask tensor in between.
 let maskPositive (x: RawTensor) (g: RawTensor) =
     if not (Shape.equal x.Shape g.Shape) then
         invalidArg "g" (sprintf "ReluGrad: x has shape %s and g %s; expected the same shape" (Shape.format x.Shape) (Shape.format g.Shape))
     match x.Data, g.Data with
     | (:? (float32[]) as a), (:? (float32[]) as b) ->
         let r = GC.AllocateUninitializedArray<float32> a.Length
-        forChunks a.Length (positivePartF32 a b r)
+        forChunks a.Length (maskPositiveF32 a b r)
         RawTensor(g.DType, g.Shape, r)
     | (:? (float[]) as a), (:? (float[]) as b) ->
         let r = GC.AllocateUninitializedArray<float> a.Length
-        forChunks a.Length (positivePartF64 a b r)
+        forChunks a.Length (maskPositiveF64 a b r)
         RawTensor(g.DType, g.Shape, r)
     | _ ->
         invalidArg "g" (sprintf "ReluGrad: x has dtype %s and g %s; expected one dtype, Float32 or Float64" (name x.DType) (name g.DType))
+
+/// NaN where x is NaN (x's own NaN), +0 elsewhere (float dtypes): the derivative of a piecewise-constant map (0) carried
+/// through NaN.
+let zeroOrNaN (t: RawTensor) = unaryFloat "ZeroOrNaN" zeroOrNaNF32 zeroOrNaNF64 t
 let square (t: RawTensor) = if t.IsFloat then Raw.square t else numericMap "Square" id id (fun x -> x * x) (fun x -> x * x) t
 
 // ------------------------------------------------------------------------- element-wise, binary
@@ -151,8 +207,12 @@ let minK =
       I64 = Some(loopRows min) }
 
 /// Integer floor division and modulo are not needed by the API; integer Divide goes through Float64 as TensorFlow's truediv.
+/// a^b as IEEE pow: NaN for a negative a and a non-integer b, pow(NaN, 0) = 1, pow(1, NaN) = 1, NaN for any other NaN.
 let pow x y = binary powK x y
+/// max(a, b) with broadcasting: NaN where either operand is NaN (TensorPrimitives.Max, as TensorFlow 2 since 2.4 and
+/// NumPy's maximum); max(-0, +0) = +0.
 let maximum x y = binary maxK x y
+/// min(a, b) with broadcasting: NaN where either operand is NaN; min(-0, +0) = -0.
 let minimum x y = binary minK x y
 
 // ------------------------------------------------------------------------- comparison and selection
@@ -228,6 +288,9 @@ let logicalAnd (x: RawTensor) (y: RawTensor) =
     let b = (broadcastTo shape y).Data :?> bool[]
     RawTensor(DType.Bool, Array.copy shape, Array.map2 (&&) a b)
 
+/// Bool not: used for masks.
+let logicalNot (x: RawTensor) = RawTensor(DType.Bool, x.Shape, Array.map not (x.Data :?> bool[]))
+
 // ------------------------------------------------------------------------- reductions along axes
 
 /// Moves the (sorted, normalised) axes to the end and views the tensor as [outer, n] rows.
@@ -253,20 +316,40 @@ let reduceRows (op: string) (f32: float32[] -> int -> int -> float32) (f64: floa
         | _ -> unsupported op t.DType "a float or integer dtype"
     RawTensor(t.DType, Shape.reduced t.Shape axes keepDims, data)
 
-let private emptyCheck (op: string) (n: int) (t: RawTensor) =
-    if n = 0 then invalidArg "x" (sprintf "%s: cannot reduce an empty axis of shape %s" op (Shape.format t.Shape))
+/// Max or min of each row of the [outer, n] view: NaN for a row holding a NaN (TensorPrimitives.Max/Min propagate it, as
+/// TensorFlow's reduce_max and NumPy's max); for rows of no element (n = 0) the reduction's identity, as TensorFlow:
+/// -inf (max) or +inf (min) in float dtypes, the dtype's lowest (max) or highest (min) value in integer ones.
+let private extremeRows (op: string) (largest: bool) (axes: int[]) (keepDims: bool) (t: RawTensor) =
+    if t.DType = DType.Bool then unsupported op t.DType "a float or integer dtype"
+    let moved, outer, n = rows axes t
+    let data: Array =
+        match moved.Data with
+        | :? (float32[]) as a ->
+            if n = 0 then Array.create outer (if largest then Single.NegativeInfinity else Single.PositiveInfinity) :> _
+            elif largest then Array.init outer (fun o -> TensorPrimitives.Max(ReadOnlySpan(a, o * n, n))) :> _
+            else Array.init outer (fun o -> TensorPrimitives.Min(ReadOnlySpan(a, o * n, n))) :> _
+        | :? (float[]) as a ->
+            if n = 0 then Array.create outer (if largest then Double.NegativeInfinity else Double.PositiveInfinity) :> _
+            elif largest then Array.init outer (fun o -> TensorPrimitives.Max(ReadOnlySpan(a, o * n, n))) :> _
+            else Array.init outer (fun o -> TensorPrimitives.Min(ReadOnlySpan(a, o * n, n))) :> _
+        | :? (int[]) as a ->
+            if n = 0 then Array.create outer (if largest then Int32.MinValue else Int32.MaxValue) :> _
+            elif largest then Array.init outer (fun o -> TensorPrimitives.Max(ReadOnlySpan(a, o * n, n))) :> _
+            else Array.init outer (fun o -> TensorPrimitives.Min(ReadOnlySpan(a, o * n, n))) :> _
+        | :? (int64[]) as a ->
+            if n = 0 then Array.create outer (if largest then Int64.MinValue else Int64.MaxValue) :> _
+            elif largest then Array.init outer (fun o -> TensorPrimitives.Max(ReadOnlySpan(a, o * n, n))) :> _
+            else Array.init outer (fun o -> TensorPrimitives.Min(ReadOnlySpan(a, o * n, n))) :> _
+        | _ -> unsupported op t.DType "a float or integer dtype"
+    RawTensor(t.DType, Shape.reduced t.Shape axes keepDims, data)
 
-let reduceMax axes keepDims (t: RawTensor) =
-    let _, outer, n = rows axes t
-    if outer > 0 then emptyCheck "ReduceMax" n t
-    reduceRows "ReduceMax" (fun a o n -> TensorPrimitives.Max(ReadOnlySpan(a, o, n))) (fun a o n -> TensorPrimitives.Max(ReadOnlySpan(a, o, n)))
-        (Some(fun a o n -> Seq.max (ArraySegment(a, o, n)))) (Some(fun a o n -> Seq.max (ArraySegment(a, o, n)))) axes keepDims t
+/// Largest element over the (sorted, normalised) axes. NaN for a slice holding a NaN; an empty slice gives -inf (float
+/// dtypes) or the dtype's lowest value (Int32, Int64), as TensorFlow.
+let reduceMax axes keepDims (t: RawTensor) = extremeRows "ReduceMax" true axes keepDims t
 
-let reduceMin axes keepDims (t: RawTensor) =
-    let _, outer, n = rows axes t
-    if outer > 0 then emptyCheck "ReduceMin" n t
-    reduceRows "ReduceMin" (fun a o n -> TensorPrimitives.Min(ReadOnlySpan(a, o, n))) (fun a o n -> TensorPrimitives.Min(ReadOnlySpan(a, o, n)))
-        (Some(fun a o n -> Seq.min (ArraySegment(a, o, n)))) (Some(fun a o n -> Seq.min (ArraySegment(a, o, n)))) axes keepDims t
+/// Smallest element over the (sorted, normalised) axes. NaN for a slice holding a NaN; an empty slice gives +inf (float
+/// dtypes) or the dtype's highest value (Int32, Int64), as TensorFlow.
+let reduceMin axes keepDims (t: RawTensor) = extremeRows "ReduceMin" false axes keepDims t
 
 let reduceProd axes keepDims (t: RawTensor) =
     reduceRows "ReduceProd" (fun a o n -> TensorPrimitives.Product(ReadOnlySpan(a, o, n))) (fun a o n -> TensorPrimitives.Product(ReadOnlySpan(a, o, n)))
@@ -299,19 +382,40 @@ let prodOthers (axes: int[]) (t: RawTensor) =
     perm |> Array.iteri (fun i p -> inv.[p] <- i)
     if perm = Array.init t.Rank id then r else transpose inv r
 
-/// Index of the largest (or smallest) element along one axis, as Int64; the first on ties.
+/// Index in a[o .. o + n - 1] (n >= 1) of the largest (or smallest) element, the first on ties; of the first NaN when
+/// there is one (`isNaN`), as NumPy's argmax and argmin.
+let inline private argRow (largest: bool) ([<InlineIfLambda>] isNaN: 'T -> bool) (a: 'T[]) (o: int) (n: int) =
+    let mutable best = 0
+    let mutable bv = a.[o]
+    let mutable i = 1
+    if isNaN bv then i <- n
+    while i < n do
+        let v = a.[o + i]
+        if isNaN v then
+            best <- i
+            i <- n
+        else
+            if (if largest then v > bv else v < bv) then
+                best <- i
+                bv <- v
+            i <- i + 1
+    int64 best
+
+/// Index of the largest (or smallest) element along one axis, as Int64: the first on ties, the first NaN's when the
+/// slice holds a NaN (as NumPy; TensorFlow leaves NaN unspecified). Compared in the tensor's own dtype (Int64 values
+/// beyond 2^53 are told apart); Bool as 0 and 1.
 let argExtreme (op: string) (largest: bool) (axis: int) (t: RawTensor) =
     let moved, outer, n = rows [| axis |] t
     if n = 0 then invalidArg "x" (sprintf "%s: axis %d of shape %s is empty" op axis (Shape.format t.Shape))
-    let d = (cast DType.Float64 moved).Data :?> float[]
-    let r =
-        Array.init outer (fun o ->
-            let mutable best = 0
-            for i in 1 .. n - 1 do
-                let v = d.[o * n + i]
-                let b = d.[o * n + best]
-                if (largest && v > b) || (not largest && v < b) || (Double.IsNaN v && not (Double.IsNaN b)) then best <- i
-            int64 best)
+    let r: int64[] =
+        match moved.Data with
+        | :? (float32[]) as a -> Array.init outer (fun o -> argRow largest Single.IsNaN a (o * n) n)
+        | :? (float[]) as a -> Array.init outer (fun o -> argRow largest Double.IsNaN a (o * n) n)
+        | :? (int[]) as a -> Array.init outer (fun o -> argRow largest (fun _ -> false) a (o * n) n)
+        | :? (int64[]) as a -> Array.init outer (fun o -> argRow largest (fun _ -> false) a (o * n) n)
+        | _ ->
+            let a = (cast DType.Int32 moved).Data :?> int[]
+            Array.init outer (fun o -> argRow largest (fun _ -> false) a (o * n) n)
     RawTensor(DType.Int64, Shape.reduced t.Shape [| axis |] false, r)
 
 // ------------------------------------------------------------------------- gather and scatter

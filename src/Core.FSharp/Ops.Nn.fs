@@ -18,7 +18,8 @@ let private shiftOf (axis: int) (logits: Tensor) =
     else constant (Kernels.reduceMax [| axis |] true logits.Raw)
 
 /// exp(x) / sum(exp(x)) along `axis`, shifted by the max (no overflow for logits of 1e4).
-/// d = y (dx - sum(y dx)).
+/// d = y (dx - sum(y dx)). A row holding a NaN is NaN throughout (the max is NaN), value, gradient and tangent, as
+/// TensorFlow; so is a row holding +inf or only -inf (inf - inf in the shift, as TensorFlow's kernel).
 let softmax (axis: int) (logits: Tensor) =
     requireFloat "Softmax" logits
     let a = axisOf "Softmax" logits axis
@@ -27,7 +28,8 @@ let softmax (axis: int) (logits: Tensor) =
 
 /// (x - m) - log(sum(exp(x - m))) along `axis` with m the gradient-free max, as TensorFlow computes it: stable,
 /// and accurate in Float32 for large logits (x - logsumexp(x) would round the ~1e4 log-sum-exp first).
-/// d = dx - softmax(x) sum(dx).
+/// d = dx - softmax(x) sum(dx). A row holding a NaN is NaN throughout (value, gradient, tangent), as TensorFlow; a -inf
+/// logit among finite ones gives -inf, a row holding +inf or only -inf gives NaN (inf - inf in the shift).
 let logSoftmax (axis: int) (logits: Tensor) =
     requireFloat "LogSoftmax" logits
     let a = axisOf "LogSoftmax" logits axis

@@ -12,13 +12,15 @@ let private expandBack (x: Tensor) (ax: int[]) (r: Tensor) =
     broadcastTo x.Shape (reshape (Shape.reduced x.Shape ax true) r)
 
 /// Max or min over axes. The adjoint is split evenly among the elements equal to the extreme
-/// (as TensorFlow's reduce_max); the JVP is the mean of the tangents at those elements.
+/// (as TensorFlow's reduce_max); the JVP is the mean of the tangents at those elements. A slice holding a NaN has a NaN
+/// extreme, and every element of it a NaN adjoint (no element equals NaN: the weights are 0 / 0); every derivative of
+/// those is NaN too. An empty slice gives the identity (see Kernels.reduceMax) and an empty or zero gradient.
 let private extreme (op: string) (kernel: int[] -> bool -> RawTensor -> RawTensor) (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
     if x.DType = DType.Bool then invalidArg "x" (sprintf "%s: dtype Bool is not supported" op)
     let ax = axesOf op x axes
     if not x.IsFloat then constant (kernel ax keepDims x.Raw)
     else
-        // weights: 1/count at the extreme elements, 0 elsewhere; a constant at every level
+        // weights: 1/count at the extreme elements, 0 elsewhere, NaN across a NaN slice; a constant at every level
         let weights (x: Tensor) (y: Tensor) =
             let yb = Raw.broadcastTo x.Shape (Raw.reshape (Shape.reduced x.Shape ax true) y.Raw)
             let m = Raw.cast x.DType (Kernels.compare op Kernels.Comparison.Equal x.Raw yb)
@@ -26,13 +28,19 @@ let private extreme (op: string) (kernel: int[] -> bool -> RawTensor -> RawTenso
             constant (Raw.div m count)
         unary { new UnaryPrim(op) with
                   member _.Kernel r = kernel ax keepDims r
-                  member _.Jvp(x, y, dx) = sum ax keepDims (mul (weights x y) dx)
-                  member _.Vjp(x, y, g) = mul (weights x y) (expandBack x ax g) } x
+                  member _.Jvp(x, y, dx) = withNaNDerivatives y (sum ax keepDims (mul (weights x y) dx))
+                  member _.Vjp(x, y, g) =
+                      let r = mul (weights x y) (expandBack x ax g)
+                      if y.Level = 0L then r else withNaNDerivatives (expandBack x ax y) r } x
 
-/// Largest element over axes. Ties split the adjoint evenly.
+/// Largest element over axes. Ties split the adjoint evenly. NaN for a slice holding a NaN (as TensorFlow 2), with a
+/// NaN adjoint for every element of that slice; an empty slice gives -inf (Float32/Float64) or the dtype's lowest value
+/// (Int32/Int64), as TensorFlow, and the gradient of an empty x is empty.
 let reduceMax (axes: int[]) (keepDims: bool) (x: Tensor) = extreme "ReduceMax" Kernels.reduceMax axes keepDims x
 
-/// Smallest element over axes. Ties split the adjoint evenly.
+/// Smallest element over axes. Ties split the adjoint evenly. NaN for a slice holding a NaN, with a NaN adjoint for
+/// every element of that slice; an empty slice gives +inf (Float32/Float64) or the dtype's highest value (Int32/Int64),
+/// as TensorFlow, and the gradient of an empty x is empty.
 let reduceMin (axes: int[]) (keepDims: bool) (x: Tensor) = extreme "ReduceMin" Kernels.reduceMin axes keepDims x
 
 /// The product kernel, with TensorFlow's value for an empty group: 1 (the empty product).
@@ -64,8 +72,9 @@ let rec reduceProd (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
                   member _.Jvp(x, y, dx) = sum ax keepDims (mul (others x y) dx)
                   member _.Vjp(x, y, g) = mul (others x y) (expandBack x ax g) } x
 
-/// log(sum(exp x)) over axes, shifted by the (gradient-free) max so large logits do not overflow; -inf for an empty
-/// group. d = softmax(x) dx.
+/// log(sum(exp x)) over axes, shifted by the (gradient-free) max so large logits do not overflow; where that max is
+/// not finite the shift is 0 (as TensorFlow), so a slice holding a NaN gives NaN (value, gradient, tangent), one holding
+/// +inf gives +inf, and one of only -inf (or an empty one) gives -inf. d = softmax(x) dx.
 let reduceLogSumExp (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
     if not x.IsFloat then invalidArg "x" (sprintf "ReduceLogSumExp: dtype %s is not supported; expected Float32 or Float64" (string x.DType))
     let ax = axesOf "ReduceLogSumExp" x axes
@@ -91,12 +100,14 @@ let meanAny (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
         let q = Raw.cast DType.Float64 s |> Raw.toDoubles |> Array.map (fun v -> if n = 0 then 0.0 else truncate (v / float n))
         constant (Raw.cast x.DType (RawTensor(DType.Float64, s.Shape, q)))
 
-/// Index of the largest element along an axis (Int64, first on ties; no derivative).
+/// Index of the largest element along an axis (Int64, first on ties; no derivative). A slice holding a NaN gives the
+/// index of its first NaN (as NumPy's argmax; TensorFlow leaves it unspecified). An empty axis is an error.
 let argMax (axis: int) (x: Tensor) =
     if x.Rank = 0 then invalidArg "x" "ArgMax: expected a tensor of rank >= 1, got a scalar"
     constant (Kernels.argExtreme "ArgMax" true (Shape.normAxis "ArgMax" x.Rank axis) x.Raw)
 
-/// Index of the smallest element along an axis (Int64, first on ties; no derivative).
+/// Index of the smallest element along an axis (Int64, first on ties; no derivative). A slice holding a NaN gives the
+/// index of its first NaN (as NumPy's argmin). An empty axis is an error.
 let argMin (axis: int) (x: Tensor) =
     if x.Rank = 0 then invalidArg "x" "ArgMin: expected a tensor of rank >= 1, got a scalar"
     constant (Kernels.argExtreme "ArgMin" false (Shape.normAxis "ArgMin" x.Rank axis) x.Raw)

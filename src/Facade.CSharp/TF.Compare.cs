@@ -22,7 +22,10 @@ public static partial class TF
     public static Tensor LessEqual(Tensor a, Tensor b) => Compare("LessEqual", a, b, Core.ElementwiseOps.lessEqual);
 
     /// <summary>Index of the largest element along <paramref name="axis"/> (<c>tf.math.argmax</c>), Int64, first on ties; not differentiable.</summary>
+    /// <remarks>NaN: a slice holding a NaN gives the index of its first NaN, as NumPy's <c>argmax</c> (consistent with
+    /// <see cref="ReduceMax(Tensor, bool)"/>, which is NaN there; TensorFlow leaves this unspecified). An empty axis throws.</remarks>
     public static Tensor ArgMax(Tensor x, int axis = -1) { ArgumentNullException.ThrowIfNull(x); return new Tensor(Core.ReduceOps.argMax(axis, Scopes.Resolve(x))); }
     /// <summary>Index of the smallest element along <paramref name="axis"/> (<c>tf.math.argmin</c>), Int64, first on ties; not differentiable.</summary>
+    /// <remarks>NaN: a slice holding a NaN gives the index of its first NaN, as NumPy's <c>argmin</c>. An empty axis throws.</remarks>
     public static Tensor ArgMin(Tensor x, int axis = -1) { ArgumentNullException.ThrowIfNull(x); return new Tensor(Core.ReduceOps.argMin(axis, Scopes.Resolve(x))); }
 }

@@ -34,21 +34,28 @@ public static partial class TF
     public static Tensor Square(Tensor x) => Unary(x, Core.ElementwiseOps.squareAny);
 
     /// <summary>Element-wise square root (<c>tf.sqrt</c>). Derivative: 1 / (2 sqrt x).</summary>
+    /// <remarks>IEEE: NaN for NaN and for x &lt; 0 (value, gradient, tangent); sqrt(+inf) = +inf with derivative 0.</remarks>
     public static Tensor Sqrt(Tensor x) => Unary(x, Core.MathOps.sqrt);
 
     /// <summary>Element-wise eˣ (<c>tf.exp</c>). Derivative: eˣ.</summary>
+    /// <remarks>IEEE: NaN for NaN (value, gradient, tangent); e^+inf = +inf, e^-inf = 0, overflow gives +inf.</remarks>
     public static Tensor Exp(Tensor x) => Unary(x, Core.MathOps.exp);
 
     /// <summary>Element-wise natural logarithm (<c>tf.math.log</c>). Derivative: 1/x.</summary>
+    /// <remarks>IEEE: NaN for NaN and for x &lt; 0, -inf at 0, +inf at +inf; the gradient at a NaN is NaN (at a negative x it
+    /// is 1/x, as TensorFlow).</remarks>
     public static Tensor Log(Tensor x) => Unary(x, Core.MathOps.log);
 
     /// <summary>Element-wise sine (<c>tf.sin</c>). Derivative: cos x.</summary>
+    /// <remarks>NaN for NaN and +-inf (value, gradient, tangent).</remarks>
     public static Tensor Sin(Tensor x) => Unary(x, Core.MathOps.sin);
 
     /// <summary>Element-wise cosine (<c>tf.cos</c>). Derivative: -sin x.</summary>
+    /// <remarks>NaN for NaN and +-inf (value, gradient, tangent).</remarks>
     public static Tensor Cos(Tensor x) => Unary(x, Core.MathOps.cos);
 
     /// <summary>Element-wise hyperbolic tangent (<c>tf.tanh</c>). Derivative: 1 - tanh² x.</summary>
+    /// <remarks>NaN for NaN (value, gradient, tangent); tanh(+-inf) = +-1 with derivative 0.</remarks>
     public static Tensor Tanh(Tensor x) => Unary(x, Core.MathOps.tanh);
 
     /// <summary>Converts to <paramref name="dtype"/> (<c>tf.cast</c>). Between float dtypes the gradient is cast back;
@@ -62,37 +69,53 @@ public static partial class TF
 
     /// <summary>Element-wise <c>a^b</c> with broadcasting (<c>tf.pow</c>). Derivative: b·a^(b-1) for a, and a^b·ln a for b
     /// (taken as 0 where a &lt;= 0, as TensorFlow).</summary>
+    /// <remarks>IEEE pow: NaN for a &lt; 0 with a non-integer b; pow(NaN, 0) = pow(1, NaN) = 1, any other NaN operand gives
+    /// NaN. Where a or b is NaN both gradients and tangents are NaN, even where the value is 1 (TensorFlow gives 0 for b at a
+    /// NaN a).</remarks>
     public static Tensor Pow(Tensor a, Tensor b) => Binary("Pow", a, b, Core.ElementwiseOps.pow);
 
     /// <summary>Element-wise ln(1 + x), accurate near 0 (<c>tf.math.log1p</c>). Derivative: 1/(1 + x).</summary>
+    /// <remarks>IEEE: NaN for NaN and x &lt; -1 (value, gradient, tangent), -inf at -1, +inf at +inf.</remarks>
     public static Tensor Log1p(Tensor x) => Unary(x, Core.ElementwiseOps.log1p);
 
     /// <summary>Element-wise tangent (<c>tf.tan</c>). Derivative: 1 + tan² x.</summary>
+    /// <remarks>NaN for NaN and +-inf (value, gradient, tangent).</remarks>
     public static Tensor Tan(Tensor x) => Unary(x, Core.ElementwiseOps.tan);
 
     /// <summary>Element-wise logistic function 1/(1 + e⁻ˣ) (<c>tf.sigmoid</c>). Derivative: σ(x)(1 - σ(x)).</summary>
+    /// <remarks>NaN for NaN (value, gradient, tangent); 1 at +inf and 0 at -inf, derivative 0 at both.</remarks>
     public static Tensor Sigmoid(Tensor x) => Unary(x, Core.ElementwiseOps.sigmoid);
 
     /// <summary>Element-wise max(x, 0) (<c>tf.nn.relu</c>). Derivative: 1 where x &gt; 0, else 0 (0 at x = 0, as TensorFlow).</summary>
+    /// <remarks>NaN propagates: relu(NaN) = NaN (as TensorFlow's CPU kernel), and the gradient and tangent at a NaN are NaN,
+    /// at every order (TensorFlow's gradient there is 0, which hides the divergence).</remarks>
     public static Tensor Relu(Tensor x) => Unary(x, Core.ElementwiseOps.relu);
 
     /// <summary>Element-wise ln(1 + eˣ), without overflow (<c>tf.nn.softplus</c>). Derivative: σ(x).</summary>
+    /// <remarks>NaN for NaN (value, gradient, tangent); +inf at +inf (derivative 1), 0 at -inf (derivative 0).</remarks>
     public static Tensor Softplus(Tensor x) => Unary(x, Core.ElementwiseOps.softplus);
 
     /// <summary>Element-wise |x| (<c>tf.abs</c>). Derivative: sign x (0 at x = 0, as TensorFlow).</summary>
+    /// <remarks>NaN for NaN, with a NaN gradient and tangent at every order; |+-inf| = +inf with derivative +-1.</remarks>
     public static Tensor Abs(Tensor x) => Unary(x, Core.ElementwiseOps.abs);
 
     /// <summary>Element-wise sign, -1, 0 or 1 (<c>tf.sign</c>). Derivative: 0 everywhere; the gradient is zeros, not null.</summary>
+    /// <remarks>sign(NaN) = NaN (as TensorFlow 2 and NumPy), and there the gradient and tangent are NaN too, at every order
+    /// (TensorFlow's gradient is 0); sign(+-inf) = +-1.</remarks>
     public static Tensor Sign(Tensor x) => Unary(x, Core.ElementwiseOps.sign);
 
     /// <summary>Element-wise max(a, b) with broadcasting (<c>tf.maximum</c>). On ties the whole gradient goes to <paramref name="a"/>.</summary>
+    /// <remarks>NaN where either operand is NaN (as TensorFlow 2 and NumPy's <c>maximum</c>); there both operands' gradients
+    /// and tangents are NaN (TensorFlow gives the whole gradient to <paramref name="b"/>).</remarks>
     public static Tensor Maximum(Tensor a, Tensor b) => Binary("Maximum", a, b, Core.ElementwiseOps.maximum);
 
     /// <summary>Element-wise min(a, b) with broadcasting (<c>tf.minimum</c>). On ties the whole gradient goes to <paramref name="a"/>.</summary>
+    /// <remarks>NaN where either operand is NaN; there both operands' gradients and tangents are NaN.</remarks>
     public static Tensor Minimum(Tensor a, Tensor b) => Binary("Minimum", a, b, Core.ElementwiseOps.minimum);
 
     /// <summary>min(max(x, min), max) (<c>tf.clip_by_value</c>). The gradient flows to x where min &lt;= x &lt;= max
     /// (ties included), to <paramref name="min"/> below and to <paramref name="max"/> above.</summary>
+    /// <remarks>NaN where x, min or max is NaN; there all three gradients and tangents are NaN.</remarks>
     public static Tensor ClipByValue(Tensor x, Tensor min, Tensor max)
     {
         var (rx, rmin, weak) = Unify("ClipByValue", x, min);

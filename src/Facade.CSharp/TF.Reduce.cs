@@ -25,17 +25,23 @@ public static partial class TF
     public static Tensor ReduceMean(Tensor x, int[]? axes, bool keepDims = false) => Reduce(x, axes, (a, v) => Core.ReduceOps.meanAny(a, keepDims, v));
 
     /// <summary>Largest element (<c>tf.reduce_max</c>). Derivative: the adjoint split evenly among the elements equal to the max.</summary>
+    /// <remarks>NaN: a reduced slice holding a NaN gives NaN (as TensorFlow 2), and every element of that slice gets a NaN
+    /// gradient and tangent. Empty: a slice of no element gives the identity, -inf for Float32/Float64 and the dtype's lowest
+    /// value for Int32/Int64 (as TensorFlow); the gradient of an empty tensor is empty.</remarks>
     public static Tensor ReduceMax(Tensor x, bool keepDims = false) => ReduceMax(x, (int[]?)null, keepDims);
-    /// <summary>Largest element along one axis.</summary>
+    /// <summary>Largest element along one axis (NaN and empty axes as <see cref="ReduceMax(Tensor, bool)"/>).</summary>
     public static Tensor ReduceMax(Tensor x, int axis, bool keepDims = false) => ReduceMax(x, new[] { axis }, keepDims);
-    /// <summary>Largest element over several axes (<c>null</c>: all axes).</summary>
+    /// <summary>Largest element over several axes (<c>null</c>: all axes; NaN and empty axes as <see cref="ReduceMax(Tensor, bool)"/>).</summary>
     public static Tensor ReduceMax(Tensor x, int[]? axes, bool keepDims = false) => Reduce(x, axes, (a, v) => Core.ReduceOps.reduceMax(a, keepDims, v));
 
     /// <summary>Smallest element (<c>tf.reduce_min</c>). Derivative: the adjoint split evenly among the elements equal to the min.</summary>
+    /// <remarks>NaN: a reduced slice holding a NaN gives NaN, and every element of that slice gets a NaN gradient and tangent.
+    /// Empty: a slice of no element gives the identity, +inf for Float32/Float64 and the dtype's highest value for
+    /// Int32/Int64 (as TensorFlow); the gradient of an empty tensor is empty.</remarks>
     public static Tensor ReduceMin(Tensor x, bool keepDims = false) => ReduceMin(x, (int[]?)null, keepDims);
-    /// <summary>Smallest element along one axis.</summary>
+    /// <summary>Smallest element along one axis (NaN and empty axes as <see cref="ReduceMin(Tensor, bool)"/>).</summary>
     public static Tensor ReduceMin(Tensor x, int axis, bool keepDims = false) => ReduceMin(x, new[] { axis }, keepDims);
-    /// <summary>Smallest element over several axes (<c>null</c>: all axes).</summary>
+    /// <summary>Smallest element over several axes (<c>null</c>: all axes; NaN and empty axes as <see cref="ReduceMin(Tensor, bool)"/>).</summary>
     public static Tensor ReduceMin(Tensor x, int[]? axes, bool keepDims = false) => Reduce(x, axes, (a, v) => Core.ReduceOps.reduceMin(a, keepDims, v));
 
     /// <summary>Product of all elements (<c>tf.reduce_prod</c>); 1 for an empty tensor. Derivative: the product of the other elements (exact with zeros).</summary>
@@ -47,6 +53,8 @@ public static partial class TF
 
     /// <summary>ln Σ eˣ (<c>tf.reduce_logsumexp</c>), shifted by the max so logits of 1e4 do not overflow; -inf for an empty tensor.
     /// Derivative: softmax(x).</summary>
+    /// <remarks>The shift is 0 where the max is not finite (as TensorFlow): a slice holding a NaN gives NaN (value, gradient
+    /// and tangent), one holding +inf gives +inf, one of only -inf (or no element) gives -inf.</remarks>
     public static Tensor ReduceLogSumExp(Tensor x, bool keepDims = false) => ReduceLogSumExp(x, (int[]?)null, keepDims);
     /// <summary>ln Σ eˣ along one axis.</summary>
     public static Tensor ReduceLogSumExp(Tensor x, int axis, bool keepDims = false) => ReduceLogSumExp(x, new[] { axis }, keepDims);

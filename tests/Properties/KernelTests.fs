@@ -32,24 +32,24 @@ let private reluData (n: int) =
 [<InlineData(9)>]
 [<InlineData(1003)>]
 [<InlineData(70001)>]
-let ``Relu and its fused adjoint (one pass, no mask) match x > 0 ? . : 0 at every length, f32 and f64`` (n: int) =
+let ``Relu and its fused adjoint (one pass, no mask) match x > 0 ? . : 0, NaN for NaN, at every length, f32 and f64`` (n: int) =
     for dtype in [ DType.Float64; DType.Float32 ] do
         let xs = reluData n
         let ws = Array.init n (fun i -> 1.0 + float (i % 5))
         let x = tensorAs dtype [| n |] xs
         let w = tensorAs dtype [| n |] ws
-        let expectedRelu = xs |> Array.map (fun v -> if v > 0.0 then float (if dtype = DType.Float32 then float (float32 v) else v) else 0.0)
+        let expectedRelu = xs |> Array.map (fun v -> if v > 0.0 then float (if dtype = DType.Float32 then float (float32 v) else v) elif Double.IsNaN v then nan else 0.0)
         let tol = if dtype = DType.Float32 then 1e-6 else 0.0
         assertClose (sprintf "relu %A n=%d" dtype n) tol expectedRelu (values (ElementwiseOps.relu x))
         let f (x: Tensor) = Ops.sum null false (Ops.mul (ElementwiseOps.relu x) w)
-        let expectedGrad = Array.map2 (fun v wv -> if v > 0.0 then wv else 0.0) xs ws
+        let expectedGrad = Array.map2 (fun v wv -> if v > 0.0 then wv elif Double.IsNaN v then nan else 0.0) xs ws
         assertClose (sprintf "reverse gradient %A n=%d" dtype n) tol expectedGrad (values (Derivatives.grad f x))
         // forward mode with tangent w: relu'(x) w
         let fw (x: Tensor) = ElementwiseOps.relu x
         assertClose (sprintf "forward tangent %A n=%d" dtype n) tol expectedGrad (values (snd (Derivatives.jvp fw x w)))
         // second order through the fused adjoint: d2/dx2 sum(relu(x)^2) v = 2 (x > 0) v
         let sq (x: Tensor) = Ops.sum null false (Ops.square (ElementwiseOps.relu x))
-        let expectedHvp = Array.map2 (fun v wv -> if v > 0.0 then 2.0 * wv else 0.0) xs ws
+        let expectedHvp = Array.map2 (fun v wv -> if v > 0.0 then 2.0 * wv elif Double.IsNaN v then nan else 0.0) xs ws
         assertClose (sprintf "hvp %A n=%d" dtype n) tol expectedHvp (values (Derivatives.hvp sq x w))
 
 [<Fact>]
