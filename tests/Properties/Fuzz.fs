@@ -1141,7 +1141,7 @@ let CiSeed = 110011
 /// category of finding is shrunk once (greedily, keeping the category) and written with its count.
 let report (count: int) (seed: int) (f: Features) (path: string) =
     let rng = Random(seed)
-    let found = Dictionary<string, Scenario * Failure * int>()
+    let found = Dictionary<string, Scenario * Failure * int * int>()
     let counts = Dictionary<string, int>()
     let sw = Diagnostics.Stopwatch.StartNew()
     for i in 0 .. count - 1 do
@@ -1154,15 +1154,15 @@ let report (count: int) (seed: int) (f: Features) (path: string) =
             if not (found.ContainsKey cat) then
                 let m = minimise f cat s
                 let detail = check f m |> List.tryFind (fun x -> x.Category = cat) |> Option.defaultValue (failures |> List.find (fun x -> x.Category = cat))
-                found.[cat] <- (m, detail, programSeed)
+                found.[cat] <- (m, detail, programSeed, size)
                 eprintfn "fuzz: new finding [%s] at program %d (seed %d, size %d)" cat i programSeed size
         if (i + 1) % 500 = 0 then eprintfn "fuzz: %d programs, %d categories, %.0f s" (i + 1) found.Count sw.Elapsed.TotalSeconds
     let sb = Text.StringBuilder()
     sb.AppendLine(sprintf "fuzz report: %d programs, seed %d, features %A, %.0f s" count seed f sw.Elapsed.TotalSeconds) |> ignore
     sb.AppendLine(sprintf "%d categories of findings" found.Count) |> ignore
-    for KeyValue(cat, (m, detail, programSeed)) in found |> Seq.sortByDescending (fun kv -> counts.[kv.Key]) do
+    for KeyValue(cat, (m, detail, programSeed, size)) in found |> Seq.sortByDescending (fun kv -> counts.[kv.Key]) do
         sb.AppendLine() |> ignore
-        sb.AppendLine(sprintf "=== [%s] in %d programs (first: program seed %d; NABLA_FUZZ_PROGRAM=%d replays it)" cat counts.[cat] programSeed programSeed) |> ignore
+        sb.AppendLine(sprintf "=== [%s] in %d programs (first: NABLA_FUZZ_PROGRAM=%d,%d replays it with these features)" cat counts.[cat] programSeed size) |> ignore
         sb.AppendLine(detail.Detail) |> ignore
         sb.AppendLine(scenarioText m) |> ignore
     sb.AppendLine().AppendLine("coverage (checks run):") |> ignore
