@@ -1132,7 +1132,7 @@ let minimise (features: Features) (category: string) (s: Scenario) =
 
 /// Programs per CI run (fixed seed) and the seed; NABLA_FUZZ_COUNT and NABLA_FUZZ_SEED override them.
 [<Literal>]
-let CiCount = 3000
+let CiCount = 5000
 
 [<Literal>]
 let CiSeed = 110011

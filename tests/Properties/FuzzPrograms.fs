@@ -1451,14 +1451,20 @@ let removeStmt (s: Scenario) (i: int) (by: int) =
         Output = remap s.Output
         Plan = { s.Plan with StopRange = s.Plan.StopRange |> Option.bind (fun (a, b) -> let a', b' = remap a, (if b > i then b - 1 else b) in if a' < b' then Some(a', b') else None) } }
 
-/// Drops the statements after the output and those it does not depend on (inputs and reads kept).
+/// Drops the statements after the output and those it does not depend on, then the slots and variables no
+/// statement uses any more.
 let compact (s: Scenario) =
     let s = { s with Body = s.Body.[.. s.Output]; Plan = { s.Plan with StopRange = s.Plan.StopRange |> Option.map (fun (a, b) -> a, min b (s.Output + 1)) |> Option.filter (fun (a, b) -> a < b) } }
     let used = live s
     let mutable r = s
     for i in s.Body.Length - 1 .. -1 .. 0 do
-        let keep = used.[i] || (match s.Body.[i] with Input _ | Read _ -> true | _ -> false)
-        if not keep then r <- removeStmt r i 0
+        if not used.[i] then r <- removeStmt r i 0
+    for k in r.Vars.Length - 1 .. -1 .. 0 do
+        if not (r.Body |> Array.exists (function Read(j, _) -> j = k | _ -> false)) then
+            r <- { r with Vars = Array.removeAt k r.Vars; Body = r.Body |> Array.map (function Read(j, a) when j > k -> Read(j - 1, a) | st -> st) }
+    for k in r.Slots.Length - 1 .. -1 .. 0 do
+        if not (r.Body |> Array.exists (function Input j -> j = k | _ -> false)) && r.Slots.Length > 1 then
+            r <- { r with Slots = Array.removeAt k r.Slots; Body = r.Body |> Array.map (function Input j when j > k -> Input(j - 1) | st -> st) }
     r
 
 let private roundData (digits: int) (d: float[]) = d |> Array.map (fun v -> if Double.IsFinite v then Math.Round(v, digits) else v)
@@ -1502,7 +1508,7 @@ let shrink (s: Scenario) : seq<Scenario> =
             if not (s.Body |> Array.exists (function Read(j, _) -> j = k | _ -> false)) then
                 yield { s with Vars = Array.removeAt k s.Vars; Body = s.Body |> Array.map (function Read(j, a) when j > k -> Read(j - 1, a) | st -> st) }
         for k in s.Slots.Length - 1 .. -1 .. 0 do
-            if not (s.Body |> Array.exists (function Input j -> j = k | _ -> false)) then
+            if not (s.Body |> Array.exists (function Input j -> j = k | _ -> false)) && s.Slots.Length > 1 then
                 yield { s with Slots = Array.removeAt k s.Slots; Body = s.Body |> Array.map (function Input j when j > k -> Input(j - 1) | st -> st) }
         // rounder numbers
         for k in 0 .. s.Slots.Length - 1 do
