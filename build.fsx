@@ -467,6 +467,54 @@ let guide2 () =
     step "dotnet run docs/guide2"
     run "dotnet" [ "run"; "-c"; "Release"; "--no-build"; "--project"; "docs/guide2" ]
 
+// ---------------------------------------------------------------------------------------------
+// Fuzz and soak (issue 11)
+
+/// `--name value` from a target's arguments, else the environment variable, else the fallback.
+let option (args: string list) (name: string) (variable: string) (fallback: unit -> string) =
+    let rec find = function
+        | n :: v :: _ when n = "--" + name -> Some v
+        | _ :: rest -> find rest
+        | [] -> None
+    match find args with
+    | Some v -> v
+    | None ->
+        match Environment.GetEnvironmentVariable variable with
+        | null | "" -> fallback ()
+        | v -> v
+
+/// The long fuzz: the fuzz test of tests/Properties (Fuzz.fs) in report mode, which checks every program (no stop at
+/// the first finding), shrinks one counterexample per category of finding and writes them to artifacts/fuzz-report.txt.
+/// `--count N` (NABLA_FUZZ_COUNT, default 20000), `--seed S` (NABLA_FUZZ_SEED, default a fresh one, printed so that
+/// the run can be replayed), `--features F` (NABLA_FUZZ_FEATURES: "default", "all", or e.g. "default,+nan,+empty").
+let fuzz (args: string list) =
+    let count = option args "count" "NABLA_FUZZ_COUNT" (fun () -> "20000")
+    let seed = option args "seed" "NABLA_FUZZ_SEED" (fun () -> string (Random.Shared.Next(1, Int32.MaxValue)))
+    let features = option args "features" "NABLA_FUZZ_FEATURES" (fun () -> "default")
+    let report = Path.Combine(artifacts, "fuzz-report.txt")
+    Directory.CreateDirectory artifacts |> ignore
+    if File.Exists report then File.Delete report
+    step (sprintf "fuzz: %s programs, seed %s, features %s" count seed features)
+    printfn "replay: dotnet fsi build.fsx fuzz --count %s --seed %s --features %s" count seed features
+    let psi =
+        startInfo "dotnet" [ "test"; "tests/Properties/Nabla.Properties.fsproj"; "-c"; "Release"; "--no-build"
+                             "--filter"; "FullyQualifiedName~Nabla.Properties.Fuzz.Fuzz"
+                             "--logger"; "console;verbosity=normal" ]
+    for k, v in [ "NABLA_FUZZ_COUNT", count; "NABLA_FUZZ_SEED", seed; "NABLA_FUZZ_FEATURES", features; "NABLA_FUZZ_REPORT", report ] do
+        psi.Environment.[k] <- v
+    printfn "> NABLA_FUZZ_COUNT=%s NABLA_FUZZ_SEED=%s NABLA_FUZZ_FEATURES=%s NABLA_FUZZ_REPORT=%s %s %s" count seed features report psi.FileName (String.Join(" ", psi.ArgumentList))
+    use p = Process.Start psi
+    p.WaitForExit()
+    if File.Exists report then printfn "\n%s" (File.ReadAllText report)
+    printfn "fuzz: seed %s (replay: dotnet fsi build.fsx fuzz --count %s --seed %s --features %s); report in %s" seed count seed features report
+    if p.ExitCode <> 0 then fail "fuzz: findings or errors (exit code %d); see %s" p.ExitCode report
+
+/// The soak (soak/): a training loop of `--steps N` steps (default 10^5) that fails when memory grows; its other
+/// arguments are passed on (`--every K`, `--leak-every L`, `--no-history`, `--no-check`).
+let soak (args: string list) =
+    step (sprintf "dotnet run soak %s" (String.Join(" ", args)))
+    run "dotnet" ([ "run"; "-c"; "Release"; "--no-build"; "--project"; "soak"; "--" ] @ args)
+
 let pack () =
     step "dotnet pack"
     for proj in [ "src/Core.FSharp/Nabla.Core.fsproj"; "src/Facade.CSharp/Nabla.csproj" ] do
@@ -489,7 +537,11 @@ let targets: (string * string * (unit -> int)) list =
       "guide2", "build, then run docs/guide2 (Jacobians, Hessians, custom gradients, Adam)",
       (fun () -> restore (); build (); guide2 (); 0)
       "pack", "restore, then pack Nabla.Core and Nabla into artifacts/packages",
-      (fun () -> restore (); pack (); 0) ]
+      (fun () -> restore (); pack (); 0)
+      "fuzz", "build, then the long fuzz (report mode): `fuzz --count N --seed S --features F`; writes artifacts/fuzz-report.txt",
+      (fun () -> restore (); build (); fuzz (List.ofArray fsi.CommandLineArgs |> List.skip 2); 0)
+      "soak", "build, then the soak: `soak --steps N` (default 10^5) training steps; fails if memory grows",
+      (fun () -> restore (); build (); soak (List.ofArray fsi.CommandLineArgs |> List.skip 2); 0) ]
 
 let usage () =
     eprintfn "usage: dotnet fsi build.fsx <target>\n\ntargets:"
@@ -497,7 +549,7 @@ let usage () =
 
 let main (argv: string list) =
     match argv with
-    | name :: rest when name = "bench" || rest.IsEmpty ->
+    | name :: rest when name = "bench" || name = "fuzz" || name = "soak" || rest.IsEmpty ->
         match targets |> List.tryFind (fun (n, _, _) -> n = name) with
         | Some(_, _, f) ->
             try
