@@ -10,11 +10,12 @@
 ///     gradients c (variables: the gradient with respect to the values read, summed over their reads, as
 ///     TensorFlow); a persistent tape's gradients taken inside its block and twice after it agree; Autodiff.Grad and
 ///     Autodiff.Jvp on one input (the others constant), and Nabla.Core.Derivatives.grad/jvp on the same program run
-///     through the core, agree with the tape and with each other;
+///     through the core, agree with the tape and with each other; GradientTape.Jacobian and Autodiff.Jacobian have
+///     the shape output ++ input and c'J = the tape's gradient;
 ///   - second order: u'Hv from nested tapes (reverse-over-reverse), forward-over-reverse, reverse-over-forward and
 ///     (feature pinn) a persistent tape's own gradient differentiated after its block, agree with each other and
 ///     with central FD of the first-order tape gradient; Autodiff.Hvp and Derivatives.hvp on one input agree with
-///     forward-over-reverse restricted to it;
+///     forward-over-reverse restricted to it, and Autodiff.Hessian times v with Autodiff.Hvp;
 ///   - third order (feature nested3): tapes nested to depth 3 = forward over two nested tapes = FD of the latter;
 ///   - StopRecording (feature stoprecording): with statements run inside outer.StopRecording() while an inner tape
 ///     records, the inner gradient is the full one and the outer one treats those statements as constants.
