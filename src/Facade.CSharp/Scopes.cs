@@ -48,7 +48,20 @@ internal sealed class Scope
         ClearWatched();
         if (registry == null) return;
         long tag = Tag;
-        registry.ForEach(h => h.Value = Core.Derivatives.release(tag, h.Value));
+        ScopeSet? lastFrom = null, lastTo = null; // the handles of one recording share a few sets: one lookup each
+        registry.ForEach(h =>
+        {
+            h.Value = Core.Derivatives.release(tag, h.Value);
+            if (h.Origin is { } from)
+            {
+                if (!ReferenceEquals(from, lastFrom))
+                {
+                    lastFrom = from;
+                    lastTo = from.Forgetting(this);
+                }
+                h.Origin = lastTo;
+            }
+        });
     }
     // Read by every operation on a watched handle, written only by Watch and friends: lock-free reads. Made on the
     // first watch and dropped when cleared, so that a finished scope, which the handles made under it still reach
@@ -134,10 +147,12 @@ internal sealed class ScopeSet
     /// <summary>Increases with every set made on any thread: orders values against scope events.</summary>
     internal readonly long Seq;
 
-    private ScopeSet(Scope[] items)
+    private ScopeSet(Scope[] items) : this(items, Interlocked.Increment(ref lastSeq)) { }
+
+    private ScopeSet(Scope[] items, long seq)
     {
         Items = items;
-        Seq = Interlocked.Increment(ref lastSeq);
+        Seq = seq;
         Keep = Microsoft.FSharp.Core.FuncConvert.FromFunc<long, bool>(ContainsTag);
         if (items.Length > 0)
         {
@@ -184,6 +199,20 @@ internal sealed class ScopeSet
         items[at] = s;
         Array.Copy(Items, at, items, at + 1, Items.Length - at);
         return new ScopeSet(items);
+    }
+
+    /// <summary>This set as the provenance of a value once <paramref name="s"/> has released its graph: the same moment
+    /// (sequence number) without <paramref name="s"/>, or null when nothing else was active (as on a thread with no
+    /// scope). Nobody can ask <paramref name="s"/> about the value any more, and the value no longer holds it.</summary>
+    internal ScopeSet? Forgetting(Scope s)
+    {
+        int i = Array.IndexOf(Items, s);
+        if (i < 0) return this;
+        if (Items.Length == 1) return null;
+        var items = new Scope[Items.Length - 1];
+        Array.Copy(Items, 0, items, 0, i);
+        Array.Copy(Items, i + 1, items, i, Items.Length - i - 1);
+        return new ScopeSet(items, Seq);
     }
 
     internal ScopeSet Without(Scope s)

@@ -22,7 +22,9 @@ public sealed class Tensor : IFormattable
     /// <summary>The scopes that were active on the creating thread (null if it never had one): lets
     /// <see cref="GradientTape"/> say why a gradient is missing ("computed inside StopRecording", "after Dispose")
     /// at the cost of one reference per handle.</summary>
-    internal readonly ScopeSet? Origin;
+    /// <remarks>When a tape releases its graph, the handles it registered get this set without the tape's scope (null
+    /// when nothing else was active), so that a kept result does not hold the finished scope.</remarks>
+    internal ScopeSet? Origin;
 
     /// <summary>Set once some scope has watched this handle (never cleared): lets <see cref="Scopes.Resolve"/> skip
     /// the per-scope watch lookups for the values operations make, which nobody has watched.</summary>
