@@ -63,8 +63,9 @@ let inline private numericMap (op: string) ([<InlineIfLambda>] f32: float32 -> f
         | _ -> unsupported op t.DType "a float or integer dtype"
     RawTensor(t.DType, t.Shape, data)
 
-/// |x|; NaN stays NaN.
-let abs (t: RawTensor) = numericMap "Abs" abs abs abs abs t
+/// |x|; NaN stays NaN; an integer dtype's lowest value stays itself (two's complement wraps, as TensorFlow's abs).
+let abs (t: RawTensor) =
+    numericMap "Abs" abs abs (fun x -> if x < 0 then -x else x) (fun x -> if x < 0L then -x else x) t
 /// sign x on one Float32 element: 1, -1, or x itself for a zero (keeping its sign) and NaN (shared with Sign's and
 /// Abs's scalar rules).
 let signF32 (x: float32) = if x > 0.0f then 1.0f elif x < 0.0f then -1.0f else x

@@ -272,8 +272,7 @@ and concat (axis: int) (xs: Tensor[]) : Tensor =
         let offsets = xs |> Array.scan (fun o x -> o + x.Shape.[ax]) 0
         nary { new NaryPrim("Concat") with
                  member _.Kernel rs =
-                     rs |> Array.mapi (fun i r -> let b = Array.zeroCreate rank in b.[ax] <- offsets.[i]; Raw.pad outShape b r)
-                        |> Array.reduce Raw.add
+                     Raw.concatAt outShape (Array.init rs.Length (fun i -> let b = Array.zeroCreate rank in b.[ax] <- offsets.[i]; b)) rs
                  member _.Jvp(xs, _, dxs) =
                      concat ax (Array.map2 (fun (x: Tensor) d -> match d with Some d -> d | None -> zerosLike x) xs dxs)
                  member _.Vjp(xs, _, g, i) =

@@ -553,9 +553,9 @@ module Raw =
         for i in 0 .. start.Length - 1 do off <- off + start.[i] * s.[i]
         RawTensor(t.DType, Array.copy size, gather t.DType t.Data s off size)
 
-    /// Zeros of `shape` with `t` written at offset `start` (the adjoint of `slice`).
-    let pad (shape: int[]) (start: int[]) (t: RawTensor) =
-        let r = zeros t.DType shape
+    /// Copies `t` into `r` (same dtype and rank, t fitting at `start`) at offset `start`, bit for bit.
+    let private writeAt (r: RawTensor) (start: int[]) (t: RawTensor) =
+        let shape = r.Shape
         let n = t.Size
         if n > 0 then
             let rank = shape.Length
@@ -581,6 +581,18 @@ module Raw =
                             ro <- ro - ds.[ax] * t.Shape.[ax]
                             idx.[ax] <- 0
                             ax <- ax - 1
+
+    /// Zeros of `shape` with `t` written at offset `start` (the adjoint of `slice`).
+    let pad (shape: int[]) (start: int[]) (t: RawTensor) =
+        let r = zeros t.DType shape
+        writeAt r start t
+        r
+
+    /// The tensors `ts` (one dtype) placed into one tensor of `shape`, each at its offset in `starts`: concatenation,
+    /// copied bit for bit (signed zeros and NaN payloads kept; no arithmetic).
+    let concatAt (shape: int[]) (starts: int[][]) (ts: RawTensor[]) =
+        let r = zeros ts.[0].DType shape
+        Array.iter2 (writeAt r) starts ts
         r
 
     // ---------------------------------------------------------------- reductions

@@ -352,7 +352,10 @@ let private unary (ctx: RefCtx) (op: UnOp) (x: V) : V =
     | Sqrt when x.Data |> Array.contains 0.0 -> ctx.Sig.Add singular
     | _ -> ()
     let r = elementwise x.DT x f
-    if x.DT.IsInt && intOverflow x.DT r.Data then { r with Unspec = true } else r
+    // an argument within rounding of a pole or branch point (sqrt or log of about 0) amplifies the last bit of a value
+    // the reference and the library may round differently: the result's value is not comparable there
+    let edge = (op = Sqrt || op = Log) && x.Data |> Array.exists (fun v -> v <> 0.0 && abs v < 1e-12)
+    if (x.DT.IsInt && intOverflow x.DT r.Data) || edge then { r with Unspec = true } else r
 
 /// A literal operand adopts the other operand's dtype (an integer dtype must hold it exactly).
 let private literal (op: string) (dt: DT) (v: float) =
@@ -399,7 +402,14 @@ let private binary (ctx: RefCtx) (vals: V[]) (op: BinOp) (a: Arg) (b: Arg) : V =
         if x.Data |> Array.contains 0.0 then ctx.Sig.Add singular
     | _ -> ()
     let r = map2 name dt x y f
-    if dt.IsInt && intOverflow dt r.Data then { r with Unspec = true } else r
+    // a quotient by zero, or a zero base to a negative power, is an infinity whose sign is the zero's sign, which a
+    // composite op (a reduction, a cross-entropy) may legitimately give either way: not comparable
+    let signedZeroPole =
+        match op with
+        | Divide -> y.Data |> Array.contains 0.0
+        | Pow -> x.Data |> Array.contains 0.0 && y.Data |> Array.exists (fun e -> e < 0.0)
+        | _ -> false
+    if (dt.IsInt && intOverflow dt r.Data) || signedZeroPole then { r with Unspec = true } else r
 
 let private compare (vals: V[]) (op: CmpOp) (a: Arg) (b: Arg) =
     let name = cmpName op
@@ -588,7 +598,16 @@ let evalStmt (ctx: RefCtx) (vals: V[]) (i: int) (st: Stmt) : V =
         let ax = normAxis name x.Shape.Length axis
         if x.Shape.[ax] = 0 then invalid name "reduction over an empty axis"
         let shape, d = Reference.argExtreme largest ax (x.Shape, x.Data)
-        mkV I64 shape d (x.Unspec || hasNaN x)
+        // a fiber holding NaN: the index of its first NaN (NumPy's rule, which Nabla follows)
+        let n = x.Shape.[ax]
+        let inner = x.Shape.[ax + 1 ..] |> Array.fold (*) 1
+        let d =
+            d |> Array.mapi (fun k i ->
+                let o, q = k / inner, k % inner
+                match Seq.tryFind (fun j -> Double.IsNaN x.Data.[(o * n + j) * inner + q]) (seq { 0 .. n - 1 }) with
+                | Some j -> float j
+                | None -> i)
+        mkV I64 shape d x.Unspec
     | Reduce(op, axes, keep, a) -> reduce ctx op axes keep vals.[a]
     | MatMul(a, b, ta, tb) ->
         let x, y = vals.[a], vals.[b]

@@ -247,3 +247,23 @@ let ``ReduceProd: second derivatives through a zero factor are exact`` () =
     close "Hessian of x0 x1 x2 at (0, 2, 3)" [| 0.0; 3.0; 2.0; 3.0; 0.0; 0.0; 2.0; 0.0; 0.0 |] (values h)
     let hv = Autodiff.Hvp(f, TF.Constant([| 0.0; 2.0; 3.0 |]), TF.Constant([| 1.0; 0.0; 0.0 |]))
     close "H e0" [| 0.0; 3.0; 2.0 |] (values hv)
+
+// ------------------------------------------------------------------ from the long run (seed 20261204)
+
+/// Fuzz (new): Concat copied its pieces by padding each with zeros and adding, so a -0.0 came out +0.0 (and
+/// `-0.2 / Concat([], -Relu(x))` gave -inf where TensorFlow gives +inf). Concatenation is a copy, bit for bit.
+[<Fact>]
+let ``Concat keeps signed zeros and NaN bit for bit`` () =
+    let neg0 = TF.Constant([| -0.0; 1.0 |])
+    let r = TF.Concat([| TF.Zeros([| 0 |], DType.Float64); neg0; TF.Constant([| nan |]) |], 0)
+    let v = values r
+    Assert.Equal(BitConverter.DoubleToInt64Bits(-0.0), BitConverter.DoubleToInt64Bits v.[0])
+    Assert.True(Double.IsNaN v.[2])
+    Assert.Equal(Double.PositiveInfinity, (lit -0.2 / TF.Concat([| TF.Zeros([| 0 |], DType.Float64); TF.Negative(TF.Relu(TF.Constant([| -1.3 |]))) |], 0)).ToDouble())
+
+/// Fuzz (new): Abs of Int32.MinValue (from a cast of -inf) threw OverflowException from Math.Abs; TensorFlow's abs wraps
+/// (two's complement), giving the value itself.
+[<Fact>]
+let ``Abs of an integer dtype's lowest value wraps instead of throwing`` () =
+    Assert.Equal<int[]>([| Int32.MinValue; 5 |], TF.Abs(TF.Constant([| Int32.MinValue; -5 |])).ToArray<int>())
+    Assert.Equal<int64[]>([| Int64.MinValue; 5L |], TF.Abs(TF.Constant([| Int64.MinValue; -5L |])).ToArray<int64>())
