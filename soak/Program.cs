@@ -164,12 +164,15 @@ internal static class Program
 
         internal static Reading Take(int step, double seconds) => new(step, seconds, ManagedBytes(), RssBytes());
 
-        /// <summary><c>GC.GetTotalMemory(false)</c> after a full, blocking, compacting collection and the finalizers it queued.</summary>
+        /// <summary><c>GC.GetTotalMemory(false)</c> after a full, blocking, compacting collection and the finalizers it queued.
+        /// The second collection is aggressive (it also returns the free parts of the heap to the OS), so that the RSS read
+        /// next measures what is live rather than the collector's momentary budget (without it RSS swung between 140 and
+        /// 390 MB from one reading to the next in a 10^5-step run whose managed memory grew by 11 MB).</summary>
         internal static long ManagedBytes()
         {
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
             GC.WaitForPendingFinalizers();
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             return GC.GetTotalMemory(false);
         }
 
