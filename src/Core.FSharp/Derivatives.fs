@@ -39,7 +39,7 @@ let rec strip (keep: int64 -> bool) (t: Tensor) : Tensor =
 
 /// Cuts a reverse node loose from its graph in place (operation and operands cleared: it becomes a leaf that holds
 /// its value), through a setter emitted once for each node form (the fields are read-only to F#), or None when the
-/// runtime does not allow it. Only `release` calls it, on nodes of a tag that no sweep can visit any more.
+/// runtime does not allow it. Only `cut` calls it, on nodes of a tag that no sweep can visit any more.
 let private cutters : System.Action<Tensor>[] option =
     try
         let flags = System.Reflection.BindingFlags.Instance ||| System.Reflection.BindingFlags.NonPublic ||| System.Reflection.BindingFlags.Public
@@ -61,23 +61,20 @@ let private cutters : System.Action<Tensor>[] option =
         |> Some
     with _ -> None
 
-/// The value a handle holding `t` keeps once the scope of `tag` has released its recorded graph (no sweep at `tag` will
-/// run again): `t` itself, with its node of `tag` cut loose from the graph in place (its operation and operands
-/// cleared, so the graph is no longer reachable through it, and nothing is allocated); or, where nodes cannot be cut,
-/// `t` without the level of `tag` (a copy). Cutting is safe because only a sweep at `tag` follows that node's operands:
-/// its value, and the nodes of other tags above and below it, are unchanged.
-let release (tag: int64) (t: Tensor) : Tensor =
+/// Cuts the reverse node `node` loose from its graph in place, once the scope of its tag has released its recording
+/// (no sweep at that tag will run again): its operation and operands are cleared, so it becomes a leaf that holds its
+/// value, and the graph is no longer reachable through it. Nothing is allocated. Safe because only a sweep at the
+/// node's tag follows those links; its value, and the nodes of other tags above and below it, are unchanged. False
+/// when the runtime does not allow it (the node is then left as it is).
+let cut (node: Tensor) : bool =
     match cutters with
     | Some cs ->
-        let mutable u = t
-        while not (isNull (box u)) && u.Level > tag do u <- u.Under
-        if not (isNull (box u)) && u.Level = tag then
-            match u with
-            | TR(_, op, _, _, _, _) when not (isNull op) -> cs.[0].Invoke u
-            | TS _ -> cs.[1].Invoke u
-            | _ -> ()
-        t
-    | None -> strip (fun l -> l <> tag) t
+        match node with
+        | TR(_, op, _, _, _, _) when not (isNull op) -> cs.[0].Invoke node
+        | TS _ -> cs.[1].Invoke node
+        | _ -> ()
+        true
+    | None -> false
 
 /// Makes x a dual number at `tag` with tangent v.
 let internal dual (tag: int64) (x: Tensor) (v: Tensor) = TD(x, v, tag)

@@ -19,7 +19,7 @@ internal sealed class Scope
         // the program can no longer reach is collected (its finalizer then takes the scope out of the set).
         if (owner is GradientTape or ForwardAccumulator) ownerRef = new WeakReference<object>(owner);
         else strongOwner = owner;
-        if (owner is GradientTape) Registry = new HandleRegistry();
+        if (owner is GradientTape) Registry = new NodeRegistry();
         Tag = tag;
     }
 
@@ -35,33 +35,22 @@ internal sealed class Scope
 
     internal readonly long Tag;
 
-    /// <summary>The handles made while this (tape's) scope was active whose values carry its nodes: what
-    /// <see cref="ReleaseGraph"/> cuts loose from the recorded graph. Null for other scopes and once released.</summary>
-    internal HandleRegistry? Registry;
+    /// <summary>The nodes of this (tape's) scope that handles were made for while it recorded, and the scope sets those
+    /// handles were made under: what <see cref="ReleaseGraph"/> cuts loose. Null for other scopes and once released.
+    /// It holds nodes (which the recorded graph holds anyway), not handles, so that handles die as young as before.</summary>
+    internal NodeRegistry? Registry;
 
-    /// <summary>Forgets the recorded computation: every handle made while this scope recorded gets its value without
-    /// this scope's nodes (so a result the program keeps no longer holds the graph), and the watched values are dropped.
-    /// Later gradients on this scope's tag find nothing.</summary>
+    /// <summary>Forgets the recorded computation: every node a handle was made for is cut loose from the graph in place
+    /// (so a result the program keeps holds its value, not the graph), the scope sets those handles were made under drop
+    /// this scope (so a kept result does not hold it either), and the watched values are dropped. Later gradients on
+    /// this scope's tag find nothing.</summary>
     internal void ReleaseGraph()
     {
         var registry = Interlocked.Exchange(ref Registry, null);
         ClearWatched();
         if (registry == null) return;
-        long tag = Tag;
-        ScopeSet? lastFrom = null, lastTo = null; // the handles of one recording share a few sets: one lookup each
-        registry.ForEach(h =>
-        {
-            h.Value = Core.Derivatives.release(tag, h.Value);
-            if (h.Origin is { } from)
-            {
-                if (!ReferenceEquals(from, lastFrom))
-                {
-                    lastFrom = from;
-                    lastTo = from.Forgetting(this);
-                }
-                h.Origin = lastTo;
-            }
-        });
+        registry.ForEachNode(n => Core.Derivatives.cut(n));
+        registry.ForEachSet(set => set.Drop(this));
     }
     // Read by every operation on a watched handle, written only by Watch and friends: lock-free reads. Made on the
     // first watch and dropped when cleared, so that a finished scope, which the handles made under it still reach
@@ -142,7 +131,7 @@ internal sealed class ScopeSet
 
     internal static readonly ScopeSet Empty = new(Array.Empty<Scope>());
 
-    internal readonly Scope[] Items;
+    internal Scope[] Items;
 
     /// <summary>Increases with every set made on any thread: orders values against scope events.</summary>
     internal readonly long Seq;
@@ -153,7 +142,6 @@ internal sealed class ScopeSet
     {
         Items = items;
         Seq = seq;
-        Keep = Microsoft.FSharp.Core.FuncConvert.FromFunc<long, bool>(ContainsTag);
         if (items.Length > 0)
         {
             Top = items[^1];
@@ -162,21 +150,40 @@ internal sealed class ScopeSet
     }
 
     /// <summary>The innermost scope (null for the empty set) and its tag (0 then).</summary>
-    internal readonly Scope? Top;
-    internal readonly long TopTag;
+    internal Scope? Top;
+    internal long TopTag;
 
-    /// <summary><see cref="ContainsTag"/> as the core's predicate (made once per set).</summary>
-    internal readonly Microsoft.FSharp.Core.FSharpFunc<long, bool> Keep;
+    private Microsoft.FSharp.Core.FSharpFunc<long, bool>? keep;
 
-    /// <summary>Registers a new handle with the tapes of this set whose nodes its value carries.</summary>
-    internal void Register(Tensor h)
+    /// <summary><see cref="ContainsTag"/> as the core's predicate (made once per set, when first needed).</summary>
+    internal Microsoft.FSharp.Core.FSharpFunc<long, bool> Keep => keep ??= Microsoft.FSharp.Core.FuncConvert.FromFunc<long, bool>(ContainsTag);
+
+    /// <summary>Takes a scope that has released its graph out of this set, which only serves as the provenance of values
+    /// made under it by now (a released scope is never in a thread's current set): those values then no longer hold the
+    /// scope. The set keeps its sequence number, so the other scopes' answers about those values are unchanged.</summary>
+    internal void Drop(Scope s)
     {
         var items = Items;
-        for (var u = h.Value; u != null && u.Level != 0; u = u.Under)
+        int i = Array.IndexOf(items, s);
+        if (i < 0) return;
+        var rest = new Scope[items.Length - 1];
+        Array.Copy(items, 0, rest, 0, i);
+        Array.Copy(items, i + 1, rest, i, items.Length - i - 1);
+        Items = rest;
+        Top = rest.Length > 0 ? rest[^1] : null;
+        TopTag = Top?.Tag ?? 0;
+        keep = null;
+    }
+
+    /// <summary>Registers the nodes a new handle's value carries (made under this set) with their tapes.</summary>
+    internal void Register(Core.Tensor value)
+    {
+        var items = Items;
+        for (var u = value; u != null && u.Level != 0; u = u.Under)
         {
             if (!u.IsNode) continue;
             for (int i = items.Length - 1; i >= 0; i--)
-                if (items[i].Tag == u.Level) { items[i].Registry?.Add(h); break; }
+                if (items[i].Tag == u.Level) { items[i].Registry?.Add(u, this); break; }
         }
     }
 
@@ -199,20 +206,6 @@ internal sealed class ScopeSet
         items[at] = s;
         Array.Copy(Items, at, items, at + 1, Items.Length - at);
         return new ScopeSet(items);
-    }
-
-    /// <summary>This set as the provenance of a value once <paramref name="s"/> has released its graph: the same moment
-    /// (sequence number) without <paramref name="s"/>, or null when nothing else was active (as on a thread with no
-    /// scope). Nobody can ask <paramref name="s"/> about the value any more, and the value no longer holds it.</summary>
-    internal ScopeSet? Forgetting(Scope s)
-    {
-        int i = Array.IndexOf(Items, s);
-        if (i < 0) return this;
-        if (Items.Length == 1) return null;
-        var items = new Scope[Items.Length - 1];
-        Array.Copy(Items, 0, items, 0, i);
-        Array.Copy(Items, i + 1, items, i, Items.Length - i - 1);
-        return new ScopeSet(items, Seq);
     }
 
     internal ScopeSet Without(Scope s)
@@ -429,40 +422,53 @@ internal static class Scopes
     }
 }
 
-/// <summary>The handles a tape's scope registered while it recorded (see <see cref="Scope.ReleaseGraph"/>): chunks
-/// that grow from 16 to 1024 entries, appended by the recording thread without a lock (8 bytes a handle).</summary>
-internal sealed class HandleRegistry
+/// <summary>What a tape's scope registered while it recorded (see <see cref="Scope.ReleaseGraph"/>): the node of each
+/// handle made for its values, in chunks that grow from 16 to 1024 entries (8 bytes a node), and the distinct scope sets
+/// those handles were made under (one or a few per recording). Appended by the recording thread without a lock.</summary>
+internal sealed class NodeRegistry
 {
     private sealed class Chunk
     {
         internal Chunk(int size, Chunk? next)
         {
-            Items = new Tensor[size];
+            Items = new Core.Tensor[size];
             Next = next;
         }
 
-        internal readonly Tensor[] Items;
+        internal readonly Core.Tensor[] Items;
         internal int Count;
         internal readonly Chunk? Next;
     }
 
     private Chunk head = new(16, null);
+    private readonly List<ScopeSet> sets = new(1);
+    private ScopeSet? lastSet;
 
-    internal void Add(Tensor h)
+    internal void Add(Core.Tensor node, ScopeSet set)
     {
         var c = head;
         if (c.Count == c.Items.Length) head = c = new Chunk(Math.Min(1024, 2 * c.Items.Length), c);
-        c.Items[c.Count] = h;
+        c.Items[c.Count] = node;
         c.Count++;
+        if (!ReferenceEquals(set, lastSet))
+        {
+            lastSet = set;
+            if (!sets.Contains(set)) sets.Add(set);
+        }
     }
 
-    internal void ForEach(Action<Tensor> action)
+    internal void ForEachNode(Action<Core.Tensor> action)
     {
         for (var c = head; c != null; c = c.Next)
         {
             int n = Math.Min(c.Count, c.Items.Length);
             for (int i = 0; i < n; i++)
-                if (c.Items[i] is { } h) action(h);
+                if (c.Items[i] is { } node) action(node);
         }
+    }
+
+    internal void ForEachSet(Action<ScopeSet> action)
+    {
+        foreach (var s in sets.ToArray()) action(s);
     }
 }

@@ -14,17 +14,17 @@ namespace Nabla;
 /// </remarks>
 public sealed class Tensor : IFormattable
 {
-    /// <summary>The core value. Replaced only when a tape releases its recorded graph (<see cref="Scope.ReleaseGraph"/>):
-    /// by the same numbers without that tape's nodes.</summary>
-    internal Core.Tensor Value;
+    /// <summary>The core value. When a tape releases its recorded graph (<see cref="Scope.ReleaseGraph"/>), its node in
+    /// this value is cut loose from the graph in place.</summary>
+    internal readonly Core.Tensor Value;
     internal readonly bool IsWeak;
 
     /// <summary>The scopes that were active on the creating thread (null if it never had one): lets
     /// <see cref="GradientTape"/> say why a gradient is missing ("computed inside StopRecording", "after Dispose")
     /// at the cost of one reference per handle.</summary>
-    /// <remarks>When a tape releases its graph, the handles it registered get this set without the tape's scope (null
-    /// when nothing else was active), so that a kept result does not hold the finished scope.</remarks>
-    internal ScopeSet? Origin;
+    /// <remarks>When a tape releases its graph, the sets its handles were made under drop its scope
+    /// (<see cref="ScopeSet.Drop"/>), so that a kept result does not hold the finished scope.</remarks>
+    internal readonly ScopeSet? Origin;
 
     /// <summary>Set once some scope has watched this handle (never cleared): lets <see cref="Scopes.Resolve"/> skip
     /// the per-scope watch lookups for the values operations make, which nobody has watched.</summary>
@@ -42,14 +42,14 @@ public sealed class Tensor : IFormattable
         {
             // the common case: one reverse level or dual, of the innermost active scope
             Value = value;
-            set.Top!.Registry?.Add(this);
+            set.Top!.Registry?.Add(value, set);
         }
         else
         {
             // No perturbation of a scope that is not active here, at any depth; the tapes whose nodes the value
             // carries can cut it loose from their graph when they release it.
             Value = Scopes.Settle(value, set);
-            if (set != null && Value.Level != 0) set.Register(this);
+            if (set != null && Value.Level != 0) set.Register(Value);
         }
     }
 
