@@ -45,14 +45,14 @@ public class Chain : BenchBase
     public void Setup()
     {
         ApplyThreads();
-        var one = Core.Ops.constant(Core.Raw.scalar(Core.DType.Float64, 1.0));
+        var one = Core.Combinators.constant(Core.Storage.scalar(Core.DType.Float64, 1.0));
         chain = FuncConvert.FromFunc<CTensor, CTensor>(x =>
         {
             var y = x;
-            for (int i = 0; i < Steps; i++) y = Core.Ops.add(Core.Ops.mul(y, x), one);
+            for (int i = 0; i < Steps; i++) y = Core.Combinators.add(Core.Elementwise.mul(y, x), one);
             return y;
         });
-        coreX = Core.Ops.constant(Core.Raw.scalar(Core.DType.Float64, 0.5));
+        coreX = Core.Combinators.constant(Core.Storage.scalar(Core.DType.Float64, 0.5));
     }
 
     [Benchmark(Description = "Nabla tape")]
@@ -67,7 +67,7 @@ public class Chain : BenchBase
     }
 
     [Benchmark(Description = "Nabla core grad")]
-    public double NablaCoreGrad() => Core.Raw.getDouble(Core.Derivatives.grad(chain, coreX).Raw, 0);
+    public double NablaCoreGrad() => Core.Storage.getDouble(Core.Derivatives.grad(chain, coreX).Raw, 0);
 
     [Benchmark(Baseline = true, Description = "TorchSharp autograd")]
     public double Torch()
@@ -249,17 +249,17 @@ public class Hvp : BenchBase
         var rng = new Random(3);
         double[] R(int n) => Enumerable.Range(0, n).Select(_ => (rng.NextDouble() - 0.5) * 0.1).ToArray();
         var wd = R(N * N); var vd = R(N * N); var xd = R(N);
-        w = Core.Ops.constant(Core.Raw.ofArray(new[] { N, N }, wd));
-        v = Core.Ops.constant(Core.Raw.ofArray(new[] { N, N }, vd));
-        xv = Core.Ops.constant(Core.Raw.ofArray(new[] { N, 1 }, xd));
-        f = FuncConvert.FromFunc<CTensor, CTensor>(W => Core.Ops.sum(null!, false, Core.MathOps.tanh(Core.Ops.matmul(false, false, W, xv))));
+        w = Core.Combinators.constant(Core.Storage.ofArray(new[] { N, N }, wd));
+        v = Core.Combinators.constant(Core.Storage.ofArray(new[] { N, N }, vd));
+        xv = Core.Combinators.constant(Core.Storage.ofArray(new[] { N, 1 }, xd));
+        f = FuncConvert.FromFunc<CTensor, CTensor>(W => Core.Reductions.sum(null!, false, Core.Elementwise.tanh(Core.Products.matmul(false, false, W, xv))));
         tw = torch.tensor(wd, new long[] { N, N }, dtype: ScalarType.Float64);
         tv = torch.tensor(vd, new long[] { N, N }, dtype: ScalarType.Float64);
         tx = torch.tensor(xd, new long[] { N, 1 }, dtype: ScalarType.Float64);
     }
 
     [Benchmark(Description = "Nabla hvp (forward-over-reverse)")]
-    public double Nabla() => Core.Raw.getDouble(Core.Derivatives.hvp(f, w, v).Raw, 0);
+    public double Nabla() => Core.Storage.getDouble(Core.Derivatives.hvp(f, w, v).Raw, 0);
 
     [Benchmark(Baseline = true, Description = "TorchSharp double backward")]
     public double Torch()

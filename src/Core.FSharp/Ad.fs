@@ -46,25 +46,25 @@ type NodeIds =
 type Tensor =
     internal
     /// A plain value (no perturbation).
-    | TP of RawTensor
+    | Plain of RawTensor
     /// A dual number for forward mode: primal, tangent, tag.
-    | TD of primal: Tensor * tangent: Tensor * tag: int64
+    | DualNumber of primal: Tensor * tangent: Tensor * tag: int64
     /// An adjoint node for reverse mode, one object per recorded operation: primal, the operation that made it
     /// (null for a leaf), its operands (`a` for a unary primitive, `a` and `b` for a binary one, null otherwise; an
     /// n-ary call holds its own operands), tag, node id. Only operands whose tag equals the node's receive adjoints.
-    | TR of primal: Tensor * op: NodeOp * a: Tensor * b: Tensor * tag: int64 * id: int64
+    | Recorded of primal: Tensor * op: NodeOp * a: Tensor * b: Tensor * tag: int64 * id: int64
     /// A reverse node whose value one level down is a plain Float32/Float64 scalar, held inline (`value` already
-    /// rounded for Float32): what the primitives' scalar rules record, one object per operation where `TR` over a
-    /// plain scalar takes three. Fields as in `TR`; never a leaf. `Primal` and `Raw` make the plain scalar on demand.
-    | TS of value: float * dtype: DType * op: NodeOp * a: Tensor * b: Tensor * tag: int64 * id: int64
+    /// rounded for Float32): what the primitives' scalar rules record, one object per operation where `Recorded` over a
+    /// plain scalar takes three. Fields as in `Recorded`; never a leaf. `Primal` and `Raw` make the plain scalar on demand.
+    | RecordedScalar of value: float * dtype: DType * op: NodeOp * a: Tensor * b: Tensor * tag: int64 * id: int64
 
     /// The outermost tag (0 for a plain value).
     member t.Level =
         match t with
-        | TS(_, _, _, _, _, tag, _) -> tag
-        | TR(_, _, _, _, tag, _) -> tag
-        | TP _ -> 0L
-        | TD(_, _, tag) -> tag
+        | RecordedScalar(_, _, _, _, _, tag, _) -> tag
+        | Recorded(_, _, _, _, tag, _) -> tag
+        | Plain _ -> 0L
+        | DualNumber(_, _, tag) -> tag
 
     /// The innermost form under all perturbations: a plain value or an inline scalar node.
     member private t.Bottom =
@@ -72,55 +72,55 @@ type Tensor =
         let mutable found = false
         while not found do
             match v with
-            | TR(p, _, _, _, _, _) -> v <- p
-            | TD(p, _, _) -> v <- p
-            | TP _ | TS _ -> found <- true
+            | Recorded(p, _, _, _, _, _) -> v <- p
+            | DualNumber(p, _, _) -> v <- p
+            | Plain _ | RecordedScalar _ -> found <- true
         v
 
     /// The plain value at the bottom of all perturbations (made afresh for an inline scalar node).
     member t.Raw =
         match t.Bottom with
-        | TP r -> r
-        | TS(v, dtype, _, _, _, _, _) -> Raw.floatScalar dtype v
+        | Plain r -> r
+        | RecordedScalar(v, dtype, _, _, _, _, _) -> Storage.floatScalar dtype v
         | b -> invalidOp (sprintf "Tensor.Raw: unexpected innermost form %A" b)
 
     /// The id of a reverse node (0 for any other form). A node's id exceeds its operands' ids.
     member t.NodeId =
         match t with
-        | TS(_, _, _, _, _, _, id) -> id
-        | TR(_, _, _, _, _, id) -> id
+        | RecordedScalar(_, _, _, _, _, _, id) -> id
+        | Recorded(_, _, _, _, _, id) -> id
         | _ -> 0L
 
     /// The value one perturbation level down (itself for a plain value; made afresh for an inline scalar node).
     member t.Primal =
         match t with
-        | TR(p, _, _, _, _, _) -> p
-        | TS(v, dtype, _, _, _, _, _) -> TP(Raw.floatScalar dtype v)
-        | TP _ -> t
-        | TD(p, _, _) -> p
+        | Recorded(p, _, _, _, _, _) -> p
+        | RecordedScalar(v, dtype, _, _, _, _, _) -> Plain(Storage.floatScalar dtype v)
+        | Plain _ -> t
+        | DualNumber(p, _, _) -> p
 
     /// The value one perturbation level down when it is held as an object (a node's or a dual's primal), else null
     /// (a plain value, or an inline scalar node, whose value below is not an object). Allocates nothing.
     member t.Under =
         match t with
-        | TR(p, _, _, _, _, _) -> p
-        | TD(p, _, _) -> p
-        | TP _ | TS _ -> Unchecked.defaultof<Tensor>
+        | Recorded(p, _, _, _, _, _) -> p
+        | DualNumber(p, _, _) -> p
+        | Plain _ | RecordedScalar _ -> Unchecked.defaultof<Tensor>
 
-    member t.Shape = match t.Bottom with TP r -> r.Shape | _ -> System.Array.Empty<int>()
-    member t.DType = match t.Bottom with TP r -> r.DType | TS(_, dtype, _, _, _, _, _) -> dtype | b -> invalidOp (sprintf "Tensor.DType: unexpected innermost form %A" b)
-    member t.Rank = match t.Bottom with TP r -> r.Rank | _ -> 0
-    member t.Size = match t.Bottom with TP r -> r.Size | _ -> 1
+    member t.Shape = match t.Bottom with Plain r -> r.Shape | _ -> System.Array.Empty<int>()
+    member t.DType = match t.Bottom with Plain r -> r.DType | RecordedScalar(_, dtype, _, _, _, _, _) -> dtype | b -> invalidOp (sprintf "Tensor.DType: unexpected innermost form %A" b)
+    member t.Rank = match t.Bottom with Plain r -> r.Rank | _ -> 0
+    member t.Size = match t.Bottom with Plain r -> r.Size | _ -> 1
     /// True for Float32 and Float64 (read without making an inline scalar node's value).
     member t.IsFloat = let d = t.DType in d = DType.Float32 || d = DType.Float64
     /// True for a forward-mode value.
-    member t.IsDual = match t with TD _ -> true | _ -> false
+    member t.IsDual = match t with DualNumber _ -> true | _ -> false
     /// True for a reverse-mode node.
-    member t.IsNode = match t with TR _ | TS _ -> true | _ -> false
+    member t.IsNode = match t with Recorded _ | RecordedScalar _ -> true | _ -> false
 
     /// A reverse-mode leaf: `primal` watched at `tag`, with node id `id`.
     static member internal Leaf(primal: Tensor, tag: int64, id: int64) =
-        TR(primal, null, Unchecked.defaultof<_>, Unchecked.defaultof<_>, tag, id)
+        Recorded(primal, null, Unchecked.defaultof<_>, Unchecked.defaultof<_>, tag, id)
 
     override t.ToString() =
         sprintf "Tensor(shape=%s, dtype=%A, tag=%d)" (Shape.format t.Shape) t.DType t.Level
@@ -128,10 +128,15 @@ type Tensor =
 /// What made a reverse node: a unary or binary primitive (the node holds the operands) or an n-ary call (the
 /// primitive with its operands). `Arity` tells them apart without a type test (1, 2, or -1 for an n-ary call).
 and [<AbstractClass; AllowNullLiteral>] NodeOp internal (name: string, arity: int) =
-    /// The primitive's name (as in error messages and the element-wise checks).
+    /// The primitive's name (as in error messages).
     member _.Name = name
     /// 1 for a unary primitive, 2 for a binary one, -1 for an n-ary call.
     member internal _.Arity = arity
+    /// True for a primitive that maps elements independently: element i of the result depends only on element i of
+    /// each operand of the result's shape. A Jacobian through such primitives alone is diagonal (see
+    /// `Reverse.isElementwisePath`). `Elementwise.elementwise` sets it; other primitives override it.
+    abstract IsElementwise: bool
+    default _.IsElementwise = false
 
 /// A primitive of one operand: its kernel, JVP rule and VJP rule in one place. The rules are written
 /// with differentiable operations, so derivatives of derivatives come for free. In the rules,

@@ -3,7 +3,10 @@
 module Nabla.Core.Derivatives
 
 open System.Collections.Generic
-open Nabla.Core.Ops
+open Nabla.Core.Combinators
+open Nabla.Core.Elementwise
+open Nabla.Core.Layout
+open Nabla.Core.Reductions
 
 /// Makes x a fresh reverse-mode leaf at `tag`.
 let internal watch (tag: int64) (x: Tensor) = Tensor.Leaf(x, tag, NodeIds.Above 0L)
@@ -12,8 +15,8 @@ let internal watch (tag: int64) (x: Tensor) = Tensor.Leaf(x, tag, NodeIds.Above 
 /// older scope starts watching a value that a newer scope already perturbs.
 let internal rewrap (primal: Tensor) (t: Tensor) =
     match t with
-    | TR(_, null, _, _, tag, id) -> Tensor.Leaf(primal, tag, id)
-    | TD(_, tangent, tag) -> TD(primal, tangent, tag)
+    | Recorded(_, null, _, _, tag, id) -> Tensor.Leaf(primal, tag, id)
+    | DualNumber(_, tangent, tag) -> DualNumber(primal, tangent, tag)
     | _ -> t
 
 /// `t` without the perturbation levels whose tags `keep` rejects, at every depth of its tower: a rejected level is
@@ -23,19 +26,19 @@ let internal rewrap (primal: Tensor) (t: Tensor) =
 /// rules. Returns `t` itself when nothing is removed (then nothing is allocated).
 let rec strip (keep: int64 -> bool) (t: Tensor) : Tensor =
     match t with
-    | TP _ -> t
-    | TS(v, dtype, _, _, _, tag, _) -> if keep tag then t else TP(Raw.floatScalar dtype v)
-    | TR(p, op, a, b, tag, id) ->
+    | Plain _ -> t
+    | RecordedScalar(v, dtype, _, _, _, tag, _) -> if keep tag then t else Plain(Storage.floatScalar dtype v)
+    | Recorded(p, op, a, b, tag, id) ->
         let p' = strip keep p
         if not (keep tag) then p'
         elif obj.ReferenceEquals(p, p') then t
-        else TR(p', op, a, b, tag, id)
-    | TD(p, d, tag) ->
+        else Recorded(p', op, a, b, tag, id)
+    | DualNumber(p, d, tag) ->
         let p' = strip keep p
         if not (keep tag) then p'
         else
             let d' = strip keep d
-            if obj.ReferenceEquals(p, p') && obj.ReferenceEquals(d, d') then t else TD(p', d', tag)
+            if obj.ReferenceEquals(p, p') && obj.ReferenceEquals(d, d') then t else DualNumber(p', d', tag)
 
 /// Cuts a reverse node loose from its graph in place (operation and operands cleared: it becomes a leaf that holds
 /// its value), through a setter emitted once for each node form (the fields are read-only to F#), or None when the
@@ -44,7 +47,7 @@ let private cutters : System.Action<Tensor>[] option =
     try
         let flags = System.Reflection.BindingFlags.Instance ||| System.Reflection.BindingFlags.NonPublic ||| System.Reflection.BindingFlags.Public
         let nested = typeof<Tensor>.GetNestedTypes(flags)
-        [| "TR"; "TS" |]
+        [| "Recorded"; "RecordedScalar" |]
         |> Array.map (fun name ->
             let case = nested |> Array.find (fun t -> t.Name = name)
             let dm = System.Reflection.Emit.DynamicMethod("Cut" + name, null, [| typeof<Tensor> |], typeof<Tensor>.Module, true)
@@ -70,14 +73,14 @@ let cut (node: Tensor) : bool =
     match cutters with
     | Some cs ->
         match node with
-        | TR(_, op, _, _, _, _) when not (isNull op) -> cs.[0].Invoke node
-        | TS _ -> cs.[1].Invoke node
+        | Recorded(_, op, _, _, _, _) when not (isNull op) -> cs.[0].Invoke node
+        | RecordedScalar _ -> cs.[1].Invoke node
         | _ -> ()
         true
     | None -> false
 
 /// Makes x a dual number at `tag` with tangent v.
-let internal dual (tag: int64) (x: Tensor) (v: Tensor) = TD(x, v, tag)
+let internal dual (tag: int64) (x: Tensor) (v: Tensor) = DualNumber(x, v, tag)
 
 let private requireFloat (op: string) (x: Tensor) =
     if not x.IsFloat then
@@ -116,7 +119,7 @@ let jvp (f: Tensor -> Tensor) (x: Tensor) (v: Tensor) : Tensor * Tensor =
         invalidArg "v" (sprintf "jvp: tangent has shape %s; expected the input's shape %s" (Shape.format v.Shape) (Shape.format x.Shape))
     let tag = Tags.next ()
     match f (dual tag x v) with
-    | TD(p, t, tg) when tg = tag -> p, t
+    | DualNumber(p, t, tg) when tg = tag -> p, t
     | y -> y, zerosLike y
 
 /// The derivative of f at x along all-ones (for a scalar x, df/dx), forward mode.
@@ -135,22 +138,22 @@ let jacobian (f: Tensor -> Tensor) (x: Tensor) : Tensor =
     let n = x.Size
     let xShape = x.Shape
     let basis (shape: int[]) (i: int) =
-        let r = Raw.zeros x.DType shape
+        let r = Storage.zeros x.DType shape
         match r.Data with
         | :? (float[]) as a -> a.[i] <- 1.0
         | :? (float32[]) as a -> a.[i] <- 1.0f
         | _ -> ()
-        TP r
+        Plain r
     let value, pullback = vjp f x
     Shape.checkedSize "Jacobian" (Array.append value.Shape xShape) |> ignore
     let m = value.Size
     if m < n then
         let rows = Array.init m (fun i -> reshape [| 1; n |] (pullback (basis value.Shape i)))
-        if m = 0 then TP(Raw.zeros x.DType (Array.append value.Shape xShape))
+        if m = 0 then Plain(Storage.zeros x.DType (Array.append value.Shape xShape))
         else reshape (Array.append value.Shape xShape) (concat 0 rows)
     else
         let cols = Array.init n (fun j -> reshape [| m; 1 |] (snd (jvp f x (basis xShape j))))
-        if n = 0 then TP(Raw.zeros x.DType (Array.append value.Shape xShape))
+        if n = 0 then Plain(Storage.zeros x.DType (Array.append value.Shape xShape))
         else reshape (Array.append value.Shape xShape) (concat 1 cols)
 
 /// The Hessian of a scalar f at x (forward-over-reverse: the Jacobian of the gradient), shaped x.Shape ++ x.Shape.
@@ -163,21 +166,21 @@ let hvp (f: Tensor -> Tensor) (x: Tensor) (v: Tensor) : Tensor = snd (jvp (grad 
 
 /// The unit tensor e_i of a shape (a one at flat index i).
 let internal unitAt (dtype: DType) (shape: int[]) (i: int) =
-    let r = Raw.zeros dtype shape
+    let r = Storage.zeros dtype shape
     match r.Data with
     | :? (float[]) as a -> a.[i] <- 1.0
     | :? (float32[]) as a -> a.[i] <- 1.0f
     | _ -> invalidArg "dtype" (sprintf "jacobian: dtype %A is not differentiable" dtype)
-    TP r
+    Plain r
 
 /// Ones at column j of every batch row of a [b, n] layout, viewed as `shape`.
 let private unitColumn (dtype: DType) (shape: int[]) (b: int) (n: int) (j: int) =
-    let r = Raw.zeros dtype shape
+    let r = Storage.zeros dtype shape
     match r.Data with
     | :? (float[]) as a -> for k in 0 .. b - 1 do a.[k * n + j] <- 1.0
     | :? (float32[]) as a -> for k in 0 .. b - 1 do a.[k * n + j] <- 1.0f
     | _ -> invalidArg "dtype" (sprintf "jacobian: dtype %A is not differentiable" dtype)
-    TP r
+    Plain r
 
 /// Lays K pieces, each holding B x P values, out as [B, K, P] (`alongRows`) or [B, P, K]. Plain pieces are copied
 /// straight into one buffer; perturbed ones (a Jacobian taken while an outer tape records) are joined with
@@ -185,9 +188,9 @@ let private unitColumn (dtype: DType) (shape: int[]) (b: int) (n: int) (j: int) 
 let private assemble (dtype: DType) (pieces: Tensor[]) (b: int) (p: int) (alongRows: bool) : Tensor =
     let k = pieces.Length
     let shape = if alongRows then [| b; k; p |] else [| b; p; k |]
-    if k = 0 || b * p = 0 then TP(Raw.zeros dtype shape)
+    if k = 0 || b * p = 0 then Plain(Storage.zeros dtype shape)
     elif pieces |> Array.forall (fun t -> t.Level = 0L) then
-        let r = Raw.zeros dtype shape
+        let r = Storage.zeros dtype shape
         let place (dst: 'T[]) (src: int -> 'T[]) =
             for piece in 0 .. k - 1 do
                 let s = src piece
@@ -196,10 +199,10 @@ let private assemble (dtype: DType) (pieces: Tensor[]) (b: int) (p: int) (alongR
                         let idx = if alongRows then (bb * k + piece) * p + q else (bb * p + q) * k + piece
                         dst.[idx] <- s.[bb * p + q]
         match r.Data with
-        | :? (float[]) as a -> place a (fun i -> (Raw.cast DType.Float64 pieces.[i].Raw).Data :?> float[])
-        | :? (float32[]) as a -> place a (fun i -> (Raw.cast DType.Float32 pieces.[i].Raw).Data :?> float32[])
+        | :? (float[]) as a -> place a (fun i -> (Storage.cast DType.Float64 pieces.[i].Raw).Data :?> float[])
+        | :? (float32[]) as a -> place a (fun i -> (Storage.cast DType.Float32 pieces.[i].Raw).Data :?> float32[])
         | _ -> invalidArg "dtype" (sprintf "jacobian: dtype %A is not differentiable" dtype)
-        TP r
+        Plain r
     else
         let pieceShape = if alongRows then [| b; 1; p |] else [| b; p; 1 |]
         concat (if alongRows then 1 else 2) (pieces |> Array.map (reshape pieceShape))
@@ -229,12 +232,12 @@ let recordedJacobian (tag: int64) (root: Tensor) (source: Tensor) (batch: bool) 
         let adj = (if record then Reverse.sweepRecorded else Reverse.sweep) tag root seed wanted
         match adj.TryGetValue sourceId with
         | true, g -> cast dtype g
-        | _ -> zerosLike (TP(Raw.zeros dtype sShape))
-    if b * m * n = 0 then TP(Raw.zeros dtype outShape)
+        | _ -> zerosLike (Plain(Storage.zeros dtype sShape))
+    if b * m * n = 0 then Plain(Storage.zeros dtype outShape)
     elif Shape.equal tShape sShape && Reverse.isElementwisePath tag root sourceId tShape then
         // diagonal: J[.., i, j] = delta_ij g_j with g the gradient of the sum
         let g = reshape [| b; 1; n |] (pullback (onesLike (atLevel tag root)))
-        let eye = TP(Raw.reshape [| 1; n; n |] (Kernels.eye n dtype))
+        let eye = Plain(Storage.reshape [| 1; n; n |] (Storage.eye n dtype))
         reshape outShape (mul eye g)
     elif record || m <= n then
         let rows = Array.init m (fun i -> reshape [| b; n |] (pullback (unitColumn dtype tShape b m i)))
@@ -246,7 +249,7 @@ let recordedJacobian (tag: int64) (root: Tensor) (source: Tensor) (batch: bool) 
                 seeds.[sourceId] <- unitColumn (source.Primal.DType) sShape b n j
                 match Reverse.forwardSweep tag root seeds with
                 | Some d -> reshape [| b; m |] (cast dtype d)
-                | None -> TP(Raw.zeros dtype [| b; m |]))
+                | None -> Plain(Storage.zeros dtype [| b; m |]))
         reshape outShape (assemble dtype cols b m false)
 
 /// The tangent that the dual number carrying `tag` inside t holds (stepping down through inner perturbations), if any.
@@ -254,5 +257,5 @@ let tangentAt (tag: int64) (t: Tensor) : Tensor option =
     let mutable v = t
     while v.Level > tag do v <- v.Primal
     match v with
-    | TD(_, d, tg) when tg = tag -> Some d
+    | DualNumber(_, d, tg) when tg = tag -> Some d
     | _ -> None

@@ -4,13 +4,13 @@ module Nabla.Core.Reverse
 
 open System.Collections.Generic
 open System.Runtime.CompilerServices
-open Nabla.Core.Ops
+open Nabla.Core.Combinators
 
 
 /// The node carrying `tag` inside t (t itself, or found by stepping down through inner perturbations), if any.
 let rec findAtLevel (tag: int64) (t: Tensor) : Tensor option =
     let tg = t.Level
-    if tg = tag then (match t with TR _ | TS _ -> Some t | _ -> None)
+    if tg = tag then (match t with Recorded _ | RecordedScalar _ -> Some t | _ -> None)
     elif tg < tag then None
     else findAtLevel tag t.Primal
 
@@ -22,14 +22,14 @@ let private collectAscending (tag: int64) (root: Tensor) (stopAt: int64) : Tenso
     let stack = Stack<Tensor>()
     let visit (p: Tensor) =
         match p with
-        | TR(_, _, _, _, t, id) | TS(_, _, _, _, _, t, id) when t = tag && visited.Add id -> stack.Push p
+        | Recorded(_, _, _, _, t, id) | RecordedScalar(_, _, _, _, _, t, id) when t = tag && visited.Add id -> stack.Push p
         | _ -> ()
     visit root
     while stack.Count > 0 do
         let n = stack.Pop()
         nodes.Add n
         match n with
-        | TR(_, op, a, b, _, id) | TS(_, _, op, a, b, _, id) when id <> stopAt && not (isNull op) ->
+        | Recorded(_, op, a, b, _, id) | RecordedScalar(_, _, op, a, b, _, id) when id <> stopAt && not (isNull op) ->
             match op.Arity with
             | 1 -> visit a
             | 2 -> visit a; visit b
@@ -43,10 +43,18 @@ let private collectAscending (tag: int64) (root: Tensor) (stopAt: int64) : Tenso
     System.Array.Sort(keys, order)
     order
 
+/// Where an operand's adjoint contribution goes in a sweep (`Sweep.Operand`): nowhere (the operand is not on this tape,
+/// or is a leaf nobody asked for), into the frontier (an interior node), or, for a value k >= 0, into the sum of the
+/// k-th wanted leaf.
+[<Literal>]
+let private Nowhere = -2
+[<Literal>]
+let private ToFrontier = -1
+
 /// The raw value of a plain rank-0 float tensor, else null: the values the scalar fast path of the sweep handles.
 let private plainScalar (t: Tensor) =
     match t with
-    | TP r when r.Rank = 0 && r.IsFloat -> r
+    | Plain r when r.Rank = 0 && r.IsFloat -> r
     | _ -> null
 
 
@@ -119,20 +127,20 @@ let private tryAddInPlace (acc: RawTensor) (c: RawTensor) =
 /// tensors makes a fresh tensor that the sweep owns; later contributions are added into it in place (it is handed to
 /// no VJP and to no caller before the node's last contribution has arrived).
 let private combine (dtype: DType) (acc: Contribution) (c: Contribution) : Contribution =
-    if isNull (box acc.Value) && isNull (box c.Value) then { acc with Scalar = Raw.roundTo dtype (acc.Scalar + c.Scalar) }
+    if isNull (box acc.Value) && isNull (box c.Value) then { acc with Scalar = Storage.roundTo dtype (acc.Scalar + c.Scalar) }
     else
         let inPlace =
             acc.Owned && not (isNull (box c.Value))
             && (match acc.Value, c.Value with
-                | TP ra, TP rc -> tryAddInPlace ra rc
+                | Plain ra, Plain rc -> tryAddInPlace ra rc
                 | _ -> false)
         if inPlace then acc
         else
-            let a = if isNull (box acc.Value) then TP(Raw.floatScalar dtype acc.Scalar) else acc.Value
-            let b = if isNull (box c.Value) then TP(Raw.floatScalar dtype c.Scalar) else c.Value
+            let a = if isNull (box acc.Value) then Plain(Storage.floatScalar dtype acc.Scalar) else acc.Value
+            let b = if isNull (box c.Value) then Plain(Storage.floatScalar dtype c.Scalar) else c.Value
             let sum = add a b
             // `add` of two plain tensors is a fresh result of a kernel (never an operand), so the sweep owns it.
-            let owned = match sum with TP r -> not r.IsInlineScalar | _ -> false
+            let owned = match sum with Plain r -> not r.IsInlineScalar | _ -> false
             { acc with Scalar = 0.0; Value = sum; Owned = owned }
 
 /// The state of one reverse sweep (a class, so that its steps are direct calls rather than closures).
@@ -158,6 +166,7 @@ type private Sweep(tag: int64, wanted: HashSet<int64>, record: bool) =
     // Wanted ids are mostly leaves, made before the nodes that use them: nodes above the largest need no lookup.
     let maxWanted = if wantedIds.Length = 0 then 0L else Array.max wantedIds
 
+    /// The slot of a wanted leaf by its node id, or -1 when nobody asked for it.
     member _.WantedSlot(id: int64) =
         if id > maxWanted then -1
         elif isNull index then System.Array.IndexOf(wantedIds, id)
@@ -170,7 +179,7 @@ type private Sweep(tag: int64, wanted: HashSet<int64>, record: bool) =
         | null ->
             let pid = p.NodeId
             let c = { Id = pid; Node = p; Scalar = 0.0; Value = value; Owned = false; Pending = false }
-            if where = -1 then
+            if where = ToFrontier then
                 match pending.TryGetValue pid with
                 | true, acc -> pending.[pid] <- combine p.DType acc c
                 | _ ->
@@ -181,33 +190,33 @@ type private Sweep(tag: int64, wanted: HashSet<int64>, record: bool) =
                 else
                     leafAcc.[where] <- c
                     leafHas.[where] <- true
-        | r -> s.ContributeScalar(p, p.NodeId, where, r.DType, Raw.floatAt0 r)
+        | r -> s.ContributeScalar(p, p.NodeId, where, r.DType, Storage.floatAt0 r)
 
     /// The adjoint of node `y` (any node of its dtype) as a tensor.
     static member AdjointTensor(y: Tensor, c: Contribution) =
-        if isNull (box c.Value) then TP(Raw.floatScalar y.DType c.Scalar) else c.Value
+        if isNull (box c.Value) then Plain(Storage.floatScalar y.DType c.Scalar) else c.Value
 
-    /// An operand seen from this sweep: where its contribution goes (-2 nowhere: not on this tape, or a leaf nobody
-    /// asked for; -1 the frontier: an interior node; k >= 0 the wanted leaf k) and its node id (0 when not on this
+    /// An operand seen from this sweep: where its contribution goes (`Nowhere`, `ToFrontier`, or the slot k >= 0 of a
+    /// wanted leaf) and its node id (0 when not on this
     /// tape). Its value one level down is `atLevel tag x`.
     member s.Operand(x: Tensor) : struct (int * int64) =
         match x with
-        | TS(_, _, _, _, _, t, id) when t = tag -> struct (-1, id)
-        | TR(_, op, _, _, t, id) when t = tag ->
-            if isNull op then let k = s.WantedSlot id in struct ((if k >= 0 then k else -2), id)
-            else struct (-1, id)
-        | _ -> struct (-2, 0L)
+        | RecordedScalar(_, _, _, _, _, t, id) when t = tag -> struct (ToFrontier, id)
+        | Recorded(_, op, _, _, t, id) when t = tag ->
+            if isNull op then let k = s.WantedSlot id in struct ((if k >= 0 then k else Nowhere), id)
+            else struct (ToFrontier, id)
+        | _ -> struct (Nowhere, 0L)
 
     /// Sends the plain scalar contribution `v` (of dtype `dtype`) to node `p` (id `pid`).
     member _.ContributeScalar(p: Tensor, pid: int64, where: int, dtype: DType, v: float) =
         let c = { Id = pid; Node = p; Scalar = v; Value = noTensor; Owned = false; Pending = false }
-        if where = -1 then frontier.Push c
+        if where = ToFrontier then frontier.Push c
         elif where >= 0 then
             if not leafHas.[where] then
                 leafAcc.[where] <- c
                 leafHas.[where] <- true
             elif isNull (box leafAcc.[where].Value) then
-                leafAcc.[where] <- { leafAcc.[where] with Scalar = Raw.roundTo dtype (leafAcc.[where].Scalar + v) }
+                leafAcc.[where] <- { leafAcc.[where] with Scalar = Storage.roundTo dtype (leafAcc.[where].Scalar + v) }
             else leafAcc.[where] <- combine dtype leafAcc.[where] c
 
     /// Propagates the summed adjoint `acc` of `node` (made by `op` from the operands `a` and `b` it holds) to its
@@ -221,7 +230,7 @@ type private Sweep(tag: int64, wanted: HashSet<int64>, record: bool) =
         | 1 ->
             let p = Unsafe.As<UnaryPrim> op
             let struct (wx, xid) = s.Operand a
-            if wx <> -2 then
+            if wx <> Nowhere then
                 match ys, (if ys.IsSome && p.HasScalarRules then scalarBelow tag a else ValueNone) with
                 | ValueSome(struct (yv, dt)), ValueSome(struct (xv, _)) ->
                     s.ContributeScalar(a, xid, wx, dt, p.ScalarAdjoint(dt, xv, yv, acc.Scalar))
@@ -230,27 +239,27 @@ type private Sweep(tag: int64, wanted: HashSet<int64>, record: bool) =
             let p = Unsafe.As<BinaryPrim> op
             let struct (wa, aid) = s.Operand a
             let struct (wb, bid) = s.Operand b
-            if wa <> -2 || wb <> -2 then
+            if wa <> Nowhere || wb <> Nowhere then
                 let scalarRules = ys.IsSome && p.HasScalarRules
                 match ys, (if scalarRules then scalarBelow tag a else ValueNone), (if scalarRules then scalarBelow tag b else ValueNone) with
                 | ValueSome(struct (yv, dt)), ValueSome(struct (av, _)), ValueSome(struct (bv, _)) ->
                     let gv = acc.Scalar
-                    if wa <> -2 then s.ContributeScalar(a, aid, wa, dt, Raw.roundTo dt (p.ScalarVjpA(av, bv, yv, gv)))
-                    if wb <> -2 then s.ContributeScalar(b, bid, wb, dt, Raw.roundTo dt (p.ScalarVjpB(av, bv, yv, gv)))
+                    if wa <> Nowhere then s.ContributeScalar(a, aid, wa, dt, Storage.roundTo dt (p.ScalarVjpA(av, bv, yv, gv)))
+                    if wb <> Nowhere then s.ContributeScalar(b, bid, wb, dt, Storage.roundTo dt (p.ScalarVjpB(av, bv, yv, gv)))
                 | _ ->
                     let ap, bp, y = atLevel tag a, atLevel tag b, node.Primal
                     let gt = Sweep.AdjointTensor(node, acc)
-                    if wa <> -2 then s.Contribute(a, wa, p.VjpA(ap, bp, y, gt))
-                    if wb <> -2 then s.Contribute(b, wb, p.VjpB(ap, bp, y, gt))
+                    if wa <> Nowhere then s.Contribute(a, wa, p.VjpA(ap, bp, y, gt))
+                    if wb <> Nowhere then s.Contribute(b, wb, p.VjpB(ap, bp, y, gt))
         | _ ->
             let call = Unsafe.As<NaryCall> op
             let xs = call.Operands
             let targets = xs |> Array.map s.Operand
-            if targets |> Array.exists (fun struct (w, _) -> w <> -2) then
+            if targets |> Array.exists (fun struct (w, _) -> w <> Nowhere) then
                 let ps = xs |> Array.map (atLevel tag)
                 let y = node.Primal
                 let gt = Sweep.AdjointTensor(node, acc)
-                targets |> Array.iteri (fun i struct (w, _) -> if w <> -2 then s.Contribute(xs.[i], w, call.Prim.Vjp(ps, y, gt, i)))
+                targets |> Array.iteri (fun i struct (w, _) -> if w <> Nowhere then s.Contribute(xs.[i], w, call.Prim.Vjp(ps, y, gt, i)))
 
     /// `Step` for a sweep that is itself recorded at `tag`: the rules run on the node and its operands as they are
     /// (not one level down) and never take the scalar path, so the adjoints they make are nodes of `tag` that depend on
@@ -261,23 +270,23 @@ type private Sweep(tag: int64, wanted: HashSet<int64>, record: bool) =
         match op.Arity with
         | 1 ->
             let struct (wx, _) = s.Operand a
-            if wx <> -2 then s.Contribute(a, wx, (Unsafe.As<UnaryPrim> op).Vjp(a, node, gt))
+            if wx <> Nowhere then s.Contribute(a, wx, (Unsafe.As<UnaryPrim> op).Vjp(a, node, gt))
         | 2 ->
             let p = Unsafe.As<BinaryPrim> op
             let struct (wa, _) = s.Operand a
             let struct (wb, _) = s.Operand b
-            if wa <> -2 then s.Contribute(a, wa, p.VjpA(a, b, node, gt))
-            if wb <> -2 then s.Contribute(b, wb, p.VjpB(a, b, node, gt))
+            if wa <> Nowhere then s.Contribute(a, wa, p.VjpA(a, b, node, gt))
+            if wb <> Nowhere then s.Contribute(b, wb, p.VjpB(a, b, node, gt))
         | _ ->
             let call = Unsafe.As<NaryCall> op
             let xs = call.Operands
             xs |> Array.iteri (fun i x ->
                 let struct (w, _) = s.Operand x
-                if w <> -2 then s.Contribute(x, w, call.Prim.Vjp(xs, node, gt, i)))
+                if w <> Nowhere then s.Contribute(x, w, call.Prim.Vjp(xs, node, gt, i)))
 
     member s.Run(root: Tensor, seed: Tensor) =
         let struct (rootTarget, _) = s.Operand root
-        if rootTarget <> -2 then s.Contribute(root, rootTarget, seed)
+        if rootTarget <> Nowhere then s.Contribute(root, rootTarget, seed)
         while frontier.Count > 0 do
             let first = frontier.Pop()
             let node = first.Node
@@ -296,7 +305,7 @@ type private Sweep(tag: int64, wanted: HashSet<int64>, record: bool) =
                 pending.Remove first.Id |> ignore
                 acc <- if has then combine node.DType summed acc else summed
             match node with
-            | TR(_, op, a, b, _, id) | TS(_, _, op, a, b, _, id) ->
+            | Recorded(_, op, a, b, _, id) | RecordedScalar(_, _, op, a, b, _, id) ->
                 if s.WantedSlot id >= 0 then result.[id] <- Sweep.AdjointTensor(node, acc)
                 if not (isNull op) then s.Step(node, op, a, b, acc)
             | _ -> ()
@@ -307,7 +316,7 @@ type private Sweep(tag: int64, wanted: HashSet<int64>, record: bool) =
 /// The sweep itself; `record` chooses `sweepRecorded`'s rules.
 let private run (record: bool) (tag: int64) (root: Tensor) (seed: Tensor) (wanted: HashSet<int64>) =
     match root with
-    | TR(_, _, _, _, t, _) | TS(_, _, _, _, _, t, _) when t = tag ->
+    | Recorded(_, _, _, _, t, _) | RecordedScalar(_, _, _, _, _, t, _) when t = tag ->
         if seed.DType <> root.DType then
             invalidArg "seed" (sprintf "Gradient: the output gradient has dtype %A; expected the target's dtype %A" seed.DType root.DType)
         Sweep(tag, wanted, record).Run(root, seed)
@@ -338,18 +347,18 @@ let sweepRecorded (tag: int64) (root: Tensor) (seed: Tensor) (wanted: HashSet<in
 /// the rules are differentiable operations, so the result is itself recorded on any outer tape.
 let forwardSweep (tag: int64) (root: Tensor) (seeds: IDictionary<int64, Tensor>) : Tensor option =
     match root with
-    | TR(_, _, _, _, t, _) | TS(_, _, _, _, _, t, _) when t = tag ->
+    | Recorded(_, _, _, _, t, _) | RecordedScalar(_, _, _, _, _, t, _) when t = tag ->
         let tangents = Dictionary<int64, Tensor>()
         let tangentOf (p: Tensor) =
             match p with
-            | TR(_, _, _, _, t, pid) | TS(_, _, _, _, _, t, pid) when t = tag ->
+            | Recorded(_, _, _, _, t, pid) | RecordedScalar(_, _, _, _, _, t, pid) when t = tag ->
                 match tangents.TryGetValue pid with
                 | true, d -> Some d
                 | _ -> None
             | _ -> None
         for n in collectAscending tag root 0L do
             match n with
-            | TR(_, op, a, b, _, id) | TS(_, _, op, a, b, _, id) ->
+            | Recorded(_, op, a, b, _, id) | RecordedScalar(_, _, op, a, b, _, id) ->
                 match seeds.TryGetValue id with
                 | true, s -> tangents.[id] <- s
                 | _ ->
@@ -381,15 +390,6 @@ let forwardSweep (tag: int64) (root: Tensor) (seeds: IDictionary<int64, Tensor>)
         tangentOf root
     | _ -> None
 
-/// Primitives that map each element independently (the result's element i depends only on element i of
-/// each same-shaped operand).
-let private isElementwisePrim (name: string) =
-    match name with
-    | "Add" | "Subtract" | "Multiply" | "Divide" | "Negative" | "Square" | "Sqrt" | "Exp" | "Log" | "Sin" | "Cos"
-    | "Tanh" | "Cast" | "Pow" | "Log1p" | "Tan" | "Sigmoid" | "Softplus" | "Relu" | "Abs" | "Sign" | "Maximum"
-    | "Minimum" | "ReluGrad" -> true
-    | _ -> false
-
 /// True when every node between `root` and the node `sourceId` (all carrying `tag`) is an element-wise
 /// primitive whose result has `shape`: the Jacobian of root with respect to that source is then diagonal.
 let isElementwisePath (tag: int64) (root: Tensor) (sourceId: int64) (shape: int[]) : bool =
@@ -397,9 +397,9 @@ let isElementwisePath (tag: int64) (root: Tensor) (sourceId: int64) (shape: int[
     nodes
     |> Seq.forall (fun n ->
         match n with
-        | TR(_, _, _, _, _, id) | TS(_, _, _, _, _, _, id) when id = sourceId -> true
-        | TR(_, null, _, _, _, _) -> true
-        | TR(_, op, _, _, _, _) | TS(_, _, op, _, _, _, _) when op.Arity > 0 -> isElementwisePrim op.Name && Shape.equal n.Shape shape
+        | Recorded(_, _, _, _, _, id) | RecordedScalar(_, _, _, _, _, _, id) when id = sourceId -> true
+        | Recorded(_, null, _, _, _, _) -> true
+        | Recorded(_, op, _, _, _, _) | RecordedScalar(_, _, op, _, _, _, _) when op.Arity > 0 -> op.IsElementwise && Shape.equal n.Shape shape
         | _ -> false)
 
 /// True when `root` (a node carrying `tag`) depends on the node `sourceId` through nodes carrying `tag`.

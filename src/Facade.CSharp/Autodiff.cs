@@ -45,7 +45,7 @@ public static class Autodiff
             throw new ArgumentException($"{op}: {what} has shape {Shapes.Format(x.ShapeArray)}; expected {Shapes.Format(like.ShapeArray)}.", name);
         if (x.DType != like.DType && !x.IsWeak)
             throw new ArgumentException($"{op}: {what} has dtype {x.DType}; expected {like.DType}.", name);
-        return Core.Ops.cast(like.Value.DType, Scopes.Resolve(x));
+        return Core.Elementwise.cast(like.Value.DType, Scopes.Resolve(x));
     }
 
     /// <summary>The gradient function of <paramref name="f"/> (<c>jax.grad</c>): for a non-scalar output, the gradient
@@ -66,7 +66,7 @@ public static class Autodiff
         {
             var xv = Input("Grad", x);
             var r = Core.Derivatives.valueAndGrad(Lift("Grad", f, x.IsWeak), xv);
-            return (Out(r.Item1), Out(Core.Ops.cast(xv.DType, r.Item2)));
+            return (Out(r.Item1), Out(Core.Elementwise.cast(xv.DType, r.Item2)));
         };
     }
 
@@ -95,7 +95,7 @@ public static class Autodiff
         return (value, cotangent =>
         {
             var c = Matching("Vjp", cotangent, value, "cotangent", nameof(cotangent));
-            return Out(Core.Ops.cast(x.DType, pullback.Invoke(c)));
+            return Out(Core.Elementwise.cast(x.DType, pullback.Invoke(c)));
         });
     }
 
@@ -113,8 +113,8 @@ public static class Autodiff
         var root = Core.Reverse.findAtLevel(tag, y);
         var outShape = y.Shape.Concat(x.ShapeArray).ToArray();
         if (root == null || !y.IsFloat || !Core.Reverse.dependsOn(tag, root.Value, leaf.NodeId))
-            return new Tensor(Core.Ops.constant(Core.Raw.zeros(xv.DType, outShape)));
-        return Out(Core.Ops.cast(xv.DType, Core.Derivatives.recordedJacobian(tag, root.Value, leaf, false, false)));
+            return new Tensor(Core.Combinators.constant(Core.Storage.zeros(xv.DType, outShape)));
+        return Out(Core.Elementwise.cast(xv.DType, Core.Derivatives.recordedJacobian(tag, root.Value, leaf, false, false)));
     }
 
     /// <summary>The Hessian of a scalar <paramref name="f"/> at <paramref name="x"/>, shaped <c>x.Shape ++ x.Shape</c>:
@@ -149,7 +149,7 @@ public static class Autodiff
         Input("CheckGradients", x);
         if (order < 1) throw new ArgumentException($"CheckGradients: order {order}; expected 1 or more.", nameof(order));
         if (!(eps > 0)) throw new ArgumentException($"CheckGradients: eps {eps}; expected a positive step.", nameof(eps));
-        var x64 = new Tensor(Core.Ops.constant(Core.Raw.cast(Core.DType.Float64, x.Raw)));
+        var x64 = new Tensor(Core.Combinators.constant(Core.Storage.cast(Core.DType.Float64, x.Raw)));
         var check = new GradientCheckResult.Builder(atol, rtol);
         Func<Tensor, Tensor> fk = z => TF.Cast(f(z), DType.Float64);
         for (int k = 1; k <= order; k++)
@@ -195,7 +195,7 @@ public static class Autodiff
     private static Tensor Unit(int[] shape, int i) => new(Core.Derivatives.unitAt(Core.DType.Float64, shape, i));
 
     private static Tensor Plain(double[] values, int[] shape) =>
-        new(Core.Ops.constant(new Core.RawTensor(Core.DType.Float64, (int[])shape.Clone(), values)));
+        new(Core.Combinators.constant(new Core.RawTensor(Core.DType.Float64, (int[])shape.Clone(), values)));
 }
 
 /// <summary>The outcome of <see cref="Autodiff.CheckGradients"/>: whether reverse mode, forward mode and finite

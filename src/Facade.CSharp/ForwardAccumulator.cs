@@ -53,7 +53,7 @@ public sealed class ForwardAccumulator : IDisposable
             if (t.DType != p.DType && !t.IsWeak)
                 throw new ArgumentException($"ForwardAccumulator: tangent {i} has dtype {t.DType} but its primal has dtype {p.DType}; expected the primal's dtype.", nameof(tangents));
             var primal = Scopes.Resolve(p);
-            var tangent = Core.Ops.cast(p.Value.DType, Scopes.Resolve(t));
+            var tangent = Core.Elementwise.cast(p.Value.DType, Scopes.Resolve(t));
             scope.SetWatched(p, Core.Derivatives.dual(scope.Tag, primal, tangent));
         }
         holder = Scopes.Local;
@@ -73,10 +73,10 @@ public sealed class ForwardAccumulator : IDisposable
         var value = scope.TryGetWatched(target, out var w) ? w : target.Value;
         var tangent = Core.Derivatives.tangentAt(scope.Tag, value);
         if (tangent != null)
-            return new Tensor(Scopes.Strip(Core.Ops.cast(target.Value.DType, tangent.Value)));
+            return new Tensor(Scopes.Strip(Core.Elementwise.cast(target.Value.DType, tangent.Value)));
         return unconnectedGradients switch
         {
-            UnconnectedGradients.Zero => new Tensor(Core.Ops.constant(Core.Raw.zeros(target.Value.DType, target.ShapeArray))),
+            UnconnectedGradients.Zero => new Tensor(Core.Combinators.constant(Core.Storage.zeros(target.Value.DType, target.ShapeArray))),
             UnconnectedGradients.Raise => throw new InvalidOperationException(WhyUnconnected(target)),
             _ => null,
         };

@@ -169,7 +169,7 @@ public sealed class GradientTape : IDisposable
     private Core.Tensor ResolveForWatch(Tensor h)
     {
         if (Environment.CurrentManagedThreadId == threadId) return Scopes.Resolve(h);
-        return h.Value.Level == 0 ? h.Value : Core.Ops.constant(h.Raw);
+        return h.Value.Level == 0 ? h.Value : Core.Combinators.constant(h.Raw);
     }
 
     // ------------------------------------------------------------------ recording control
@@ -410,26 +410,26 @@ public sealed class GradientTape : IDisposable
             if (root == null || wanted.Count == 0) continue;
             var og = outputGradients[t];
             var seed = og != null
-                ? Core.Ops.cast(targets[t].Value.DType, Scopes.Resolve(og))
-                : Core.Ops.constant(Core.Raw.ones(targets[t].Value.DType, targets[t].ShapeArray));
+                ? Core.Elementwise.cast(targets[t].Value.DType, Scopes.Resolve(og))
+                : Core.Combinators.constant(Core.Storage.ones(targets[t].Value.DType, targets[t].ShapeArray));
             var adj = recordSelf
                 ? Core.Reverse.sweepRecorded(scope.Tag, root.Value, seed, wanted)
                 : Core.Reverse.sweep(scope.Tag, root.Value, seed, wanted);
             for (int i = 0; i < sources.Count; i++)
                 foreach (var node in sourceNodes[i])
                     if (adj.TryGetValue(node.NodeId, out var g))
-                        sums[i] = sums[i] is { } prev ? Core.Ops.add(prev, g) : g;
+                        sums[i] = sums[i] is { } prev ? Core.Combinators.add(prev, g) : g;
         }
 
         var result = new Tensor?[sources.Count];
         for (int i = 0; i < sources.Count; i++)
         {
             if (sums[i] is { } g)
-                result[i] = new Tensor(Scopes.Strip(Core.Ops.cast(sources[i].Value.DType, g)));
+                result[i] = new Tensor(Scopes.Strip(Core.Elementwise.cast(sources[i].Value.DType, g)));
             else
                 result[i] = unconnected switch
                 {
-                    UnconnectedGradients.Zero => new Tensor(Core.Ops.constant(Core.Raw.zeros(sources[i].Value.DType, sources[i].ShapeArray))),
+                    UnconnectedGradients.Zero => new Tensor(Core.Combinators.constant(Core.Storage.zeros(sources[i].Value.DType, sources[i].ShapeArray))),
                     UnconnectedGradients.Raise => throw new InvalidOperationException(WhyUnconnected("Gradient", targets, sources[i], sourceNodes[i].Count > 0)),
                     _ => null,
                 };
@@ -496,8 +496,8 @@ public sealed class GradientTape : IDisposable
             foreach (var sourceNode in sourceNodes)
                 if (root != null && Core.Reverse.dependsOn(scope.Tag, root, sourceNode.NodeId))
                 {
-                    var j = Core.Ops.cast(dtype, Core.Derivatives.recordedJacobian(scope.Tag, root, sourceNode, batch, recordSelf));
-                    result = result is { } prev ? Core.Ops.add(prev, j) : j;
+                    var j = Core.Elementwise.cast(dtype, Core.Derivatives.recordedJacobian(scope.Tag, root, sourceNode, batch, recordSelf));
+                    result = result is { } prev ? Core.Combinators.add(prev, j) : j;
                 }
             if (result != null) result = Scopes.Strip(result);
         }
@@ -505,7 +505,7 @@ public sealed class GradientTape : IDisposable
             ? new Tensor(result)
             : unconnected switch
             {
-                UnconnectedGradients.Zero => new Tensor(Core.Ops.constant(Core.Raw.zeros(dtype, outShape))),
+                UnconnectedGradients.Zero => new Tensor(Core.Combinators.constant(Core.Storage.zeros(dtype, outShape))),
                 UnconnectedGradients.Raise => throw new InvalidOperationException(WhyUnconnected(op, new[] { target }, source, sourceNodes.Count > 0)),
                 _ => null,
             };

@@ -267,13 +267,13 @@ internal static class Scopes
     /// perturbations of scopes that are not active there, at any depth (an inner tape's value computed while an outer
     /// tape's recording is stopped carries none of the outer tape's nodes below its own).</summary>
     internal static Core.Tensor Settle(Core.Tensor v, ScopeSet? set) =>
-        set == null || set.Items.Length == 0 ? Core.Ops.constant(v.Raw) : Core.Derivatives.strip(set.Keep, v);
+        set == null || set.Items.Length == 0 ? Core.Combinators.constant(v.Raw) : Core.Derivatives.strip(set.Keep, v);
 
     /// <summary>Drops the outer perturbations of scopes that are not active on this thread.</summary>
     internal static Core.Tensor Strip(Core.Tensor v)
     {
         var set = local?.Current;
-        if (set == null) return v.Level == 0 ? v : Core.Ops.constant(v.Raw);
+        if (set == null) return v.Level == 0 ? v : Core.Combinators.constant(v.Raw);
         while (v.Level != 0 && !set.ContainsTag(v.Level)) v = v.Primal;
         return v;
     }
@@ -287,9 +287,9 @@ internal static class Scopes
     {
         var v = h.Value;
         var l = local;
-        if (l == null) return v.Level == 0 ? v : Core.Ops.constant(v.Raw);
+        if (l == null) return v.Level == 0 ? v : Core.Combinators.constant(v.Raw);
         var set = l.Current;
-        if (set.Items.Length == 0) return v.Level == 0 ? v : Core.Ops.constant(v.Raw);
+        if (set.Items.Length == 0) return v.Level == 0 ? v : Core.Combinators.constant(v.Raw);
         return ResolveSlow(h, v, set);
     }
 
@@ -311,7 +311,7 @@ internal static class Scopes
     {
         var v = h.Value;
         var set = local?.Current;
-        if (set == null || set.Items.Length == 0) return v.Level == 0 ? v : Core.Ops.constant(v.Raw);
+        if (set == null || set.Items.Length == 0) return v.Level == 0 ? v : Core.Combinators.constant(v.Raw);
         var items = set.Items;
         for (int i = items.Length - 1; i >= 0; i--)
             if (items[i].Tag < tag && items[i].TryGetWatched(h, out var w)) { v = w; break; }

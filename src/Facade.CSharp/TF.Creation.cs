@@ -2,14 +2,14 @@ namespace Nabla;
 
 public static partial class TF
 {
-    private static Tensor Strong(Core.RawTensor raw) => new(Core.Ops.constant(raw));
+    private static Tensor Strong(Core.RawTensor raw) => new(Core.Combinators.constant(raw));
 
     /// <summary>A Float64 scalar (<c>tf.constant</c>).</summary>
-    public static Tensor Constant(double value) => Strong(Core.Raw.scalar(Core.DType.Float64, value));
+    public static Tensor Constant(double value) => Strong(Core.Storage.scalar(Core.DType.Float64, value));
     /// <summary>A Float32 scalar.</summary>
-    public static Tensor Constant(float value) => Strong(Core.Raw.scalar(Core.DType.Float32, value));
+    public static Tensor Constant(float value) => Strong(Core.Storage.scalar(Core.DType.Float32, value));
     /// <summary>An Int32 scalar.</summary>
-    public static Tensor Constant(int value) => Strong(Core.Raw.scalar(Core.DType.Int32, value));
+    public static Tensor Constant(int value) => Strong(Core.Storage.scalar(Core.DType.Int32, value));
     /// <summary>An Int64 scalar.</summary>
     public static Tensor Constant(long value) => Strong(new Core.RawTensor(Core.DType.Int64, Array.Empty<int>(), new[] { value }));
     /// <summary>A Bool scalar.</summary>
@@ -19,7 +19,7 @@ public static partial class TF
     public static Tensor Constant(double value, DType dtype)
     {
         CheckDType("Constant", dtype);
-        return Strong(Core.Raw.scalar(dtype.ToCore(), value));
+        return Strong(Core.Storage.scalar(dtype.ToCore(), value));
     }
 
     /// <summary>A tensor from a rectangular array of any rank (<c>new double[,] {{1, 2}, {3, 4}}</c>) or a jagged array
@@ -33,7 +33,7 @@ public static partial class TF
     public static Tensor Constant(Array values, DType dtype)
     {
         CheckDType("Constant", dtype);
-        return Strong(Core.Raw.cast(dtype.ToCore(), ToRaw(values, "Constant")));
+        return Strong(Core.Storage.cast(dtype.ToCore(), ToRaw(values, "Constant")));
     }
 
     /// <summary>Converts scalars, arrays, tensors and variables to a tensor (<c>tf.convert_to_tensor</c>); a tensor is returned as is.</summary>
@@ -62,9 +62,9 @@ public static partial class TF
     /// <summary>Zeros of the given shape and dtype.</summary>
     public static Tensor Zeros(int[] shape, DType dtype) => Fill(shape, 0.0, dtype, "Zeros");
     /// <summary>Ones with the shape and dtype of <paramref name="x"/> (<c>tf.ones_like</c>).</summary>
-    public static Tensor OnesLike(Tensor x) { ArgumentNullException.ThrowIfNull(x); return Strong(Core.Raw.ones(x.Value.DType, x.ShapeArray)); }
+    public static Tensor OnesLike(Tensor x) { ArgumentNullException.ThrowIfNull(x); return Strong(Core.Storage.ones(x.Value.DType, x.ShapeArray)); }
     /// <summary>Zeros with the shape and dtype of <paramref name="x"/> (<c>tf.zeros_like</c>).</summary>
-    public static Tensor ZerosLike(Tensor x) { ArgumentNullException.ThrowIfNull(x); return Strong(Core.Raw.zeros(x.Value.DType, x.ShapeArray)); }
+    public static Tensor ZerosLike(Tensor x) { ArgumentNullException.ThrowIfNull(x); return Strong(Core.Storage.zeros(x.Value.DType, x.ShapeArray)); }
     /// <summary>A tensor of the given shape filled with <paramref name="value"/> (<c>tf.fill</c>).</summary>
     public static Tensor Fill(int[] shape, double value, DType dtype = DType.Float32) => Fill(shape, value, dtype, "Fill");
 
@@ -80,7 +80,7 @@ public static partial class TF
             if (count > Array.MaxLength)
                 throw new ArgumentException($"Range: start {start}, limit {limit} and delta {delta} give {count:R} elements, more than Array.MaxLength ({Array.MaxLength}); tensors above Array.MaxLength elements are out of scope.", nameof(limit));
         }
-        return Strong(Core.Kernels.range(start, limit, delta, dtype.ToCore()));
+        return Strong(Core.Storage.range(start, limit, delta, dtype.ToCore()));
     }
 
     /// <summary><paramref name="num"/> evenly spaced values from <paramref name="start"/> to <paramref name="stop"/> inclusive (<c>tf.linspace</c>).</summary>
@@ -90,7 +90,7 @@ public static partial class TF
         CheckDType("Linspace", dtype);
         if (num > Array.MaxLength)
             throw new ArgumentException($"Linspace: num {num} is more than Array.MaxLength ({Array.MaxLength}); tensors above Array.MaxLength elements are out of scope.", nameof(num));
-        return Strong(Core.Kernels.linspace(start, stop, num, dtype.ToCore()));
+        return Strong(Core.Storage.linspace(start, stop, num, dtype.ToCore()));
     }
 
     /// <summary>The <paramref name="n"/> × <paramref name="n"/> identity matrix (<c>tf.eye</c>).</summary>
@@ -100,7 +100,7 @@ public static partial class TF
         CheckDType("Eye", dtype);
         if (n < 0) throw new ArgumentException($"Eye: n {n} is negative; expected n >= 0.", nameof(n));
         Core.Shape.checkedSize("Eye", new[] { n, n });
-        return Strong(Core.Kernels.eye(n, dtype.ToCore()));
+        return Strong(Core.Storage.eye(n, dtype.ToCore()));
     }
 
     /// <summary>One-hot rows of length <paramref name="depth"/> for Int32/Int64 <paramref name="indices"/> (<c>tf.one_hot</c>);
@@ -110,7 +110,7 @@ public static partial class TF
     public static Tensor OneHot(Tensor indices, int depth, DType dtype = DType.Float32)
     {
         ArgumentNullException.ThrowIfNull(indices);
-        return new Tensor(Core.NnOps.oneHot(depth, dtype.ToCore(), Scopes.Resolve(indices)));
+        return new Tensor(Core.Nn.oneHot(depth, dtype.ToCore(), Scopes.Resolve(indices)));
     }
 
     /// <summary>Samples of a normal distribution (<c>tf.random.normal</c>); the same <paramref name="seed"/> gives the same values.</summary>
@@ -118,7 +118,7 @@ public static partial class TF
     {
         CheckShape("RandomNormal", shape);
         RequireFloat("RandomNormal", dtype);
-        return Strong(Core.Kernels.randomNormal(shape, mean, stddev, dtype.ToCore(), seed.HasValue ? new Random(seed.Value) : Random.Shared));
+        return Strong(Core.Storage.randomNormal(shape, mean, stddev, dtype.ToCore(), seed.HasValue ? new Random(seed.Value) : Random.Shared));
     }
 
     /// <summary>Samples of a uniform distribution on [minval, maxval) (<c>tf.random.uniform</c>); the same <paramref name="seed"/>
@@ -132,7 +132,7 @@ public static partial class TF
         CheckDType("RandomUniform", dtype);
         if (dtype == DType.Bool)
             throw new ArgumentException("RandomUniform: dtype Bool is not supported; expected a float or integer dtype.", nameof(dtype));
-        return Strong(Core.Kernels.randomUniform(shape, minval, maxval, dtype.ToCore(), seed.HasValue ? new Random(seed.Value) : Random.Shared));
+        return Strong(Core.Storage.randomUniform(shape, minval, maxval, dtype.ToCore(), seed.HasValue ? new Random(seed.Value) : Random.Shared));
     }
 
     /// <summary>A shape given to a factory: not null, no negative dimension, at most <see cref="Array.MaxLength"/> elements.</summary>
@@ -143,7 +143,7 @@ public static partial class TF
     }
 
     /// <summary>An ArgumentException naming <paramref name="op"/> for a dtype value outside the enum (<c>(DType)42</c>).</summary>
-    internal static void CheckDType(string op, DType dtype) => Core.Raw.checkDType(op, dtype.ToCore());
+    internal static void CheckDType(string op, DType dtype) => Core.Storage.checkDType(op, dtype.ToCore());
 
     private static void RequireFloat(string op, DType dtype)
     {
@@ -156,7 +156,7 @@ public static partial class TF
     {
         CheckShape(op, shape);
         CheckDType(op, dtype);
-        return Strong(Core.Raw.full(dtype.ToCore(), shape, value));
+        return Strong(Core.Storage.full(dtype.ToCore(), shape, value));
     }
 
     internal static Core.RawTensor ToRaw(Array values, string op)
@@ -180,7 +180,7 @@ public static partial class TF
             var shape = new int[inner.Length + 1];
             shape[0] = rows.Count;
             inner.CopyTo(shape, 1);
-            var flat = Core.Raw.alloc(rows[0].DType, Core.Shape.checkedSize(op, shape));
+            var flat = Core.Storage.alloc(rows[0].DType, Core.Shape.checkedSize(op, shape));
             int n = rows[0].Size;
             for (int i = 0; i < rows.Count; i++) Array.Copy(rows[i].Data, 0, flat, i * n, n);
             return new Core.RawTensor(rows[0].DType, shape, flat);
@@ -194,7 +194,7 @@ public static partial class TF
         else if (elem == typeof(long)) dt = Core.DType.Int64;
         else if (elem == typeof(bool)) dt = Core.DType.Bool;
         else throw new ArgumentException($"{op}: element type {elem.Name} is not supported; expected double, float, int, long or bool.", nameof(values));
-        var data = Core.Raw.alloc(dt, values.Length);
+        var data = Core.Storage.alloc(dt, values.Length);
         Buffer.BlockCopy(values, 0, data, 0, Buffer.ByteLength(values));
         return new Core.RawTensor(dt, dims, data);
     }

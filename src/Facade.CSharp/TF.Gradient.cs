@@ -12,7 +12,7 @@ public static partial class TF
         ArgumentNullException.ThrowIfNull(x);
         var v = Scopes.Resolve(x);
         if (v.Level != 0) Scopes.NoteStopGradient(x, v);
-        return new Tensor(Core.ControlOps.stopGradient(v), x.IsWeak);
+        return new Tensor(Core.Control.stopGradient(v), x.IsWeak);
     }
 
     /// <summary>Gives a one-input function a gradient of your choosing (<c>tf.custom_gradient</c>). <paramref name="f"/>
@@ -72,7 +72,7 @@ public static partial class TF
             for (int i = 0; i < gs.Length; i++) r[i] = gs[i] is { } g ? Scopes.Resolve(g) : null!;
             return r;
         }
-        var y = Core.ControlOps.customGradient("CustomGradient", result.Raw, FuncConvert.FromFunc<Core.Tensor, Core.Tensor[]>(Vjp), xs);
+        var y = Core.Control.customGradient("CustomGradient", result.Raw, FuncConvert.FromFunc<Core.Tensor, Core.Tensor[]>(Vjp), xs);
         return new Tensor(y);
     }
 }

@@ -14,7 +14,7 @@ public static partial class TF
     public static Tensor ReduceSum(Tensor x, int axis, bool keepDims = false) => ReduceSum(x, new[] { axis }, keepDims);
     /// <summary>Sum over several axes (<c>null</c>: all axes).</summary>
     /// <exception cref="ArgumentException">An axis is out of range or repeated.</exception>
-    public static Tensor ReduceSum(Tensor x, int[]? axes, bool keepDims = false) => Reduce(x, axes, (a, v) => Core.Ops.sum(a, keepDims, v));
+    public static Tensor ReduceSum(Tensor x, int[]? axes, bool keepDims = false) => Reduce(x, axes, (a, v) => Core.Reductions.sum(a, keepDims, v));
 
     /// <summary>Mean of all elements (<c>tf.reduce_mean</c>); integer means truncate; NaN for an empty float tensor (0 / 0, as TensorFlow).
     /// Derivative: the adjoint divided by the count, broadcast back.</summary>
@@ -22,7 +22,7 @@ public static partial class TF
     /// <summary>Mean over one axis.</summary>
     public static Tensor ReduceMean(Tensor x, int axis, bool keepDims = false) => ReduceMean(x, new[] { axis }, keepDims);
     /// <summary>Mean over several axes (<c>null</c>: all axes).</summary>
-    public static Tensor ReduceMean(Tensor x, int[]? axes, bool keepDims = false) => Reduce(x, axes, (a, v) => Core.ReduceOps.meanAny(a, keepDims, v));
+    public static Tensor ReduceMean(Tensor x, int[]? axes, bool keepDims = false) => Reduce(x, axes, (a, v) => Core.Reductions.meanAny(a, keepDims, v));
 
     /// <summary>Largest element (<c>tf.reduce_max</c>). Derivative: the adjoint split evenly among the elements equal to the max.</summary>
     /// <remarks>NaN: a reduced slice holding a NaN gives NaN (as TensorFlow 2), and every element of that slice gets a NaN
@@ -32,7 +32,7 @@ public static partial class TF
     /// <summary>Largest element along one axis (NaN and empty axes as <see cref="ReduceMax(Tensor, bool)"/>).</summary>
     public static Tensor ReduceMax(Tensor x, int axis, bool keepDims = false) => ReduceMax(x, new[] { axis }, keepDims);
     /// <summary>Largest element over several axes (<c>null</c>: all axes; NaN and empty axes as <see cref="ReduceMax(Tensor, bool)"/>).</summary>
-    public static Tensor ReduceMax(Tensor x, int[]? axes, bool keepDims = false) => Reduce(x, axes, (a, v) => Core.ReduceOps.reduceMax(a, keepDims, v));
+    public static Tensor ReduceMax(Tensor x, int[]? axes, bool keepDims = false) => Reduce(x, axes, (a, v) => Core.Reductions.reduceMax(a, keepDims, v));
 
     /// <summary>Smallest element (<c>tf.reduce_min</c>). Derivative: the adjoint split evenly among the elements equal to the min.</summary>
     /// <remarks>NaN: a reduced slice holding a NaN gives NaN, and every element of that slice gets a NaN gradient and tangent.
@@ -42,14 +42,14 @@ public static partial class TF
     /// <summary>Smallest element along one axis (NaN and empty axes as <see cref="ReduceMin(Tensor, bool)"/>).</summary>
     public static Tensor ReduceMin(Tensor x, int axis, bool keepDims = false) => ReduceMin(x, new[] { axis }, keepDims);
     /// <summary>Smallest element over several axes (<c>null</c>: all axes; NaN and empty axes as <see cref="ReduceMin(Tensor, bool)"/>).</summary>
-    public static Tensor ReduceMin(Tensor x, int[]? axes, bool keepDims = false) => Reduce(x, axes, (a, v) => Core.ReduceOps.reduceMin(a, keepDims, v));
+    public static Tensor ReduceMin(Tensor x, int[]? axes, bool keepDims = false) => Reduce(x, axes, (a, v) => Core.Reductions.reduceMin(a, keepDims, v));
 
     /// <summary>Product of all elements (<c>tf.reduce_prod</c>); 1 for an empty tensor. Derivative: the product of the other elements (exact with zeros).</summary>
     public static Tensor ReduceProd(Tensor x, bool keepDims = false) => ReduceProd(x, (int[]?)null, keepDims);
     /// <summary>Product along one axis.</summary>
     public static Tensor ReduceProd(Tensor x, int axis, bool keepDims = false) => ReduceProd(x, new[] { axis }, keepDims);
     /// <summary>Product over several axes (<c>null</c>: all axes).</summary>
-    public static Tensor ReduceProd(Tensor x, int[]? axes, bool keepDims = false) => Reduce(x, axes, (a, v) => Core.ReduceOps.reduceProd(a, keepDims, v));
+    public static Tensor ReduceProd(Tensor x, int[]? axes, bool keepDims = false) => Reduce(x, axes, (a, v) => Core.Reductions.reduceProd(a, keepDims, v));
 
     /// <summary>ln Σ eˣ (<c>tf.reduce_logsumexp</c>), shifted by the max so logits of 1e4 do not overflow; -inf for an empty tensor.
     /// Derivative: softmax(x).</summary>
@@ -59,5 +59,5 @@ public static partial class TF
     /// <summary>ln Σ eˣ along one axis.</summary>
     public static Tensor ReduceLogSumExp(Tensor x, int axis, bool keepDims = false) => ReduceLogSumExp(x, new[] { axis }, keepDims);
     /// <summary>ln Σ eˣ over several axes (<c>null</c>: all axes).</summary>
-    public static Tensor ReduceLogSumExp(Tensor x, int[]? axes, bool keepDims = false) => Reduce(x, axes, (a, v) => Core.ReduceOps.reduceLogSumExp(a, keepDims, v));
+    public static Tensor ReduceLogSumExp(Tensor x, int[]? axes, bool keepDims = false) => Reduce(x, axes, (a, v) => Core.Reductions.reduceLogSumExp(a, keepDims, v));
 }

@@ -47,18 +47,18 @@ public static partial class TF
             if (a.IsWeak && !b.IsWeak)
             {
                 WeakScalars.CheckFits(op, a, db);
-                ra = Core.Ops.cast(db.ToCore(), ra);
+                ra = Core.Elementwise.cast(db.ToCore(), ra);
             }
             else if (b.IsWeak && !a.IsWeak)
             {
                 WeakScalars.CheckFits(op, b, da);
-                rb = Core.Ops.cast(da.ToCore(), rb);
+                rb = Core.Elementwise.cast(da.ToCore(), rb);
             }
             else if (a.IsWeak && b.IsWeak)
             {
                 var d = PromotionRank(da) >= PromotionRank(db) ? da : db;
-                ra = Core.Ops.cast(d.ToCore(), ra);
-                rb = Core.Ops.cast(d.ToCore(), rb);
+                ra = Core.Elementwise.cast(d.ToCore(), ra);
+                rb = Core.Elementwise.cast(d.ToCore(), rb);
             }
             else
                 throw new ArgumentException($"{op}: operands have dtypes {da} and {db}; expected the same dtype (TensorFlow does not promote; use TF.Cast).");
@@ -93,6 +93,6 @@ public static partial class TF
         var size = (int[])x.ShapeArray.Clone();
         size[0] = 1;
         var rest = x.ShapeArray[1..];
-        return Unary(x, v => Core.Ops.reshape(rest, Core.Ops.slice(start, size, v)));
+        return Unary(x, v => Core.Layout.reshape(rest, Core.Layout.slice(start, size, v)));
     }
 }

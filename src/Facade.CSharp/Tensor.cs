@@ -97,7 +97,7 @@ public sealed class Tensor : IFormattable
         if (Size != 1)
             throw new InvalidOperationException($"ToDouble: the tensor has shape {Nabla.Shapes.Format(ShapeArray)} ({Size} elements); expected exactly one element.");
         if (Scopes.ActiveCount != 0) Scopes.NoteReadOut(this);
-        return Core.Raw.getDouble(Raw, 0);
+        return Core.Storage.getDouble(Raw, 0);
     }
 
     /// <summary>The single element converted to <c>float</c>.</summary>
@@ -115,7 +115,7 @@ public sealed class Tensor : IFormattable
             : typeof(T) == typeof(bool) ? DType.Bool
             : throw new ArgumentException($"ToArray: element type {typeof(T).Name} is not supported; expected float, double, int, long or bool.");
         if (Scopes.ActiveCount != 0) Scopes.NoteReadOut(this);
-        var data = Core.Raw.cast(target.ToCore(), Raw).Data;
+        var data = Core.Storage.cast(target.ToCore(), Raw).Data;
         return data == Raw.Data ? (T[])((T[])data).Clone() : (T[])data;
     }
 

@@ -16,7 +16,7 @@ public sealed class Variable
     public Variable(Tensor initialValue, bool trainable = true, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(initialValue);
-        value = new Tensor(Core.Ops.constant(initialValue.Raw));
+        value = new Tensor(Core.Combinators.constant(initialValue.Raw));
         Owners.AddOrUpdate(value, this);
         Trainable = trainable;
         Name = name ?? $"Variable:{Interlocked.Increment(ref counter) - 1}";
@@ -67,17 +67,17 @@ public sealed class Variable
             throw new ArgumentException($"Assign: value has dtype {DTypes.FromCore(raw.DType)} but variable '{Name}' has dtype {DType}; expected the same dtype (use TF.Cast).", nameof(newValue));
         if (!Core.Shape.equal(raw.Shape, value.ShapeArray))
             throw new ArgumentException($"Assign: value has shape {Shapes.Format(raw.Shape)} but variable '{Name}' has shape {Shapes.Format(value.ShapeArray)}; expected the same shape.", nameof(newValue));
-        var h = new Tensor(Core.Ops.constant(raw));
+        var h = new Tensor(Core.Combinators.constant(raw));
         Owners.AddOrUpdate(h, this);
         value = h;
         Scopes.OnVariableAssigned(this);
     }
 
     /// <summary>Adds <paramref name="delta"/> to the value (TensorFlow's <c>assign_add</c>).</summary>
-    public void AssignAdd(Tensor delta) => Assign(Arithmetic(delta, Core.Raw.add, nameof(AssignAdd)));
+    public void AssignAdd(Tensor delta) => Assign(Arithmetic(delta, Core.Combinators.Kernels.add, nameof(AssignAdd)));
 
     /// <summary>Subtracts <paramref name="delta"/> from the value (TensorFlow's <c>assign_sub</c>).</summary>
-    public void AssignSub(Tensor delta) => Assign(Arithmetic(delta, Core.Raw.sub, nameof(AssignSub)));
+    public void AssignSub(Tensor delta) => Assign(Arithmetic(delta, Core.Elementwise.Kernels.sub, nameof(AssignSub)));
 
     private Tensor Arithmetic(Tensor delta, Func<Core.RawTensor, Core.RawTensor, Core.RawTensor> op, string name)
     {
@@ -87,7 +87,7 @@ public sealed class Variable
             throw new ArgumentException($"{name}: delta has dtype {DTypes.FromCore(d.DType)} but variable '{Name}' has dtype {DType}; expected the same dtype.", nameof(delta));
         if (!Core.Shape.equal(Core.Shape.broadcast(name, value.ShapeArray, d.Shape), value.ShapeArray))
             throw new ArgumentException($"{name}: delta of shape {Shapes.Format(d.Shape)} does not broadcast to variable '{Name}' of shape {Shapes.Format(value.ShapeArray)}.", nameof(delta));
-        return new Tensor(Core.Ops.constant(op(value.Raw, d)));
+        return new Tensor(Core.Combinators.constant(op(value.Raw, d)));
     }
 
     /// <summary>The single element as <c>double</c> (does not count as an access).</summary>

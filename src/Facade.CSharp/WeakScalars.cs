@@ -42,7 +42,7 @@ internal static class WeakScalars
     {
         long bits = BitConverter.DoubleToInt64Bits(v);
         return Find(bits, Core.DType.Float64)
-            ?? Keep(bits, Core.DType.Float64, Core.Ops.constant(Core.Raw.floatScalar(Core.DType.Float64, v)));
+            ?? Keep(bits, Core.DType.Float64, Core.Combinators.constant(Core.Storage.floatScalar(Core.DType.Float64, v)));
     }
 
     /// <summary>The plain Float32 scalar <paramref name="v"/> (bit for bit).</summary>
@@ -50,12 +50,12 @@ internal static class WeakScalars
     {
         long bits = BitConverter.SingleToInt32Bits(v);
         return Find(bits, Core.DType.Float32)
-            ?? Keep(bits, Core.DType.Float32, Core.Ops.constant(Core.Raw.floatScalar(Core.DType.Float32, v)));
+            ?? Keep(bits, Core.DType.Float32, Core.Combinators.constant(Core.Storage.floatScalar(Core.DType.Float32, v)));
     }
 
     /// <summary>The plain Int32 scalar <paramref name="v"/>.</summary>
     internal static Core.Tensor Int32(int v) =>
-        Find(v, Core.DType.Int32) ?? Keep(v, Core.DType.Int32, Core.Ops.constant(Core.Raw.scalar(Core.DType.Int32, v)));
+        Find(v, Core.DType.Int32) ?? Keep(v, Core.DType.Int32, Core.Combinators.constant(Core.Storage.scalar(Core.DType.Int32, v)));
 
     /// <summary>
     /// Checks that the weakly typed <paramref name="weak"/> (a C# literal or value converted implicitly) can be held
@@ -73,7 +73,7 @@ internal static class WeakScalars
         int n = raw.Size;
         for (int i = 0; i < n; i++)
         {
-            double v = Core.Raw.getDouble(raw, i);
+            double v = Core.Storage.getDouble(raw, i);
             bool fits = target switch
             {
                 DType.Int32 => Math.Floor(v) == v && v >= int.MinValue && v <= int.MaxValue,
@@ -90,7 +90,7 @@ internal static class WeakScalars
     internal static Core.RawTensor Adopt(string op, Tensor weak, DType target)
     {
         CheckFits(op, weak, target);
-        return Core.Raw.cast(target.ToCore(), weak.Raw);
+        return Core.Storage.cast(target.ToCore(), weak.Raw);
     }
 
     private static ArgumentException NotHeld(string op, Core.RawTensor raw, int i, DType from, DType target)
@@ -117,5 +117,5 @@ internal static class WeakScalars
     /// <summary>The plain Int64 scalar <paramref name="v"/>.</summary>
     internal static Core.Tensor Int64(long v) =>
         Find(v, Core.DType.Int64)
-        ?? Keep(v, Core.DType.Int64, Core.Ops.constant(new Core.RawTensor(Core.DType.Int64, Array.Empty<int>(), new[] { v })));
+        ?? Keep(v, Core.DType.Int64, Core.Combinators.constant(new Core.RawTensor(Core.DType.Int64, Array.Empty<int>(), new[] { v })));
 }

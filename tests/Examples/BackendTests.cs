@@ -267,7 +267,7 @@ public sealed class BackendTests
     {
         var rng = new Random(seed);
         var v = Enumerable.Range(0, rows * cols).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
-        var t = new Tensor(Core.Ops.constant(Core.Raw.ofArray(new[] { rows, cols }, v)));
+        var t = new Tensor(Core.Combinators.constant(Core.Storage.ofArray(new[] { rows, cols }, v)));
         return TF.Cast(t, dtype);
     }
 

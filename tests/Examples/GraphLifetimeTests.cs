@@ -5,11 +5,18 @@ using Xunit;
 
 namespace Nabla.Examples;
 
+/// <summary>Memory is measured process-wide (<c>GC.GetTotalMemory</c>), so these tests run alone: a test of another
+/// class running at the same moment would count its live tensors here.</summary>
+[CollectionDefinition("Process memory", DisableParallelization = true)]
+public class ProcessMemoryCollection { }
+
 /// <summary>
 /// A kept result holds its value, not the recorded graph, once the tape is done with it (a non-persistent tape after
 /// its gradient; a persistent tape once disposed and unreachable), as a kept TensorFlow tensor holds only its value.
 /// A tape the program can no longer reach stops recording.
+/// It runs alone, in the "Process memory" collection.
 /// </summary>
+[Collection("Process memory")]
 public class GraphLifetimeTests
 {
     private static void Collect()

@@ -17,38 +17,38 @@ let private Runs = 40
 let private vector (seed: int) (n: int) =
     let r = Random(seed)
     let data = Array.init n (fun _ -> r.NextDouble() * 3.0 - 1.5)
-    Ops.constant (Raw.ofArray [| n |] (data :> Array))
+    Combinators.constant (Storage.ofArray [| n |] (data :> Array))
 
-let private values (t: Tensor) = Raw.toDoubles t.Raw
+let private values (t: Tensor) = Storage.toDoubles t.Raw
 let private scalarOf (t: Tensor) = (values t).[0]
-let private sumAll (t: Tensor) = Ops.sum null false t
+let private sumAll (t: Tensor) = Reductions.sum null false t
 let private unit (n: int) (i: int) = Derivatives.unitAt DType.Float64 [| n |] i
 let private shift (x: Tensor) (j: int) (h: float) =
     let d = Array.copy (values x)
     d.[j] <- d.[j] + h
-    Ops.constant (Raw.ofArray (Array.copy x.Shape) (d :> Array))
+    Combinators.constant (Storage.ofArray (Array.copy x.Shape) (d :> Array))
 
 /// Scalar test functions of a vector, each exercising a different mix of primitives.
 let private scalarFunctions : (string * (Tensor -> Tensor)) list =
-    [ "sum(tanh(x) exp(x/2))", fun x -> sumAll (Ops.mul (MathOps.tanh x) (MathOps.exp (Ops.div x (Ops.scalarLike x 2.0))))
-      "(sum x^2) sin(x0)", fun x -> Ops.mul (sumAll (Ops.square x)) (MathOps.sin (Ops.reshape [||] (Ops.slice [| 0 |] [| 1 |] x)))
-      "log(1 + sum(sigmoid x) x)", fun x -> MathOps.log (Ops.add (Ops.onesLike (sumAll x)) (sumAll (Ops.mul (ElementwiseOps.sigmoid x) x)))
+    [ "sum(tanh(x) exp(x/2))", fun x -> sumAll (Elementwise.mul (Elementwise.tanh x) (Elementwise.exp (Elementwise.div x (Combinators.scalarLike x 2.0))))
+      "(sum x^2) sin(x0)", fun x -> Elementwise.mul (sumAll (Elementwise.square x)) (Elementwise.sin (Layout.reshape [||] (Layout.slice [| 0 |] [| 1 |] x)))
+      "log(1 + sum(sigmoid x) x)", fun x -> Elementwise.log (Combinators.add (Combinators.onesLike (sumAll x)) (sumAll (Elementwise.mul (Elementwise.sigmoid x) x)))
       "x^T A x with A = x x^T + I", fun x ->
         let n = x.Shape.[0]
-        let col = Ops.reshape [| n; 1 |] x
-        let a = Ops.add (Ops.matmul false true col col) (Ops.constant (Kernels.eye n DType.Float64))
-        sumAll (Ops.matmul true false col (Ops.matmul false false a col)) ]
+        let col = Layout.reshape [| n; 1 |] x
+        let a = Combinators.add (Products.matmul false true col col) (Combinators.constant (Storage.eye n DType.Float64))
+        sumAll (Products.matmul true false col (Products.matmul false false a col)) ]
 
 /// Vector-valued test functions R^n -> R^m of several shapes (m < n, m = n, m > n).
 let private vectorFunctions : (string * (Tensor -> Tensor)) list =
-    [ "elementwise tanh(x) x", fun x -> Ops.mul (MathOps.tanh x) x
+    [ "elementwise tanh(x) x", fun x -> Elementwise.mul (Elementwise.tanh x) x
       "prefix sums (triangular)", fun x ->
         let n = x.Shape.[0]
-        Ops.reshape [| n |] (Ops.matmul false false (Ops.constant (Raw.ofArray [| n; n |] (Array.init (n * n) (fun k -> if k % n <= k / n then 1.0 else 0.0) :> Array))) (Ops.reshape [| n; 1 |] x))
+        Layout.reshape [| n |] (Products.matmul false false (Combinators.constant (Storage.ofArray [| n; n |] (Array.init (n * n) (fun k -> if k % n <= k / n then 1.0 else 0.0) :> Array))) (Layout.reshape [| n; 1 |] x))
       "outer product exp(x) sin(x)^T (m = n^2)", fun x ->
         let n = x.Shape.[0]
-        Ops.reshape [| n * n |] (Ops.matmul false true (Ops.reshape [| n; 1 |] (MathOps.exp x)) (Ops.reshape [| n; 1 |] (MathOps.sin x)))
-      "sum and product (m = 2)", fun x -> ShapeOps.stack 0 [| sumAll (Ops.square x); ReduceOps.reduceProd null false x |] ]
+        Layout.reshape [| n * n |] (Products.matmul false true (Layout.reshape [| n; 1 |] (Elementwise.exp x)) (Layout.reshape [| n; 1 |] (Elementwise.sin x)))
+      "sum and product (m = 2)", fun x -> Layout.stack 0 [| sumAll (Elementwise.square x); Reductions.reduceProd null false x |] ]
 
 let private close (label: string) (tol: float) (expected: float[]) (actual: float[]) =
     let worst =
@@ -60,7 +60,7 @@ let private close (label: string) (tol: float) (expected: float[]) (actual: floa
 /// H by reverse-over-reverse: row i is the gradient of x -> <grad f x, e_i>.
 let private hessianReverseOverReverse (f: Tensor -> Tensor) (x: Tensor) =
     let n = x.Shape.[0]
-    Array.init n (fun i -> values (Derivatives.grad (fun z -> sumAll (Ops.mul (Derivatives.grad f z) (unit n i))) x))
+    Array.init n (fun i -> values (Derivatives.grad (fun z -> sumAll (Elementwise.mul (Derivatives.grad f z) (unit n i))) x))
     |> Array.concat
 
 /// H by central differences of the (reverse-mode) gradient: column j is (g(x + h e_j) - g(x - h e_j)) / 2h.
@@ -110,9 +110,9 @@ let ``Jacobian: forward columns = reverse rows = the recorded-graph Jacobian`` (
 let ``BatchJacobian of a recording = the diagonal blocks of the full Jacobian`` (seed: int) (batch: PositiveInt) =
     let b = 1 + batch.Get % 4
     let r = Random(seed)
-    let x = Ops.constant (Raw.ofArray [| b; 3 |] (Array.init (b * 3) (fun _ -> r.NextDouble() * 2.0 - 1.0) :> Array))
-    let w = Ops.constant (Raw.ofArray [| 3; 2 |] (Array.init 6 (fun _ -> r.NextDouble() - 0.5) :> Array))
-    let f (v: Tensor) = MathOps.tanh (Ops.matmul false false (Ops.square v) w) // row i of f depends on row i of x only
+    let x = Combinators.constant (Storage.ofArray [| b; 3 |] (Array.init (b * 3) (fun _ -> r.NextDouble() * 2.0 - 1.0) :> Array))
+    let w = Combinators.constant (Storage.ofArray [| 3; 2 |] (Array.init 6 (fun _ -> r.NextDouble() - 0.5) :> Array))
+    let f (v: Tensor) = Elementwise.tanh (Products.matmul false false (Elementwise.square v) w) // row i of f depends on row i of x only
     let tag = Tags.next ()
     let leaf = Derivatives.watch tag x
     let root = (Reverse.findAtLevel tag (f leaf)).Value

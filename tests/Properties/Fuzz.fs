@@ -281,7 +281,7 @@ let runFacade (s: Scenario) (run: Run) : T[] =
 module private CoreOps =
     open Nabla.Core
 
-    let lit (dt: DType) (v: float) = Ops.constant (Raw.scalar dt v)
+    let lit (dt: DType) (v: float) = Combinators.constant (Storage.scalar dt v)
 
     let operands (vals: Tensor[]) (a: Arg) (b: Arg) =
         match a, b with
@@ -293,17 +293,17 @@ module private CoreOps =
     let reduce (op: RedOp) (axes: Axes) (keep: bool) (x: Tensor) =
         let ax = match axes with All -> null | One a -> [| a |] | Many xs -> Array.copy xs
         match op with
-        | ReduceSum -> Ops.sum ax keep x
-        | ReduceMean -> ReduceOps.meanAny ax keep x
-        | ReduceMax -> ReduceOps.reduceMax ax keep x
-        | ReduceMin -> ReduceOps.reduceMin ax keep x
-        | ReduceProd -> ReduceOps.reduceProd ax keep x
-        | ReduceLogSumExp -> ReduceOps.reduceLogSumExp ax keep x
+        | ReduceSum -> Reductions.sum ax keep x
+        | ReduceMean -> Reductions.meanAny ax keep x
+        | ReduceMax -> Reductions.reduceMax ax keep x
+        | ReduceMin -> Reductions.reduceMin ax keep x
+        | ReduceProd -> Reductions.reduceProd ax keep x
+        | ReduceLogSumExp -> Reductions.reduceLogSumExp ax keep x
 
     let isInt (t: Tensor) = t.DType = DType.Int32 || t.DType = DType.Int64
 
     /// One statement through Nabla.Core, mirroring what the facade does (weak literals adopt the other operand's
-    /// dtype, integer division in Float64, custom gradients through ControlOps.customGradient).
+    /// dtype, integer division in Float64, custom gradients through Control.customGradient).
     let stmt (vals: Tensor[]) (input: int -> Tensor) (i: int) (st: Stmt) : Tensor =
         let dtOf (x: Tensor) = x.DType
         match st with
@@ -311,92 +311,92 @@ module private CoreOps =
         | Const(dt, shape, data, _) -> coreConst dt shape data
         | Create c ->
             match c with
-            | Ones(s, dt) -> Ops.constant (Raw.ones (coreDT dt) (Array.copy s))
-            | Zeros(s, dt) -> Ops.constant (Raw.zeros (coreDT dt) (Array.copy s))
-            | Fill(s, v, dt) -> Ops.constant (Raw.full (coreDT dt) (Array.copy s) v)
-            | Range(a, b, d, dt) -> Ops.constant (Kernels.range a b d (coreDT dt))
-            | Linspace(a, b, n, dt) -> Ops.constant (Kernels.linspace a b n (coreDT dt))
-            | Eye(n, dt) -> Ops.constant (Kernels.eye n (coreDT dt))
-            | RandomNormal(s, m, sd, dt, seed) -> Ops.constant (Kernels.randomNormal (Array.copy s) m sd (coreDT dt) (Random seed))
-            | RandomUniform(s, lo, hi, dt, seed) -> Ops.constant (Kernels.randomUniform (Array.copy s) lo hi (coreDT dt) (Random seed))
-        | Like(true, a) -> Ops.onesLike vals.[a]
-        | Like(false, a) -> Ops.zerosLike vals.[a]
+            | Ones(s, dt) -> Combinators.constant (Storage.ones (coreDT dt) (Array.copy s))
+            | Zeros(s, dt) -> Combinators.constant (Storage.zeros (coreDT dt) (Array.copy s))
+            | Fill(s, v, dt) -> Combinators.constant (Storage.full (coreDT dt) (Array.copy s) v)
+            | Range(a, b, d, dt) -> Combinators.constant (Storage.range a b d (coreDT dt))
+            | Linspace(a, b, n, dt) -> Combinators.constant (Storage.linspace a b n (coreDT dt))
+            | Eye(n, dt) -> Combinators.constant (Storage.eye n (coreDT dt))
+            | RandomNormal(s, m, sd, dt, seed) -> Combinators.constant (Storage.randomNormal (Array.copy s) m sd (coreDT dt) (Random seed))
+            | RandomUniform(s, lo, hi, dt, seed) -> Combinators.constant (Storage.randomUniform (Array.copy s) lo hi (coreDT dt) (Random seed))
+        | Like(true, a) -> Combinators.onesLike vals.[a]
+        | Like(false, a) -> Combinators.zerosLike vals.[a]
         | Un(op, a) ->
             let x = vals.[a]
             match op with
-            | Negative -> Ops.neg x
-            | Square -> ElementwiseOps.squareAny x
-            | Sqrt -> MathOps.sqrt x
-            | Exp -> MathOps.exp x
-            | Log -> MathOps.log x
-            | Log1p -> ElementwiseOps.log1p x
-            | Sin -> MathOps.sin x
-            | Cos -> MathOps.cos x
-            | Tan -> ElementwiseOps.tan x
-            | Tanh -> MathOps.tanh x
-            | Sigmoid -> ElementwiseOps.sigmoid x
-            | Relu -> ElementwiseOps.relu x
-            | Softplus -> ElementwiseOps.softplus x
-            | Abs -> ElementwiseOps.abs x
-            | Sign -> ElementwiseOps.sign x
-            | StopGradient -> ControlOps.stopGradient x
+            | Negative -> Elementwise.neg x
+            | Square -> Elementwise.squareAny x
+            | Sqrt -> Elementwise.sqrt x
+            | Exp -> Elementwise.exp x
+            | Log -> Elementwise.log x
+            | Log1p -> Elementwise.log1p x
+            | Sin -> Elementwise.sin x
+            | Cos -> Elementwise.cos x
+            | Tan -> Elementwise.tan x
+            | Tanh -> Elementwise.tanh x
+            | Sigmoid -> Elementwise.sigmoid x
+            | Relu -> Elementwise.relu x
+            | Softplus -> Elementwise.softplus x
+            | Abs -> Elementwise.abs x
+            | Sign -> Elementwise.sign x
+            | StopGradient -> Control.stopGradient x
         | Bin(op, a, b, _) ->
             let x, y = operands vals a b
             match op with
-            | Add -> Ops.add x y
-            | Subtract -> Ops.sub x y
-            | Multiply -> Ops.mul x y
+            | Add -> Combinators.add x y
+            | Subtract -> Elementwise.sub x y
+            | Multiply -> Elementwise.mul x y
             | Divide ->
-                if isInt x then Ops.div (Ops.cast DType.Float64 x) (Ops.cast DType.Float64 y) else Ops.div x y
-            | Pow -> ElementwiseOps.pow x y
-            | Maximum -> ElementwiseOps.maximum x y
-            | Minimum -> ElementwiseOps.minimum x y
+                if isInt x then Elementwise.div (Elementwise.cast DType.Float64 x) (Elementwise.cast DType.Float64 y) else Elementwise.div x y
+            | Pow -> Elementwise.pow x y
+            | Maximum -> Elementwise.maximum x y
+            | Minimum -> Elementwise.minimum x y
         | Cmp(op, a, b) ->
             let x, y = operands vals a b
             match op with
-            | Equal -> ElementwiseOps.equal x y
-            | NotEqual -> ElementwiseOps.notEqual x y
-            | Greater -> ElementwiseOps.greater x y
-            | Less -> ElementwiseOps.less x y
-            | GreaterEqual -> ElementwiseOps.greaterEqual x y
-            | LessEqual -> ElementwiseOps.lessEqual x y
+            | Equal -> Elementwise.equal x y
+            | NotEqual -> Elementwise.notEqual x y
+            | Greater -> Elementwise.greater x y
+            | Less -> Elementwise.less x y
+            | GreaterEqual -> Elementwise.greaterEqual x y
+            | LessEqual -> Elementwise.lessEqual x y
         | Clip(x, lo, hi) ->
             let xv = vals.[x]
             let side (a: Arg) = match a with Ref j -> vals.[j] | Lit l -> lit (dtOf xv) l
-            ElementwiseOps.clipByValue xv (side lo) (side hi)
+            Elementwise.clipByValue xv (side lo) (side hi)
         | Where(c, a, b) ->
             let x, y = operands vals a b
-            ElementwiseOps.where vals.[c] x y
-        | ArgExt(true, ax, a) -> ReduceOps.argMax ax vals.[a]
-        | ArgExt(false, ax, a) -> ReduceOps.argMin ax vals.[a]
+            Elementwise.where vals.[c] x y
+        | ArgExt(true, ax, a) -> Reductions.argMax ax vals.[a]
+        | ArgExt(false, ax, a) -> Reductions.argMin ax vals.[a]
         | Reduce(op, axes, keep, a) -> reduce op axes keep vals.[a]
-        | MatMul(a, b, ta, tb) -> ShapeOps.matmul ta tb vals.[a] vals.[b]
-        | MatVec(a, b, ta) -> ShapeOps.matvec ta vals.[a] vals.[b]
-        | Transpose(p, a) -> Ops.transpose (match p with Some p -> Array.copy p | None -> null) vals.[a]
-        | Reshape(s, a) -> Ops.reshape (Array.copy s) vals.[a]
-        | ExpandDims(ax, a) -> ShapeOps.expandDims ax vals.[a]
-        | Squeeze(ax, a) -> ShapeOps.squeeze ax vals.[a]
-        | Concat(xs, ax) -> Ops.concat ax (xs |> List.map (fun j -> vals.[j]) |> Array.ofList)
-        | Stack(xs, ax) -> ShapeOps.stack ax (xs |> List.map (fun j -> vals.[j]) |> Array.ofList)
-        | Gather(a, idx, ax) -> ShapeOps.gather ax vals.[idx] vals.[a]
-        | Slice(a, b, s) -> Ops.slice (Array.copy b) (Array.copy s) vals.[a]
-        | Cast(dt, a) -> Ops.cast (coreDT dt) vals.[a]
-        | OneHot(a, d, dt) -> NnOps.oneHot d (coreDT dt) vals.[a]
-        | Softmax(false, ax, a) -> NnOps.softmax ax vals.[a]
-        | Softmax(true, ax, a) -> NnOps.logSoftmax ax vals.[a]
-        | SoftmaxCE(l, z, ax) -> NnOps.softmaxCrossEntropyWithLogits ax vals.[l] vals.[z]
-        | SparseCE(l, z) -> NnOps.sparseSoftmaxCrossEntropyWithLogits vals.[l] vals.[z]
-        | SigmoidCE(l, z) -> NnOps.sigmoidCrossEntropyWithLogits vals.[l] vals.[z]
-        | BiasAdd(a, b) -> NnOps.biasAdd vals.[a] vals.[b]
+        | MatMul(a, b, ta, tb) -> Products.matmul ta tb vals.[a] vals.[b]
+        | MatVec(a, b, ta) -> Products.matvec ta vals.[a] vals.[b]
+        | Transpose(p, a) -> Layout.transpose (match p with Some p -> Array.copy p | None -> null) vals.[a]
+        | Reshape(s, a) -> Layout.reshape (Array.copy s) vals.[a]
+        | ExpandDims(ax, a) -> Layout.expandDims ax vals.[a]
+        | Squeeze(ax, a) -> Layout.squeeze ax vals.[a]
+        | Concat(xs, ax) -> Layout.concat ax (xs |> List.map (fun j -> vals.[j]) |> Array.ofList)
+        | Stack(xs, ax) -> Layout.stack ax (xs |> List.map (fun j -> vals.[j]) |> Array.ofList)
+        | Gather(a, idx, ax) -> Layout.gather ax vals.[idx] vals.[a]
+        | Slice(a, b, s) -> Layout.slice (Array.copy b) (Array.copy s) vals.[a]
+        | Cast(dt, a) -> Elementwise.cast (coreDT dt) vals.[a]
+        | OneHot(a, d, dt) -> Nn.oneHot d (coreDT dt) vals.[a]
+        | Softmax(false, ax, a) -> Nn.softmax ax vals.[a]
+        | Softmax(true, ax, a) -> Nn.logSoftmax ax vals.[a]
+        | SoftmaxCE(l, z, ax) -> Nn.softmaxCrossEntropyWithLogits ax vals.[l] vals.[z]
+        | SparseCE(l, z) -> Nn.sparseSoftmaxCrossEntropyWithLogits vals.[l] vals.[z]
+        | SigmoidCE(l, z) -> Nn.sigmoidCrossEntropyWithLogits vals.[l] vals.[z]
+        | BiasAdd(a, b) -> Nn.biasAdd vals.[a] vals.[b]
         | Custom1(CustomSin, a) ->
             let x = vals.[a]
-            ControlOps.customGradient "CustomGradient" (MathOps.sin x).Raw (fun gy -> [| Ops.mul gy (MathOps.cos x) |]) [| x |]
+            Control.customGradient "CustomGradient" (Elementwise.sin x).Raw (fun gy -> [| Elementwise.mul gy (Elementwise.cos x) |]) [| x |]
         | Custom1(CustomSquare, a) ->
             let x = vals.[a]
-            ControlOps.customGradient "CustomGradient" (Ops.mul x x).Raw (fun gy -> [| Ops.mul (Ops.mul (lit gy.DType 2.0) gy) x |]) [| x |]
+            Control.customGradient "CustomGradient" (Elementwise.mul x x).Raw (fun gy -> [| Elementwise.mul (Elementwise.mul (lit gy.DType 2.0) gy) x |]) [| x |]
         | CustomProduct(a, b) ->
             let x, y = vals.[a], vals.[b]
-            ControlOps.customGradient "CustomGradient" (Ops.mul x y).Raw (fun gy -> [| Ops.mul gy y; Ops.mul gy x |]) [| x; y |]
+            Control.customGradient "CustomGradient" (Elementwise.mul x y).Raw (fun gy -> [| Elementwise.mul gy y; Elementwise.mul gy x |]) [| x; y |]
 
 /// Runs statements 0 .. s.Output through Nabla.Core on the flat inputs (reads are inputs).
 let runCore (s: Scenario) (flat: CT[]) : CT[] =
@@ -823,7 +823,7 @@ let check (features: Features) (s: Scenario) : Failure list =
             let coreFlat = flatInputs s |> Array.map (fun x -> coreConst F64 x.Shape x.Data)
             let cC = coreConst y0.DT y0.Shape c
             let fC (x: CT) = let fl = Array.copy coreFlat in fl.[k] <- x; (runCore s fl).[out]
-            let gC = Generators.values (Nabla.Core.Derivatives.grad (fun x -> Nabla.Core.Ops.sum null false (Nabla.Core.Ops.mul cC (fC x))) coreFlat.[k])
+            let gC = Generators.values (Nabla.Core.Derivatives.grad (fun x -> Nabla.Core.Reductions.sum null false (Nabla.Core.Elementwise.mul cC (fC x))) coreFlat.[k])
             let valC, jC = Nabla.Core.Derivatives.jvp fC coreFlat.[k] (coreConst F64 s.Slots.[k].Shape vk)
             match mismatch vRtol vFloor y0.Data (Generators.values valC) with
             | Some m -> f.Add("Nabla.Core value vs reference", m)
@@ -1023,7 +1023,7 @@ let check (features: Features) (s: Scenario) : Failure list =
                 | None -> ()
                 let coreFlat = flatInputs s |> Array.map (fun x -> coreConst F64 x.Shape x.Data)
                 let cC = coreConst y0.DT y0.Shape c
-                let fC (x: CT) = let fl = Array.copy coreFlat in fl.[k] <- x; Nabla.Core.Ops.sum null false (Nabla.Core.Ops.mul cC (runCore s fl).[out])
+                let fC (x: CT) = let fl = Array.copy coreFlat in fl.[k] <- x; Nabla.Core.Reductions.sum null false (Nabla.Core.Elementwise.mul cC (runCore s fl).[out])
                 let hC = Generators.values (Nabla.Core.Derivatives.hvp fC coreFlat.[k] (coreConst F64 s.Slots.[k].Shape v.[k]))
                 match mismatch adRtol adFloor hk hA with
                 | Some m -> f.Add("Autodiff.Hvp vs forward-over-reverse (tape)", sprintf "slot %d: %s" k m)

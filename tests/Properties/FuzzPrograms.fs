@@ -951,7 +951,7 @@ type Features =
       Overflow: bool
       /// Float32 values (casts both ways) inside Float64 programs.
       Float32: bool
-      /// Second derivatives through Nabla.Core's ControlOps.customGradient (the core run of a program with custom
+      /// Second derivatives through Nabla.Core's Control.customGradient (the core run of a program with custom
       /// gradients, compared at second order).
       CoreCustom2: bool
       /// Second and third derivatives through ReduceProd of a group holding an exact zero.

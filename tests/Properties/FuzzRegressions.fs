@@ -213,19 +213,19 @@ let ``A fractional weak scalar with an integer tensor throws ArgumentException n
 
 // ------------------------------------------------------------------ the F# core
 
-/// Fuzz (new): Nabla.Core.ControlOps.customGradient with a vjp written with differentiable ops closing over its input,
+/// Fuzz (new): Nabla.Core.Control.customGradient with a vjp written with differentiable ops closing over its input,
 /// as its doc describes ("derivatives of the custom gradient (second order and up) come out of the same sweep"): for
 /// sin with the gradient dy * cos x, the second derivative is -sin x in every mode mix. The core gives 0 (grad of
 /// grad, hvp, diffn 2), while TF.CustomGradient, which resolves the closure's x one level down, gives -sin x.
 [<Fact(Skip = Pending.CoreCustomGradientSecondOrder)>]
 let ``Nabla.Core customGradient: second derivatives through a vjp closing over its input`` () =
-    let scalar (v: float) = Nabla.Core.Ops.constant (Nabla.Core.Raw.scalar Nabla.Core.DType.Float64 v)
+    let scalar (v: float) = Nabla.Core.Combinators.constant (Nabla.Core.Storage.scalar Nabla.Core.DType.Float64 v)
     let customSin (x: Nabla.Core.Tensor) =
-        Nabla.Core.ControlOps.customGradient "CustomGradient" (Nabla.Core.MathOps.sin x).Raw
-            (fun gy -> [| Nabla.Core.Ops.mul gy (Nabla.Core.MathOps.cos x) |]) [| x |]
+        Nabla.Core.Control.customGradient "CustomGradient" (Nabla.Core.Elementwise.sin x).Raw
+            (fun gy -> [| Nabla.Core.Elementwise.mul gy (Nabla.Core.Elementwise.cos x) |]) [| x |]
     let x = scalar 0.7
     let expected = [| -(Math.Sin 0.7) |]
-    let v (t: Nabla.Core.Tensor) = Nabla.Core.Raw.toDoubles t.Raw
+    let v (t: Nabla.Core.Tensor) = Nabla.Core.Storage.toDoubles t.Raw
     close "first derivative" [| Math.Cos 0.7 |] (v (Nabla.Core.Derivatives.grad customSin x))
     close "grad of grad" expected (v (Nabla.Core.Derivatives.grad (Nabla.Core.Derivatives.grad customSin) x))
     close "hvp" expected (v (Nabla.Core.Derivatives.hvp customSin x (scalar 1.0)))

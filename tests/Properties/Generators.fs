@@ -14,7 +14,7 @@ open Nabla.Core
 
 /// A constant tensor of the given dtype from Float64 values (rounded when the dtype is Float32).
 let tensorAs (dtype: DType) (shape: int[]) (data: float[]) =
-    Ops.constant (Raw.cast dtype (Raw.ofArray (Array.copy shape) (Array.copy data :> Array)))
+    Combinators.constant (Storage.cast dtype (Storage.ofArray (Array.copy shape) (Array.copy data :> Array)))
 
 /// A constant Float64 tensor.
 let tensor (shape: int[]) (data: float[]) = tensorAs DType.Float64 shape data
@@ -23,7 +23,7 @@ let tensor (shape: int[]) (data: float[]) = tensorAs DType.Float64 shape data
 let scalar (v: float) = tensor [||] [| v |]
 
 /// The values of any tensor (at the bottom of all perturbations), as doubles, row-major.
-let values (t: Tensor) = Raw.toDoubles t.Raw
+let values (t: Tensor) = Storage.toDoubles t.Raw
 
 /// A constant with t's shape and dtype holding `data`.
 let like (t: Tensor) (data: float[]) = tensorAs t.DType t.Shape data
@@ -450,19 +450,19 @@ let binaryCase (name: string) (domainA: Gen<float>) (domainB: Gen<float>) (op: T
         return case name [| sa, a; sb, b |] (fun xs -> op xs.[0] xs.[1]) (fun xs -> Reference.map2 f xs.[0] xs.[1]) seed
     }
 
-let expCase = unaryCase "Exp" anywhere MathOps.exp Math.Exp
-let logCase = unaryCase "Log" positive MathOps.log Math.Log
-let sinCase = unaryCase "Sin" anywhere MathOps.sin Math.Sin
-let cosCase = unaryCase "Cos" anywhere MathOps.cos Math.Cos
-let tanhCase = unaryCase "Tanh" anywhere MathOps.tanh Math.Tanh
-let sqrtCase = unaryCase "Sqrt" positive MathOps.sqrt Math.Sqrt
-let negCase = unaryCase "Negative" anywhere Ops.neg (fun v -> -v)
-let squareCase = unaryCase "Square" anywhere Ops.square (fun v -> v * v)
+let expCase = unaryCase "Exp" anywhere Elementwise.exp Math.Exp
+let logCase = unaryCase "Log" positive Elementwise.log Math.Log
+let sinCase = unaryCase "Sin" anywhere Elementwise.sin Math.Sin
+let cosCase = unaryCase "Cos" anywhere Elementwise.cos Math.Cos
+let tanhCase = unaryCase "Tanh" anywhere Elementwise.tanh Math.Tanh
+let sqrtCase = unaryCase "Sqrt" positive Elementwise.sqrt Math.Sqrt
+let negCase = unaryCase "Negative" anywhere Elementwise.neg (fun v -> -v)
+let squareCase = unaryCase "Square" anywhere Elementwise.square (fun v -> v * v)
 
-let addCase = binaryCase "Add" anywhere anywhere Ops.add (+)
-let subCase = binaryCase "Subtract" anywhere anywhere Ops.sub (-)
-let mulCase = binaryCase "Multiply" anywhere anywhere Ops.mul (*)
-let divCase = binaryCase "Divide" anywhere nonZero Ops.div (/)
+let addCase = binaryCase "Add" anywhere anywhere Combinators.add (+)
+let subCase = binaryCase "Subtract" anywhere anywhere Elementwise.sub (-)
+let mulCase = binaryCase "Multiply" anywhere anywhere Elementwise.mul (*)
+let divCase = binaryCase "Divide" anywhere nonZero Elementwise.div (/)
 
 /// sum or mean over random axes (null, subsets, negative indices), keepDims either way.
 let reductionCaseOn (genValues: int[] -> Gen<float[]>) (name: string) (op: int[] -> bool -> Tensor -> Tensor)
@@ -481,8 +481,8 @@ let reductionCaseOn (genValues: int[] -> Gen<float[]>) (name: string) (op: int[]
 
 let reductionCase name op reference = reductionCaseOn (genData anywhere) name op reference
 
-let sumCase = reductionCase "Sum" Ops.sum Reference.sum
-let meanCase = reductionCase "Mean" Ops.mean Reference.mean
+let sumCase = reductionCase "Sum" Reductions.sum Reference.sum
+let meanCase = reductionCase "Mean" Reductions.mean Reference.mean
 
 let broadcastToCase =
     gen {
@@ -491,7 +491,7 @@ let broadcastToCase =
         let! data = genData anywhere shape
         let! seed = genSeed
         return case (sprintf "BroadcastTo %s" (Shape.format target)) [| shape, data |]
-                    (fun xs -> Ops.broadcastTo target xs.[0]) (fun xs -> Reference.broadcastTo target xs.[0]) seed
+                    (fun xs -> Combinators.broadcastTo target xs.[0]) (fun xs -> Reference.broadcastTo target xs.[0]) seed
     }
 
 let sumToCase =
@@ -501,7 +501,7 @@ let sumToCase =
         let! data = genData anywhere shape
         let! seed = genSeed
         return case (sprintf "SumTo %s" (Shape.format target)) [| shape, data |]
-                    (fun xs -> Ops.sumTo target xs.[0]) (fun xs -> Reference.sumTo target xs.[0]) seed
+                    (fun xs -> Combinators.sumTo target xs.[0]) (fun xs -> Reference.sumTo target xs.[0]) seed
     }
 
 let reshapeCase =
@@ -516,7 +516,7 @@ let reshapeCase =
         let! data = genData anywhere shape
         let! seed = genSeed
         return case (sprintf "Reshape %s" (Shape.format target)) [| shape, data |]
-                    (fun xs -> Ops.reshape target xs.[0]) (fun xs -> Reference.reshape target xs.[0]) seed
+                    (fun xs -> Layout.reshape target xs.[0]) (fun xs -> Reference.reshape target xs.[0]) seed
     }
 
 let transposeCase =
@@ -534,7 +534,7 @@ let transposeCase =
         let! data = genData anywhere shape
         let! seed = genSeed
         return case (sprintf "Transpose perm=%s" (formatAxes perm)) [| shape, data |]
-                    (fun xs -> Ops.transpose perm xs.[0]) (fun xs -> Reference.transpose perm xs.[0]) seed
+                    (fun xs -> Layout.transpose perm xs.[0]) (fun xs -> Reference.transpose perm xs.[0]) seed
     }
 
 let sliceCase =
@@ -547,7 +547,7 @@ let sliceCase =
         let! data = genData anywhere shape
         let! seed = genSeed
         return case (sprintf "Slice start=%s size=%s" (Shape.format start) (Shape.format size)) [| shape, data |]
-                    (fun xs -> Ops.slice start size xs.[0]) (fun xs -> Reference.slice start size xs.[0]) seed
+                    (fun xs -> Layout.slice start size xs.[0]) (fun xs -> Reference.slice start size xs.[0]) seed
     }
 
 let padCase =
@@ -559,7 +559,7 @@ let padCase =
         let! data = genData anywhere shape
         let! seed = genSeed
         return case (sprintf "Pad to %s at %s" (Shape.format target) (Shape.format start)) [| shape, data |]
-                    (fun xs -> Ops.pad target start xs.[0]) (fun xs -> Reference.pad target start xs.[0]) seed
+                    (fun xs -> Layout.pad target start xs.[0]) (fun xs -> Reference.pad target start xs.[0]) seed
     }
 
 let concatCase =
@@ -574,7 +574,7 @@ let concatCase =
         let shapes = extents |> Array.map (fun e -> let s = Array.copy baseShape in s.[axis] <- e; s)
         let! data = shapes |> Array.map (genData anywhere) |> Gen.sequenceToArray
         let! seed = genSeed
-        return case (sprintf "Concat axis=%d" given) (Array.zip shapes data) (fun xs -> Ops.concat given xs) (Reference.concat given) seed
+        return case (sprintf "Concat axis=%d" given) (Array.zip shapes data) (fun xs -> Layout.concat given xs) (Reference.concat given) seed
     }
 
 let matmulCase =
@@ -590,17 +590,17 @@ let matmulCase =
         let! b = genData (genIn -1.0 1.0) sb
         let! seed = genSeed
         return case (sprintf "MatMul transA=%b transB=%b (m=%d k=%d n=%d)" transA transB m k n) [| sa, a; sb, b |]
-                    (fun xs -> Ops.matmul transA transB xs.[0] xs.[1]) (fun xs -> Reference.matmul transA transB xs.[0] xs.[1]) seed
+                    (fun xs -> Products.matmul transA transB xs.[0] xs.[1]) (fun xs -> Reference.matmul transA transB xs.[0] xs.[1]) seed
     }
 
 /// Float64 -> Float32 -> Float64: both directions of cast, the result back in Float64.
 let castRoundTripCase =
-    unaryCase "Cast Float64 -> Float32 -> Float64" anywhere (Ops.cast DType.Float32 >> Ops.cast DType.Float64) (fun v -> float (float32 v))
+    unaryCase "Cast Float64 -> Float32 -> Float64" anywhere (Elementwise.cast DType.Float32 >> Elementwise.cast DType.Float64) (fun v -> float (float32 v))
     |> Gen.map (fun c -> { c with Tol = float32RoundTripTolerances })
 
 /// Float64 -> Float32, the result in Float32.
 let castToFloat32Case =
-    unaryCase "Cast to Float32" anywhere (Ops.cast DType.Float32) (fun v -> float (float32 v))
+    unaryCase "Cast to Float32" anywhere (Elementwise.cast DType.Float32) (fun v -> float (float32 v))
     |> Gen.map (fun c -> { c with Tol = float32RoundTripTolerances })
 
 // ------------------------------------------------------------------ op cases: element-wise ops beyond the skeleton
@@ -611,21 +611,21 @@ let awayFromKink = genAwayFromZero 0.05 2.0
 let minGap (a: Reference.Value) (b: Reference.Value) =
     snd (Reference.map2 (fun x y -> abs (x - y)) a b) |> Array.fold min infinity
 
-let powCase = binaryCase "Pow" positive anywhere ElementwiseOps.pow (fun a b -> Math.Pow(a, b))
-let log1pCase = unaryCase "Log1p" (genIn -0.5 2.0) ElementwiseOps.log1p (fun v -> Math.Log(1.0 + v))
-let tanCase = unaryCase "Tan" (genIn -1.2 1.2) ElementwiseOps.tan Math.Tan
-let sigmoidCase = unaryCase "Sigmoid" (genIn -4.0 4.0) ElementwiseOps.sigmoid (fun v -> 1.0 / (1.0 + Math.Exp -v))
-let softplusCase = unaryCase "Softplus" (genIn -4.0 4.0) ElementwiseOps.softplus (fun v -> Math.Log(1.0 + Math.Exp v))
-let reluCase = unaryCase "Relu" awayFromKink ElementwiseOps.relu (fun v -> max v 0.0)
-let absCase = unaryCase "Abs" awayFromKink ElementwiseOps.abs Math.Abs
-let signCase = unaryCase "Sign" awayFromKink ElementwiseOps.sign (fun v -> float (Math.Sign v))
+let powCase = binaryCase "Pow" positive anywhere Elementwise.pow (fun a b -> Math.Pow(a, b))
+let log1pCase = unaryCase "Log1p" (genIn -0.5 2.0) Elementwise.log1p (fun v -> Math.Log(1.0 + v))
+let tanCase = unaryCase "Tan" (genIn -1.2 1.2) Elementwise.tan Math.Tan
+let sigmoidCase = unaryCase "Sigmoid" (genIn -4.0 4.0) Elementwise.sigmoid (fun v -> 1.0 / (1.0 + Math.Exp -v))
+let softplusCase = unaryCase "Softplus" (genIn -4.0 4.0) Elementwise.softplus (fun v -> Math.Log(1.0 + Math.Exp v))
+let reluCase = unaryCase "Relu" awayFromKink Elementwise.relu (fun v -> max v 0.0)
+let absCase = unaryCase "Abs" awayFromKink Elementwise.abs Math.Abs
+let signCase = unaryCase "Sign" awayFromKink Elementwise.sign (fun v -> float (Math.Sign v))
 
 /// Maximum and minimum with the operands at least 0.05 apart everywhere (no ties).
 let maximumCase =
-    binaryCase "Maximum" anywhere anywhere ElementwiseOps.maximum max
+    binaryCase "Maximum" anywhere anywhere Elementwise.maximum max
     |> Gen.where (fun c -> minGap c.Operands.[0] c.Operands.[1] >= 0.05)
 let minimumCase =
-    binaryCase "Minimum" anywhere anywhere ElementwiseOps.minimum min
+    binaryCase "Minimum" anywhere anywhere Elementwise.minimum min
     |> Gen.where (fun c -> minGap c.Operands.[0] c.Operands.[1] >= 0.05)
 
 /// Where with a random Bool condition; condition, x and y each broadcast to a common target.
@@ -639,10 +639,10 @@ let whereCase =
         let! x = genData anywhere sx
         let! y = genData anywhere sy
         let! seed = genSeed
-        let condition = Ops.constant (Raw.ofArray (Array.copy sc) (Array.copy cond :> Array))
+        let condition = Combinators.constant (Storage.ofArray (Array.copy sc) (Array.copy cond :> Array))
         let cv = sc, cond |> Array.map (fun b -> if b then 1.0 else 0.0)
         return case (sprintf "Where condition %s %A" (Shape.format sc) cond) [| sx, x; sy, y |]
-                    (fun xs -> ElementwiseOps.where condition xs.[0] xs.[1]) (fun xs -> Reference.where cv xs.[0] xs.[1]) seed
+                    (fun xs -> Elementwise.where condition xs.[0] xs.[1]) (fun xs -> Reference.where cv xs.[0] xs.[1]) seed
     }
 
 /// clipByValue x lo hi, all three differentiable and broadcast, lo < 0 < hi, x at least 0.05 from both bounds.
@@ -657,7 +657,7 @@ let clipCase =
         let! hi = genData (genIn 0.05 1.0) shi
         let! seed = genSeed
         return case "ClipByValue" [| sx, x; slo, lo; shi, hi |]
-                    (fun xs -> ElementwiseOps.clipByValue xs.[0] xs.[1] xs.[2]) (fun xs -> Reference.clip xs.[0] xs.[1] xs.[2]) seed
+                    (fun xs -> Elementwise.clipByValue xs.[0] xs.[1] xs.[2]) (fun xs -> Reference.clip xs.[0] xs.[1] xs.[2]) seed
     }
     |> Gen.where (fun c -> minGap c.Operands.[0] c.Operands.[1] >= 0.05 && minGap c.Operands.[0] c.Operands.[2] >= 0.05)
 
@@ -672,10 +672,10 @@ let genDistinct (shape: int[]) =
         return Array.init n (fun i -> -2.0 + 0.25 * float perm.[i] + jitter.[i])
     }
 
-let reduceMaxCase = reductionCaseOn genDistinct "ReduceMax" ReduceOps.reduceMax Reference.reduceMax
-let reduceMinCase = reductionCaseOn genDistinct "ReduceMin" ReduceOps.reduceMin Reference.reduceMin
+let reduceMaxCase = reductionCaseOn genDistinct "ReduceMax" Reductions.reduceMax Reference.reduceMax
+let reduceMinCase = reductionCaseOn genDistinct "ReduceMin" Reductions.reduceMin Reference.reduceMin
 /// Nonzero factors of moderate size (a product of 16 stays within [0.5^16, 1.5^16]).
-let reduceProdCase = reductionCaseOn (genData (genAwayFromZero 0.5 1.5)) "ReduceProd" ReduceOps.reduceProd Reference.reduceProd
+let reduceProdCase = reductionCaseOn (genData (genAwayFromZero 0.5 1.5)) "ReduceProd" Reductions.reduceProd Reference.reduceProd
 /// One to three of the factors set to exactly zero (the product is multilinear, so central FD stays exact).
 let reduceProdWithZerosCase =
     let withZeros (shape: int[]) =
@@ -686,8 +686,8 @@ let reduceProdWithZerosCase =
             let! count = Gen.choose (1, zeros.Length)
             return data |> Array.mapi (fun i v -> if Array.contains i zeros.[.. count - 1] then 0.0 else v)
         }
-    reductionCaseOn withZeros "ReduceProd with zeros" ReduceOps.reduceProd Reference.reduceProd
-let reduceLogSumExpCase = reductionCaseOn (genData (genIn -3.0 3.0)) "ReduceLogSumExp" ReduceOps.reduceLogSumExp Reference.reduceLogSumExp
+    reductionCaseOn withZeros "ReduceProd with zeros" Reductions.reduceProd Reference.reduceProd
+let reduceLogSumExpCase = reductionCaseOn (genData (genIn -3.0 3.0)) "ReduceLogSumExp" Reductions.reduceLogSumExp Reference.reduceLogSumExp
 
 // ------------------------------------------------------------------ op cases: shapes
 
@@ -700,7 +700,7 @@ let expandDimsCase =
         let! axis = Gen.choose (-shape.Length - 1, shape.Length)
         let! data = genData anywhere shape
         let! seed = genSeed
-        return case (sprintf "ExpandDims axis=%d" axis) [| shape, data |] (fun xs -> ShapeOps.expandDims axis xs.[0]) (fun xs -> Reference.expandDims axis xs.[0]) seed
+        return case (sprintf "ExpandDims axis=%d" axis) [| shape, data |] (fun xs -> Layout.expandDims axis xs.[0]) (fun xs -> Reference.expandDims axis xs.[0]) seed
     }
 
 let squeezeCase =
@@ -716,7 +716,7 @@ let squeezeCase =
                                           return Some(if negative then a - shape.Length else a) } ]
         let! data = genData anywhere shape
         let! seed = genSeed
-        return case (sprintf "Squeeze axis=%A" axis) [| shape, data |] (fun xs -> ShapeOps.squeeze axis xs.[0]) (fun xs -> Reference.squeeze axis xs.[0]) seed
+        return case (sprintf "Squeeze axis=%A" axis) [| shape, data |] (fun xs -> Layout.squeeze axis xs.[0]) (fun xs -> Reference.squeeze axis xs.[0]) seed
     }
 
 let stackCase =
@@ -726,7 +726,7 @@ let stackCase =
         let! axis = Gen.choose (-shape.Length - 1, shape.Length)
         let! data = Gen.arrayOfLength k (genData anywhere shape)
         let! seed = genSeed
-        return case (sprintf "Stack axis=%d" axis) (data |> Array.map (fun d -> shape, d)) (fun xs -> ShapeOps.stack axis xs) (Reference.stack axis) seed
+        return case (sprintf "Stack axis=%d" axis) (data |> Array.map (fun d -> shape, d)) (fun xs -> Layout.stack axis xs) (Reference.stack axis) seed
     }
 
 /// Random indices into [0, n) of a random shape (rank 0 to 2), repeats frequent, as Int32 or Int64.
@@ -735,8 +735,8 @@ let genIndices (n: int) =
         let! shape = genShapeOf 0 2 4 6
         let! idx = Gen.arrayOfLength (Shape.size shape) (Gen.choose (0, n - 1))
         let! int64s = genBool
-        let raw = if int64s then Raw.ofArray (Array.copy shape) (Array.map int64 idx :> Array) else Raw.ofArray (Array.copy shape) (Array.copy idx :> Array)
-        return shape, idx, Ops.constant raw
+        let raw = if int64s then Storage.ofArray (Array.copy shape) (Array.map int64 idx :> Array) else Storage.ofArray (Array.copy shape) (Array.copy idx :> Array)
+        return shape, idx, Combinators.constant raw
     }
 
 let gatherCase =
@@ -748,7 +748,7 @@ let gatherCase =
         let! data = genData anywhere shape
         let! seed = genSeed
         return case (sprintf "Gather axis=%d indices %s %A (%A)" axis (Shape.format ishape) idx indices.DType) [| shape, data |]
-                    (fun xs -> ShapeOps.gather axis indices xs.[0]) (fun xs -> Reference.gather axis ishape idx xs.[0]) seed
+                    (fun xs -> Layout.gather axis indices xs.[0]) (fun xs -> Reference.gather axis ishape idx xs.[0]) seed
     }
 
 let scatterAddCase =
@@ -761,7 +761,7 @@ let scatterAddCase =
         let! data = genData anywhere gShape
         let! seed = genSeed
         return case (sprintf "ScatterAdd axis=%d n=%d indices %s %A (%A)" axis n (Shape.format ishape) idx indices.DType) [| gShape, data |]
-                    (fun xs -> ShapeOps.scatterAdd axis indices n xs.[0]) (fun xs -> Reference.scatterAdd axis ishape idx n xs.[0]) seed
+                    (fun xs -> Layout.scatterAdd axis indices n xs.[0]) (fun xs -> Reference.scatterAdd axis ishape idx n xs.[0]) seed
     }
 
 /// Batched MatMul: batch axes (rank 0 to 2) broadcast between the operands, every transpose flag.
@@ -781,7 +781,7 @@ let batchedMatmulCase =
         let! b = genData (genIn -1.0 1.0) sb
         let! seed = genSeed
         return case (sprintf "Batched MatMul transA=%b transB=%b (m=%d k=%d n=%d)" transA transB m k n) [| sa, a; sb, b |]
-                    (fun xs -> ShapeOps.matmul transA transB xs.[0] xs.[1]) (fun xs -> Reference.batchedMatmul transA transB xs.[0] xs.[1]) seed
+                    (fun xs -> Products.matmul transA transB xs.[0] xs.[1]) (fun xs -> Reference.batchedMatmul transA transB xs.[0] xs.[1]) seed
     }
 
 let matvecCase =
@@ -798,7 +798,7 @@ let matvecCase =
         let! x = genData (genIn -1.0 1.0) sx
         let! seed = genSeed
         return case (sprintf "MatVec transA=%b (m=%d n=%d)" transA m n) [| sa, a; sx, x |]
-                    (fun xs -> ShapeOps.matvec transA xs.[0] xs.[1]) (fun xs -> Reference.matvec transA xs.[0] xs.[1]) seed
+                    (fun xs -> Products.matvec transA xs.[0] xs.[1]) (fun xs -> Reference.matvec transA xs.[0] xs.[1]) seed
     }
 
 // ------------------------------------------------------------------ op cases: NN helpers
@@ -815,8 +815,8 @@ let private alongAxisCase (name: string) (op: int -> Tensor -> Tensor) (referenc
         return case (sprintf "%s axis=%d" name axis) [| shape, data |] (fun xs -> op axis xs.[0]) (fun xs -> reference axis xs.[0]) seed
     }
 
-let softmaxCase = alongAxisCase "Softmax" NnOps.softmax Reference.softmax
-let logSoftmaxCase = alongAxisCase "LogSoftmax" NnOps.logSoftmax Reference.logSoftmax
+let softmaxCase = alongAxisCase "Softmax" Nn.softmax Reference.softmax
+let logSoftmaxCase = alongAxisCase "LogSoftmax" Nn.logSoftmax Reference.logSoftmax
 
 /// Labels (not normalised, any values in [0, 1]) and logits both differentiable.
 let softmaxCrossEntropyCase =
@@ -827,7 +827,7 @@ let softmaxCrossEntropyCase =
         let! x = genData logits shape
         let! seed = genSeed
         return case (sprintf "SoftmaxCrossEntropyWithLogits axis=%d" axis) [| shape, labels; shape, x |]
-                    (fun xs -> NnOps.softmaxCrossEntropyWithLogits axis xs.[0] xs.[1]) (fun xs -> Reference.softmaxCrossEntropy axis xs.[0] xs.[1]) seed
+                    (fun xs -> Nn.softmaxCrossEntropyWithLogits axis xs.[0] xs.[1]) (fun xs -> Reference.softmaxCrossEntropy axis xs.[0] xs.[1]) seed
     }
 
 /// Integer class labels (Int32 or Int64), logits differentiable.
@@ -839,11 +839,11 @@ let sparseSoftmaxCrossEntropyCase =
         let! labels = Gen.arrayOfLength (Shape.size lshape) (Gen.choose (0, classes - 1))
         let! int64s = genBool
         let labelTensor =
-            Ops.constant (if int64s then Raw.ofArray (Array.copy lshape) (Array.map int64 labels :> Array) else Raw.ofArray (Array.copy lshape) (Array.copy labels :> Array))
+            Combinators.constant (if int64s then Storage.ofArray (Array.copy lshape) (Array.map int64 labels :> Array) else Storage.ofArray (Array.copy lshape) (Array.copy labels :> Array))
         let! x = genData logits shape
         let! seed = genSeed
         return case (sprintf "SparseSoftmaxCrossEntropyWithLogits labels %A (%A)" labels labelTensor.DType) [| shape, x |]
-                    (fun xs -> NnOps.sparseSoftmaxCrossEntropyWithLogits labelTensor xs.[0]) (fun xs -> Reference.sparseSoftmaxCrossEntropy labels xs.[0]) seed
+                    (fun xs -> Nn.sparseSoftmaxCrossEntropyWithLogits labelTensor xs.[0]) (fun xs -> Reference.sparseSoftmaxCrossEntropy labels xs.[0]) seed
     }
 
 let sigmoidCrossEntropyCase =
@@ -853,7 +853,7 @@ let sigmoidCrossEntropyCase =
         let! x = genData logits shape
         let! seed = genSeed
         return case "SigmoidCrossEntropyWithLogits" [| shape, labels; shape, x |]
-                    (fun xs -> NnOps.sigmoidCrossEntropyWithLogits xs.[0] xs.[1]) (fun xs -> Reference.sigmoidCrossEntropy xs.[0] xs.[1]) seed
+                    (fun xs -> Nn.sigmoidCrossEntropyWithLogits xs.[0] xs.[1]) (fun xs -> Reference.sigmoidCrossEntropy xs.[0] xs.[1]) seed
     }
 
 let biasAddCase =
@@ -863,5 +863,5 @@ let biasAddCase =
         let! value = genData anywhere shape
         let! bias = genData anywhere bshape
         let! seed = genSeed
-        return case "BiasAdd" [| shape, value; bshape, bias |] (fun xs -> NnOps.biasAdd xs.[0] xs.[1]) (fun xs -> Reference.map2 (+) xs.[0] xs.[1]) seed
+        return case "BiasAdd" [| shape, value; bshape, bias |] (fun xs -> Nn.biasAdd xs.[0] xs.[1]) (fun xs -> Reference.map2 (+) xs.[0] xs.[1]) seed
     }

@@ -1,4 +1,4 @@
-/// The inline scalar reverse nodes (TS): float32 rounding, dtype checks, n-ary rules, one object per op.
+/// The inline scalar reverse nodes (RecordedScalar): float32 rounding, dtype checks, n-ary rules, one object per op.
 module Nabla.Properties.InlineScalarNodeTests
 
 open System
@@ -21,8 +21,8 @@ let ``Float32 scalar nodes round like float32 kernels, bit for bit`` () =
             let c = tensorAs DType.Float32 x.Shape (Array.create x.Size c0)
             let mutable y = x
             for i in 1 .. 12 do
-                y <- Ops.add (Ops.mul y x) c                       // y*x + c
-                y <- Ops.sub (Ops.div y c) (Ops.neg (Ops.square x)) // y/c + x^2
+                y <- Combinators.add (Elementwise.mul y x) c                       // y*x + c
+                y <- Elementwise.sub (Elementwise.div y c) (Elementwise.neg (Elementwise.square x)) // y/c + x^2
             y
         let at (shape: int[]) = tensorAs DType.Float32 shape (Array.create (Shape.size shape) x0)
         for name, g in [ "value", f; "grad", Derivatives.grad f; "grad of grad", Derivatives.grad (Derivatives.grad f) ] do
@@ -34,8 +34,8 @@ let ``Float32 scalar nodes round like float32 kernels, bit for bit`` () =
 let ``mixed Float32 and Float64 scalar operands of a recorded op are rejected`` () =
     let tag = Tags.next ()
     let x = Derivatives.watch tag (tensorAs DType.Float32 [||] [| 1.5 |])
-    let h = Ops.mul x x                                            // an inline scalar node
-    let e = Assert.Throws<ArgumentException>(fun () -> Ops.add h (scalar 2.0) |> ignore)
+    let h = Elementwise.mul x x                                            // an inline scalar node
+    let e = Assert.Throws<ArgumentException>(fun () -> Combinators.add h (scalar 2.0) |> ignore)
     Assert.Contains("Float32 and Float64", e.Message)
 
 /// An n-ary primitive whose VJP reads its operands' values gets them one level down (plain), also when an operand is
@@ -44,14 +44,14 @@ let ``mixed Float32 and Float64 scalar operands of a recorded op are rejected`` 
 let ``an n-ary primitive's VJP sees plain operand values for inline scalar nodes`` () =
     // prod(a, b) = a * b as an n-ary primitive whose rules use the operand values
     let rec prod (xs: Tensor[]) =
-        Ops.nary { new NaryPrim("Prod") with
-                     member _.Kernel rs = Raw.mul rs.[0] rs.[1]
+        Combinators.nary { new NaryPrim("Prod") with
+                     member _.Kernel rs = Elementwise.Kernels.mul rs.[0] rs.[1]
                      member _.Jvp(xs, _, dxs) =
-                         let t i j = match dxs.[i] with Some d -> Ops.mul d xs.[j] | None -> Ops.zerosLike xs.[i]
-                         Ops.add (t 0 1) (t 1 0)
-                     member _.Vjp(xs, _, g, i) = Ops.mul g xs.[1 - i] } xs
+                         let t i j = match dxs.[i] with Some d -> Elementwise.mul d xs.[j] | None -> Combinators.zerosLike xs.[i]
+                         Combinators.add (t 0 1) (t 1 0)
+                     member _.Vjp(xs, _, g, i) = Elementwise.mul g xs.[1 - i] } xs
     // f(x) = prod(x^2, x) = x^3: f' = 3x^2, f'' = 6x
-    let f (x: Tensor) = prod [| Ops.mul x x; x |]
+    let f (x: Tensor) = prod [| Elementwise.mul x x; x |]
     let g = Derivatives.grad f (scalar 1.5)
     Assert.Equal(0L, g.Level)
     Assert.Equal(3.0 * 1.5 * 1.5, (values g).[0], 12)
@@ -64,7 +64,7 @@ let ``recording a scalar op allocates one inline node (at most 80 bytes) in the 
     let steps = 20000
     let chain (x: Tensor) =
         let mutable y = x
-        for _ in 1 .. steps do y <- Ops.add (Ops.mul y x) one
+        for _ in 1 .. steps do y <- Combinators.add (Elementwise.mul y x) one
         y
     Derivatives.vjp chain (scalar 0.5) |> ignore                    // warm up
     let before = GC.GetAllocatedBytesForCurrentThread()
@@ -76,7 +76,7 @@ let ``recording a scalar op allocates one inline node (at most 80 bytes) in the 
 [<Fact>]
 let ``an inline scalar node is a node`` () =
     let x = Derivatives.watch (Tags.next ()) (scalar 1.5)
-    Assert.True((Ops.mul x x).IsNode)
+    Assert.True((Elementwise.mul x x).IsNode)
 
 /// Exp, Log, Sin, Cos, Tanh, Sqrt, Log1p, Tan, Sigmoid, Softplus, Abs and Sign have scalar rules too, each computing as its kernel and its tensor derivative do
 /// on one element (the dtype's libm function, then the derivative's own arithmetic): rank 0 and shape [1] agree bit for
@@ -91,12 +91,12 @@ let ``math primitives' scalar rules agree with their kernels bit for bit`` () =
             let c0 = rng.NextDouble() * 3.0 + 0.5
             let f (x: Tensor) =
                 let c = tensorAs dtype x.Shape (Array.create x.Size c0)
-                let u = Ops.mul (MathOps.exp (MathOps.sin x)) (MathOps.tanh x)
-                let v = Ops.sub (MathOps.sqrt (Ops.add c (MathOps.cos x))) (MathOps.log (Ops.add c (Ops.mul x x)))
-                let w = Ops.mul (ElementwiseOps.sigmoid (ElementwiseOps.log1p (Ops.mul x x))) (ElementwiseOps.softplus (ElementwiseOps.tan (Ops.mul x (tensorAs dtype x.Shape (Array.create x.Size 0.5)))))
+                let u = Elementwise.mul (Elementwise.exp (Elementwise.sin x)) (Elementwise.tanh x)
+                let v = Elementwise.sub (Elementwise.sqrt (Combinators.add c (Elementwise.cos x))) (Elementwise.log (Combinators.add c (Elementwise.mul x x)))
+                let w = Elementwise.mul (Elementwise.sigmoid (Elementwise.log1p (Elementwise.mul x x))) (Elementwise.softplus (Elementwise.tan (Elementwise.mul x (tensorAs dtype x.Shape (Array.create x.Size 0.5)))))
                 let half = tensorAs dtype x.Shape (Array.create x.Size 0.5)
-                let z = Ops.mul (ElementwiseOps.abs (Ops.sub x half)) (ElementwiseOps.sign (Ops.add x half))
-                Ops.add (Ops.add (Ops.add u (Ops.mul v x)) w) z
+                let z = Elementwise.mul (Elementwise.abs (Elementwise.sub x half)) (Elementwise.sign (Combinators.add x half))
+                Combinators.add (Combinators.add (Combinators.add u (Elementwise.mul v x)) w) z
             let at (shape: int[]) = tensorAs dtype shape (Array.create (Shape.size shape) x0)
             for name, g in [ "value", f; "grad", Derivatives.grad f ] do
                 let s, v = g (at [||]), g (at [| 1 |])
@@ -112,7 +112,7 @@ let ``recording math primitives on scalars allocates one inline node per op`` ()
     let steps = 10000
     let chain (x: Tensor) =
         let mutable y = x
-        for _ in 1 .. steps do y <- MathOps.sin (Ops.mul y x)
+        for _ in 1 .. steps do y <- Elementwise.sin (Elementwise.mul y x)
         y
     Derivatives.vjp chain (scalar 0.5) |> ignore                    // warm up
     let before = GC.GetAllocatedBytesForCurrentThread()

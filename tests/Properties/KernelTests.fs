@@ -40,15 +40,15 @@ let ``Relu and its fused adjoint (one pass, no mask) match x > 0 ? . : 0, NaN fo
         let w = tensorAs dtype [| n |] ws
         let expectedRelu = xs |> Array.map (fun v -> if v > 0.0 then float (if dtype = DType.Float32 then float (float32 v) else v) elif Double.IsNaN v then nan else 0.0)
         let tol = if dtype = DType.Float32 then 1e-6 else 0.0
-        assertClose (sprintf "relu %A n=%d" dtype n) tol expectedRelu (values (ElementwiseOps.relu x))
-        let f (x: Tensor) = Ops.sum null false (Ops.mul (ElementwiseOps.relu x) w)
+        assertClose (sprintf "relu %A n=%d" dtype n) tol expectedRelu (values (Elementwise.relu x))
+        let f (x: Tensor) = Reductions.sum null false (Elementwise.mul (Elementwise.relu x) w)
         let expectedGrad = Array.map2 (fun v wv -> if v > 0.0 then wv elif Double.IsNaN v then nan else 0.0) xs ws
         assertClose (sprintf "reverse gradient %A n=%d" dtype n) tol expectedGrad (values (Derivatives.grad f x))
         // forward mode with tangent w: relu'(x) w
-        let fw (x: Tensor) = ElementwiseOps.relu x
+        let fw (x: Tensor) = Elementwise.relu x
         assertClose (sprintf "forward tangent %A n=%d" dtype n) tol expectedGrad (values (snd (Derivatives.jvp fw x w)))
         // second order through the fused adjoint: d2/dx2 sum(relu(x)^2) v = 2 (x > 0) v
-        let sq (x: Tensor) = Ops.sum null false (Ops.square (ElementwiseOps.relu x))
+        let sq (x: Tensor) = Reductions.sum null false (Elementwise.square (Elementwise.relu x))
         let expectedHvp = Array.map2 (fun v wv -> if v > 0.0 then 2.0 * wv elif Double.IsNaN v then nan else 0.0) xs ws
         assertClose (sprintf "hvp %A n=%d" dtype n) tol expectedHvp (values (Derivatives.hvp sq x w))
 
@@ -56,7 +56,7 @@ let ``Relu and its fused adjoint (one pass, no mask) match x > 0 ? . : 0, NaN fo
 let ``ReluGrad rejects a gradient whose shape differs from x's, naming both shapes`` () =
     let x = tensor [| 2; 3 |] (Array.zeroCreate 6)
     let g = tensor [| 3; 2 |] (Array.zeroCreate 6)
-    let e = Assert.Throws<ArgumentException>(fun () -> ElementwiseOps.reluGrad x.Raw g |> ignore)
+    let e = Assert.Throws<ArgumentException>(fun () -> Elementwise.reluGrad x.Raw g |> ignore)
     Assert.Contains("ReluGrad", e.Message)
     Assert.Contains("[2, 3]", e.Message)
     Assert.Contains("[3, 2]", e.Message)
@@ -81,7 +81,7 @@ let ``MatMul split over 2 kernel threads equals the reference for every transpos
                 for dtype, tol in [ DType.Float64, 1e-12; DType.Float32, 1e-4 ] do
                     let round (v: float[]) = if dtype = DType.Float32 then Array.map (fun x -> float (float32 x)) v else v
                     let _, expected = if dtype = DType.Float32 then Reference.matmul transA transB (sa, round a) (sb, round b) else ([||], expected)
-                    let c = Ops.matmul transA transB (tensorAs dtype sa a) (tensorAs dtype sb b)
+                    let c = Products.matmul transA transB (tensorAs dtype sa a) (tensorAs dtype sb b)
                     Assert.Equal<int[]>([| m; n |], c.Shape)
                     assertClose (sprintf "%A transA=%b transB=%b m=%d k=%d n=%d" dtype transA transB m k n) tol expected (values c)
     finally Backend.setThreads before
@@ -168,24 +168,24 @@ let private assertUlps (what: string) (dtype: DType) (ulps: float) (xs: float[])
 let ``Exp is within 1 ulp of the correctly rounded value in f32 (SIMD kernel) and 2 ulps in f64, edges included`` () =
     let xs32 = sweep -110.0 95.0 [ 88.72; 88.73; -87.3; -87.4; -103.2; -103.98; -104.5; 1e-8; -1e-8 ]
     let e32 = xs32 |> Array.map (fun x -> float (float32 (Math.Exp(float (float32 x)))))
-    let r32 = values (MathOps.exp (tensorAs DType.Float32 [| xs32.Length |] xs32))
+    let r32 = values (Elementwise.exp (tensorAs DType.Float32 [| xs32.Length |] xs32))
     assertUlps "Exp" DType.Float32 1.0 xs32 e32 r32
     // dense over the f32 fast path (all lanes |x| <= 87): every reduced argument and every exponent it adds
     let dense32 = Array.init 200_003 (fun i -> float (float32 (-87.0 + 174.0 * float i / 200_002.0)))
     let e32Dense = dense32 |> Array.map (fun x -> float (float32 (Math.Exp x)))
-    assertUlps "Exp (dense)" DType.Float32 1.0 dense32 e32Dense (values (MathOps.exp (tensorAs DType.Float32 [| dense32.Length |] dense32)))
+    assertUlps "Exp (dense)" DType.Float32 1.0 dense32 e32Dense (values (Elementwise.exp (tensorAs DType.Float32 [| dense32.Length |] dense32)))
     let xs64 = sweep -750.0 715.0 [ 709.78; 709.79; -708.4; -708.5; -744.4; -745.2; -746.0; 1e-17; -1e-17 ]
     let e64 = xs64 |> Array.map Math.Exp
-    assertUlps "Exp" DType.Float64 2.0 xs64 e64 (values (MathOps.exp (tensor [| xs64.Length |] xs64)))
+    assertUlps "Exp" DType.Float64 2.0 xs64 e64 (values (Elementwise.exp (tensor [| xs64.Length |] xs64)))
     // dense where the SIMD f64 kernel's fast path (all lanes |x| <= 708) does the work: every reduced argument r
     let dense = Array.init 200_003 (fun i -> -6.0 + 12.0 * float i / 200_002.0)
-    assertUlps "Exp (dense)" DType.Float64 2.0 dense (dense |> Array.map Math.Exp) (values (MathOps.exp (tensor [| dense.Length |] dense)))
+    assertUlps "Exp (dense)" DType.Float64 2.0 dense (dense |> Array.map Math.Exp) (values (Elementwise.exp (tensor [| dense.Length |] dense)))
 
 [<Fact>]
 let ``Tanh (SIMD kernel, f32) is within 2 ulps, odd, and saturates to +-1`` () =
     let xs = sweep -12.0 12.0 [ 0.624; 0.625; 0.626; -0.625; 1e-30; -1e-30; 9.0; 20.0; -20.0; 1e30 ]
     let e = xs |> Array.map (fun x -> float (float32 (Math.Tanh(float (float32 x)))))
-    let r = values (MathOps.tanh (tensorAs DType.Float32 [| xs.Length |] xs))
+    let r = values (Elementwise.tanh (tensorAs DType.Float32 [| xs.Length |] xs))
     assertUlps "Tanh" DType.Float32 2.0 xs e r
 
 // ---------------------------------------------------------------- the kernel threads

@@ -38,9 +38,9 @@ let private inDtype (dtype: DType) (f32: float32 -> float32) (f64: float -> floa
 [<Fact>]
 let ``Exp, Tanh and Sigmoid kernels give IEEE results for NaN and +-inf at every position of every length, f32 and f64`` () =
     let cases: (string * (Tensor -> Tensor) * (float32 -> float32) * (float -> float)) list =
-        [ "Exp", MathOps.exp, MathF.Exp, Math.Exp
-          "Tanh", MathOps.tanh, MathF.Tanh, Math.Tanh
-          "Sigmoid", ElementwiseOps.sigmoid, Kernels.sigmoidF32, Kernels.sigmoidF64 ]
+        [ "Exp", Elementwise.exp, MathF.Exp, Math.Exp
+          "Tanh", Elementwise.tanh, MathF.Tanh, Math.Tanh
+          "Sigmoid", Elementwise.sigmoid, Elementwise.Kernels.sigmoidF32, Elementwise.Kernels.sigmoidF64 ]
     for name, op, f32, f64 in cases do
         for dtype in dtypes do
             for n in lengths do
@@ -61,7 +61,7 @@ let ``Relu keeps a NaN's bits and clears everything else <= 0, at every position
                 for special in specials @ [ -0.0 ] do
                     let xs = withSpecial n k special
                     let x = tensorAs dtype [| n |] xs
-                    let y = values (ElementwiseOps.relu x)
+                    let y = values (Elementwise.relu x)
                     for i in 0 .. n - 1 do
                         let ok =
                             if Double.IsNaN xs.[i] then Double.IsNaN y.[i]
@@ -71,7 +71,7 @@ let ``Relu keeps a NaN's bits and clears everything else <= 0, at every position
                     // the NaN that comes out is the NaN that went in (its payload), as TensorPrimitives' own maps
                     if Double.IsNaN special then
                         let bitsIn, bitsOut =
-                            match x.Raw.Data, (ElementwiseOps.relu x).Raw.Data with
+                            match x.Raw.Data, (Elementwise.relu x).Raw.Data with
                             | (:? (float32[]) as a), (:? (float32[]) as b) -> int64 (BitConverter.SingleToInt32Bits a.[k]), int64 (BitConverter.SingleToInt32Bits b.[k])
                             | (:? (float[]) as a), (:? (float[]) as b) -> BitConverter.DoubleToInt64Bits a.[k], BitConverter.DoubleToInt64Bits b.[k]
                             | _ -> failwith "float data"
@@ -85,7 +85,7 @@ let ``ReluGrad's fused kernel gives NaN where x is NaN, g where x > 0 and 0 else
                 for special in specials do
                     let xs = withSpecial n k special
                     let gs = Array.init n (fun i -> 1.0 + float i)
-                    let r = values (ElementwiseOps.reluGrad (tensorAs dtype [| n |] xs).Raw (tensorAs dtype [| n |] gs))
+                    let r = values (Elementwise.reluGrad (tensorAs dtype [| n |] xs).Raw (tensorAs dtype [| n |] gs))
                     for i in 0 .. n - 1 do
                         let e = if Double.IsNaN xs.[i] then nan elif xs.[i] > 0.0 then gs.[i] else 0.0
                         Assert.True(sameValue 0.0 e r.[i], sprintf "reluGrad %A n=%d, %g at %d: element %d is %g, expected %g" dtype n special k i r.[i] e)
@@ -97,7 +97,7 @@ let ``ZeroOrNaN is NaN exactly where x is NaN and +0 elsewhere, infinities inclu
             for k in 0 .. n - 1 do
                 for special in specials do
                     let xs = withSpecial n k special
-                    let r = values (ElementwiseOps.zeroOrNaN (tensorAs dtype [| n |] xs))
+                    let r = values (Elementwise.zeroOrNaN (tensorAs dtype [| n |] xs))
                     for i in 0 .. n - 1 do
                         let ok = if Double.IsNaN xs.[i] then Double.IsNaN r.[i] else r.[i] = 0.0 && not (Double.IsNegative r.[i])
                         Assert.True(ok, sprintf "zeroOrNaN %A n=%d, %g at %d: element %d is %g" dtype n special k i r.[i])
@@ -111,14 +111,14 @@ let private bits (t: Tensor) = values t |> Array.map BitConverter.DoubleToInt64B
 [<Fact>]
 let ``scalar rules agree with the kernels bit for bit at NaN and +-inf, and a NaN input has a NaN value and gradient`` () =
     let ops: (string * (Tensor -> Tensor)) list =
-        [ "Sign", ElementwiseOps.sign; "Abs", ElementwiseOps.abs; "Exp", MathOps.exp; "Log", MathOps.log; "Tanh", MathOps.tanh
-          "Sqrt", MathOps.sqrt; "Sin", MathOps.sin; "Cos", MathOps.cos; "Tan", ElementwiseOps.tan; "Sigmoid", ElementwiseOps.sigmoid
-          "Softplus", ElementwiseOps.softplus; "Log1p", ElementwiseOps.log1p; "Relu", ElementwiseOps.relu ]
+        [ "Sign", Elementwise.sign; "Abs", Elementwise.abs; "Exp", Elementwise.exp; "Log", Elementwise.log; "Tanh", Elementwise.tanh
+          "Sqrt", Elementwise.sqrt; "Sin", Elementwise.sin; "Cos", Elementwise.cos; "Tan", Elementwise.tan; "Sigmoid", Elementwise.sigmoid
+          "Softplus", Elementwise.softplus; "Log1p", Elementwise.log1p; "Relu", Elementwise.relu ]
     for dtype in dtypes do
         for name, op in ops do
             for x0 in specials do
                 let at (shape: int[]) = tensorAs dtype shape (Array.create (Shape.size shape) x0)
-                let f (x: Tensor) = Ops.mul (op x) (tensorAs dtype x.Shape (Array.create x.Size 1.5))
+                let f (x: Tensor) = Elementwise.mul (op x) (tensorAs dtype x.Shape (Array.create x.Size 1.5))
                 for what, g in [ "value", f; "gradient", Derivatives.grad f ] do
                     let s, v = g (at [||]), g (at [| 1 |])
                     Assert.True((bits s = bits v), sprintf "%s %A %s at %g: rank 0 %A, shape [1] %A" name dtype what x0 (values s) (values v))
@@ -128,12 +128,12 @@ let ``scalar rules agree with the kernels bit for bit at NaN and +-inf, and a Na
 let ``Log1p of +inf is +inf (not inf / inf), of -1 is -inf and below -1 is NaN, in the kernel and the scalar rule`` () =
     for dtype in dtypes do
         for shape in [ [||]; [| 1 |]; [| 9 |] ] do
-            let at (v: float) = ElementwiseOps.log1p (tensorAs dtype shape (Array.create (Shape.size shape) v))
+            let at (v: float) = Elementwise.log1p (tensorAs dtype shape (Array.create (Shape.size shape) v))
             Assert.True(values (at infinity) |> Array.forall ((=) infinity), sprintf "%A %A: %A" dtype shape (values (at infinity)))
             Assert.True(values (at -1.0) |> Array.forall ((=) -infinity))
             Assert.True(values (at -2.0) |> Array.forall Double.IsNaN)
-    Assert.Equal(infinity, Kernels.log1pF64 infinity)
-    Assert.Equal(infinityf, Kernels.log1pF32 infinityf)
+    Assert.Equal(infinity, Elementwise.Kernels.log1pF64 infinity)
+    Assert.Equal(infinityf, Elementwise.Kernels.log1pF32 infinityf)
 
 // ------------------------------------------------------------------ derivatives of every order at NaN
 
@@ -141,10 +141,10 @@ let ``Log1p of +inf is +inf (not inf / inf), of -1 is -inf and below -1 is NaN, 
 /// forward over forward (diffn 2, which runs the JVP rules' own derivatives). Each must be NaN at the NaN element.
 let private secondDerivativesAtNaN (name: string) (f: Tensor -> Tensor) (dtype: DType) (xs: float[]) (nanAt: int list) =
     let x = tensorAs dtype [| xs.Length |] xs
-    let ones = Ops.onesLike x
-    let scalarF (t: Tensor) = Ops.sum null false (f t)
+    let ones = Combinators.onesLike x
+    let scalarF (t: Tensor) = Reductions.sum null false (f t)
     let hvp = values (Derivatives.hvp scalarF x ones)
-    let rr = values (Derivatives.grad (fun t -> Ops.sum null false (Derivatives.grad scalarF t)) x)
+    let rr = values (Derivatives.grad (fun t -> Reductions.sum null false (Derivatives.grad scalarF t)) x)
     let ff = values (Derivatives.diffn 2 (fun t -> f t) x)
     for what, r in [ "hvp", hvp; "reverse over reverse", rr; "forward over forward", ff ] do
         for i in nanAt do
@@ -155,7 +155,7 @@ let private secondDerivativesAtNaN (name: string) (f: Tensor -> Tensor) (dtype: 
 let ``second derivatives of Relu, Abs and Sign are NaN at a NaN and 0 elsewhere, every mode`` () =
     for dtype in dtypes do
         let xs = [| nan; -1.0; 2.0; 0.5; -3.0; nan; 1.0; 4.0; -0.5 |]
-        for name, f in [ "Relu", ElementwiseOps.relu; "Abs", ElementwiseOps.abs; "Sign", ElementwiseOps.sign ] do
+        for name, f in [ "Relu", Elementwise.relu; "Abs", Elementwise.abs; "Sign", Elementwise.sign ] do
             let hvp, rr, ff = secondDerivativesAtNaN name f dtype xs [ 0; 5 ]
             for what, r in [ "hvp", hvp; "reverse over reverse", rr; "forward over forward", ff ] do
                 for i in [ 1; 2; 3; 4; 6; 7; 8 ] do
@@ -168,22 +168,22 @@ let ``second derivatives of Maximum, Minimum, ClipByValue and Pow are NaN where 
         let c (v: float) = tensorAs dtype [| 4 |] (Array.create 4 v)
         let loWithNaN = tensorAs dtype [| 4 |] [| 0.0; nan; 0.0; 0.0 |]
         let cases: (string * (Tensor -> Tensor) * int list) list =
-            [ "Maximum(x, 1)", (fun x -> ElementwiseOps.maximum x (c 1.0)), [ 0 ]
-              "Minimum(1, x)", (fun x -> ElementwiseOps.minimum (c 1.0) x), [ 0 ]
-              "Maximum(x, x^2)", (fun x -> ElementwiseOps.maximum x (Ops.square x)), [ 0 ]
-              "ClipByValue(x, lo with NaN, 1)", (fun x -> ElementwiseOps.clipByValue x loWithNaN (c 1.0)), [ 0; 1 ]
-              "Pow(x, 1)", (fun x -> ElementwiseOps.pow x (c 1.0)), [ 0 ]
-              "Pow(x, 0)", (fun x -> ElementwiseOps.pow x (c 0.0)), [ 0 ] ]
+            [ "Maximum(x, 1)", (fun x -> Elementwise.maximum x (c 1.0)), [ 0 ]
+              "Minimum(1, x)", (fun x -> Elementwise.minimum (c 1.0) x), [ 0 ]
+              "Maximum(x, x^2)", (fun x -> Elementwise.maximum x (Elementwise.square x)), [ 0 ]
+              "ClipByValue(x, lo with NaN, 1)", (fun x -> Elementwise.clipByValue x loWithNaN (c 1.0)), [ 0; 1 ]
+              "Pow(x, 1)", (fun x -> Elementwise.pow x (c 1.0)), [ 0 ]
+              "Pow(x, 0)", (fun x -> Elementwise.pow x (c 0.0)), [ 0 ] ]
         for name, f, nanAt in cases do secondDerivativesAtNaN name f dtype xs nanAt |> ignore
 
 [<Fact>]
 let ``second derivatives of ReduceMax and ReduceMin are NaN across a slice holding a NaN, every mode`` () =
     for dtype in dtypes do
         let x = tensorAs dtype [| 2; 3 |] [| 1.0; nan; 3.0; 1.0; 2.0; 2.0 |]
-        for name, f in [ "ReduceMax", ReduceOps.reduceMax [| 1 |] false; "ReduceMin", ReduceOps.reduceMin [| 1 |] false ] do
-            let scalarF (t: Tensor) = Ops.sum null false (f t)
-            let hvp = values (Derivatives.hvp scalarF x (Ops.onesLike x))
-            let rr = values (Derivatives.grad (fun t -> Ops.sum null false (Derivatives.grad scalarF t)) x)
+        for name, f in [ "ReduceMax", Reductions.reduceMax [| 1 |] false; "ReduceMin", Reductions.reduceMin [| 1 |] false ] do
+            let scalarF (t: Tensor) = Reductions.sum null false (f t)
+            let hvp = values (Derivatives.hvp scalarF x (Combinators.onesLike x))
+            let rr = values (Derivatives.grad (fun t -> Reductions.sum null false (Derivatives.grad scalarF t)) x)
             let ff = values (Derivatives.diffn 2 f x)
             for what, r, nanAt in [ "hvp", hvp, [ 0; 1; 2 ]; "reverse over reverse", rr, [ 0; 1; 2 ]; "forward over forward", ff, [ 0 ] ] do
                 for i in 0 .. r.Length - 1 do
@@ -195,12 +195,12 @@ let ``the JVP of Relu, Sign and Maximum at a NaN is NaN, and forward over revers
     for dtype in dtypes do
         let x = tensorAs dtype [| 3 |] [| nan; 1.0; -1.0 |]
         let v = tensorAs dtype [| 3 |] [| 1.0; 2.0; 3.0 |]
-        for name, f in [ "Relu", ElementwiseOps.relu; "Sign", ElementwiseOps.sign; "Maximum", (fun t -> ElementwiseOps.maximum t (Ops.neg t)) ] do
+        for name, f in [ "Relu", Elementwise.relu; "Sign", Elementwise.sign; "Maximum", (fun t -> Elementwise.maximum t (Elementwise.neg t)) ] do
             let _, t = Derivatives.jvp f x v
             Assert.True(Double.IsNaN (values t).[0], sprintf "%s %A tangent %A" name dtype (values t))
             // reverse over forward: the gradient of the tangent's sum
-            let rof = values (Derivatives.grad (fun t -> Ops.sum null false (snd (Derivatives.jvp f t v))) x)
-            let forr = values (Derivatives.hvp (fun t -> Ops.sum null false (Ops.mul (f t) v)) x (Ops.onesLike x))
+            let rof = values (Derivatives.grad (fun t -> Reductions.sum null false (snd (Derivatives.jvp f t v))) x)
+            let forr = values (Derivatives.hvp (fun t -> Reductions.sum null false (Elementwise.mul (f t) v)) x (Combinators.onesLike x))
             Assert.True(Double.IsNaN rof.[0] && Double.IsNaN forr.[0], sprintf "%s %A: reverse over forward %A, forward over reverse %A" name dtype rof forr)
 
 // ------------------------------------------------------------------ ReduceMax and ReduceMin of empty slices
@@ -213,18 +213,18 @@ let ``ReduceMax and ReduceMin kernels give the identity for empty slices in ever
           DType.Int32, float Int32.MinValue, float Int32.MaxValue
           DType.Int64, float Int64.MinValue, float Int64.MaxValue ]
     for dtype, lowest, highest in cases do
-        let x = Raw.zeros dtype [| 3; 0; 2 |]
+        let x = Storage.zeros dtype [| 3; 0; 2 |]
         for keepDims in [ false; true ] do
-            let mx = Kernels.reduceMax [| 1 |] keepDims x
-            let mn = Kernels.reduceMin [| 1 |] keepDims x
+            let mx = Reductions.Kernels.reduceMax [| 1 |] keepDims x
+            let mn = Reductions.Kernels.reduceMin [| 1 |] keepDims x
             Assert.Equal<int[]>((if keepDims then [| 3; 1; 2 |] else [| 3; 2 |]), mx.Shape)
             Assert.Equal(dtype, mx.DType)
-            Assert.True(Raw.toDoubles mx |> Array.forall ((=) lowest), sprintf "%A max %A" dtype (Raw.toDoubles mx))
-            Assert.True(Raw.toDoubles mn |> Array.forall ((=) highest), sprintf "%A min %A" dtype (Raw.toDoubles mn))
+            Assert.True(Storage.toDoubles mx |> Array.forall ((=) lowest), sprintf "%A max %A" dtype (Storage.toDoubles mx))
+            Assert.True(Storage.toDoubles mn |> Array.forall ((=) highest), sprintf "%A min %A" dtype (Storage.toDoubles mn))
             // over every axis: one identity; over a non-empty axis only: an empty result
-            Assert.Equal(1, (Kernels.reduceMax [| 0; 1; 2 |] keepDims x).Size)
-            Assert.Equal(0, (Kernels.reduceMin [| 2 |] keepDims x).Size)
-        match (Kernels.reduceMax [| 1 |] false x).Data, (Kernels.reduceMin [| 1 |] false x).Data with
+            Assert.Equal(1, (Reductions.Kernels.reduceMax [| 0; 1; 2 |] keepDims x).Size)
+            Assert.Equal(0, (Reductions.Kernels.reduceMin [| 2 |] keepDims x).Size)
+        match (Reductions.Kernels.reduceMax [| 1 |] false x).Data, (Reductions.Kernels.reduceMin [| 1 |] false x).Data with
         | (:? (int64[]) as a), (:? (int64[]) as b) -> Assert.True(a |> Array.forall ((=) Int64.MinValue) && b |> Array.forall ((=) Int64.MaxValue))
         | _ -> ()
 
@@ -232,10 +232,10 @@ let ``ReduceMax and ReduceMin kernels give the identity for empty slices in ever
 let ``ReduceMax and ReduceMin of an empty slice have empty gradients and zero tangents, at first and second order`` () =
     for dtype in dtypes do
         let x = tensorAs dtype [| 2; 0 |] [||]
-        for f in [ ReduceOps.reduceMax [| 1 |] false; ReduceOps.reduceMin [| 1 |] true; ReduceOps.reduceMax null false ] do
-            let g = Derivatives.grad (fun t -> Ops.sum null false (f t)) x
+        for f in [ Reductions.reduceMax [| 1 |] false; Reductions.reduceMin [| 1 |] true; Reductions.reduceMax null false ] do
+            let g = Derivatives.grad (fun t -> Reductions.sum null false (f t)) x
             Assert.Equal<int[]>([| 2; 0 |], g.Shape)
-            let y, t = Derivatives.jvp f x (Ops.onesLike x)
+            let y, t = Derivatives.jvp f x (Combinators.onesLike x)
             Assert.True(values y |> Array.forall Double.IsInfinity)
             Assert.True(values t |> Array.forall ((=) 0.0), sprintf "%A tangent %A" dtype (values t))
-            Assert.Equal<int[]>([| 2; 0 |], (Derivatives.hvp (fun t -> Ops.sum null false (f t)) x (Ops.onesLike x)).Shape)
+            Assert.Equal<int[]>([| 2; 0 |], (Derivatives.hvp (fun t -> Reductions.sum null false (f t)) x (Combinators.onesLike x)).Shape)

@@ -123,12 +123,12 @@ let ``ClipByValue (broadcasting, away from the bounds): Float32`` () = float32Of
 [<Property(MaxTest = Runs)>]
 let ``Comparisons (broadcasting, every numeric dtype, ties): values, Bool, no derivative`` () =
     let comparisons =
-        [ "Equal", ElementwiseOps.equal, (=)
-          "NotEqual", ElementwiseOps.notEqual, (<>)
-          "Greater", ElementwiseOps.greater, (>)
-          "GreaterEqual", ElementwiseOps.greaterEqual, (>=)
-          "Less", ElementwiseOps.less, (<)
-          "LessEqual", ElementwiseOps.lessEqual, (<=) ]
+        [ "Equal", Elementwise.equal, (=)
+          "NotEqual", Elementwise.notEqual, (<>)
+          "Greater", Elementwise.greater, (>)
+          "GreaterEqual", Elementwise.greaterEqual, (>=)
+          "Less", Elementwise.less, (<)
+          "LessEqual", Elementwise.lessEqual, (<=) ]
     let gen =
         gen {
             let! sa, sb = genBroadcastPair
@@ -155,7 +155,7 @@ let ``Comparisons (broadcasting, every numeric dtype, ties): values, Bool, no de
                 let g (x: Tensor) =
                     let c = op x tb
                     traced.Value <- traced.Value || c.IsDual || c.IsNode
-                    Ops.mul (Ops.cast dtype c) x
+                    Elementwise.mul (Elementwise.cast dtype c) x
                 let t = like ta (directions 1 1 ta.Size)
                 let _, tangent = Derivatives.jvp g ta t
                 let _, pullback = Derivatives.vjp g ta
@@ -189,16 +189,16 @@ let ``Integer dtypes: Abs, Sign, Relu, Square, Maximum, Minimum, Pow, ReduceMax,
     Prop.forAll (Arb.fromGen gen) (fun (sa, a, sb, b, dtype, axes, keepDims) ->
         let ta, tb = tensorAs dtype sa a, tensorAs dtype sb b
         let cases =
-            [ "Abs", ElementwiseOps.abs ta, Reference.map abs (sa, a)
-              "Sign", ElementwiseOps.sign ta, Reference.map (fun v -> float (sign v)) (sa, a)
-              "Relu", ElementwiseOps.relu ta, Reference.map (fun v -> max v 0.0) (sa, a)
-              "Square", ElementwiseOps.squareAny ta, Reference.map (fun v -> v * v) (sa, a)
-              "Maximum", ElementwiseOps.maximum ta tb, Reference.map2 max (sa, a) (sb, b)
-              "Minimum", ElementwiseOps.minimum ta tb, Reference.map2 min (sa, a) (sb, b)
-              "Pow", ElementwiseOps.pow ta tb, Reference.map2 (fun x y -> Math.Pow(x, y)) (sa, a) (sb, b)
-              sprintf "ReduceMax axes=%s keepDims=%b" (formatAxes axes) keepDims, ReduceOps.reduceMax axes keepDims ta, Reference.reduceMax axes keepDims (sa, a)
-              sprintf "ReduceMin axes=%s keepDims=%b" (formatAxes axes) keepDims, ReduceOps.reduceMin axes keepDims ta, Reference.reduceMin axes keepDims (sa, a)
-              sprintf "ReduceProd axes=%s keepDims=%b" (formatAxes axes) keepDims, ReduceOps.reduceProd axes keepDims ta, Reference.reduceProd axes keepDims (sa, a) ]
+            [ "Abs", Elementwise.abs ta, Reference.map abs (sa, a)
+              "Sign", Elementwise.sign ta, Reference.map (fun v -> float (sign v)) (sa, a)
+              "Relu", Elementwise.relu ta, Reference.map (fun v -> max v 0.0) (sa, a)
+              "Square", Elementwise.squareAny ta, Reference.map (fun v -> v * v) (sa, a)
+              "Maximum", Elementwise.maximum ta tb, Reference.map2 max (sa, a) (sb, b)
+              "Minimum", Elementwise.minimum ta tb, Reference.map2 min (sa, a) (sb, b)
+              "Pow", Elementwise.pow ta tb, Reference.map2 (fun x y -> Math.Pow(x, y)) (sa, a) (sb, b)
+              sprintf "ReduceMax axes=%s keepDims=%b" (formatAxes axes) keepDims, Reductions.reduceMax axes keepDims ta, Reference.reduceMax axes keepDims (sa, a)
+              sprintf "ReduceMin axes=%s keepDims=%b" (formatAxes axes) keepDims, Reductions.reduceMin axes keepDims ta, Reference.reduceMin axes keepDims (sa, a)
+              sprintf "ReduceProd axes=%s keepDims=%b" (formatAxes axes) keepDims, Reductions.reduceProd axes keepDims ta, Reference.reduceProd axes keepDims (sa, a) ]
         [ for name, y, (eShape, expected) in cases ->
             let label s = sprintf "%s on %A: %s" name dtype s
             all [ holds (label (sprintf "dtype kept (got %A)" y.DType)) (y.DType = dtype)
@@ -272,7 +272,7 @@ let private genIntegerReduction =
 [<Property(MaxTest = Runs)>]
 let ``MeanAny on Int32 and Int64 (axes, keepDims): truncated values, dtype kept`` () =
     Prop.forAll (Arb.fromGen genIntegerReduction) (fun (shape, axes, keepDims, dtype, data) ->
-        let y = ReduceOps.meanAny axes keepDims (tensorAs dtype shape data)
+        let y = Reductions.meanAny axes keepDims (tensorAs dtype shape data)
         let eShape, expected = Reference.meanTruncated axes keepDims (shape, data)
         all [ holds (sprintf "dtype %A (got %A)" dtype y.DType) (y.DType = dtype)
               holds (sprintf "shape %s (got %s)" (Shape.format eShape) (Shape.format y.Shape)) (Shape.equal y.Shape eShape)
@@ -292,8 +292,8 @@ let ``ArgMax and ArgMin (random axis, every numeric dtype, ties): first index, I
         }
     Prop.forAll (Arb.fromGen gen) (fun (shape, axis, dtype, data) ->
         let x = tensorAs dtype shape data
-        [ "ArgMax", ReduceOps.argMax axis x, Reference.argExtreme true axis (shape, data)
-          "ArgMin", ReduceOps.argMin axis x, Reference.argExtreme false axis (shape, data) ]
+        [ "ArgMax", Reductions.argMax axis x, Reference.argExtreme true axis (shape, data)
+          "ArgMin", Reductions.argMin axis x, Reference.argExtreme false axis (shape, data) ]
         |> List.map (fun (name, y, (eShape, expected)) ->
             let label s = sprintf "%s axis=%d on %A: %s" name axis dtype s
             all [ holds (label (sprintf "dtype Int64 (got %A)" y.DType)) (y.DType = DType.Int64)
@@ -432,21 +432,21 @@ let ``Softmax, LogSoftmax, ReduceLogSumExp and cross-entropies at logits of 1e4:
         let d = values shifted |> Array.map (fun v -> v - c)
         let near = tensorAs dtype shape d
         let z = tensorAs dtype shape labels
-        let sparseLabels = Ops.constant (Raw.ofArray (Array.copy shape.[.. shape.Length - 2]) (Array.copy sparse :> Array))
+        let sparseLabels = Combinators.constant (Storage.ofArray (Array.copy shape.[.. shape.Length - 2]) (Array.copy sparse :> Array))
         let ops: (string * (Tensor -> Tensor) * Reference.Value * float * bool) list =
-            [ "Softmax", NnOps.softmax axis, Reference.softmax axis (shape, d), 0.0, false
-              "LogSoftmax", NnOps.logSoftmax axis, Reference.logSoftmax axis (shape, d), 0.0, true
-              "ReduceLogSumExp", ReduceOps.reduceLogSumExp [| axis |] false, Reference.reduceLogSumExp [| axis |] false (shape, d), c, false
-              "SoftmaxCrossEntropyWithLogits", NnOps.softmaxCrossEntropyWithLogits axis z,
+            [ "Softmax", Nn.softmax axis, Reference.softmax axis (shape, d), 0.0, false
+              "LogSoftmax", Nn.logSoftmax axis, Reference.logSoftmax axis (shape, d), 0.0, true
+              "ReduceLogSumExp", Reductions.reduceLogSumExp [| axis |] false, Reference.reduceLogSumExp [| axis |] false (shape, d), c, false
+              "SoftmaxCrossEntropyWithLogits", Nn.softmaxCrossEntropyWithLogits axis z,
                   Reference.softmaxCrossEntropy axis (shape, values z) (shape, d), 0.0, true
-              "SparseSoftmaxCrossEntropyWithLogits", NnOps.sparseSoftmaxCrossEntropyWithLogits sparseLabels,
+              "SparseSoftmaxCrossEntropyWithLogits", Nn.sparseSoftmaxCrossEntropyWithLogits sparseLabels,
                   Reference.sparseSoftmaxCrossEntropy sparse (shape, d), 0.0, true ]
         [ for name, op, (eShape, expected), offset, viaLogSumExp in ops ->
             let label s = sprintf "%s axis=%d at logits %g + d (%A): %s" name axis c dtype s
             let y = op shifted
             let w = like y (directions seed 14 y.Size)
             let v = like shifted (directions seed 15 shifted.Size)
-            let readout (x: Tensor) = Ops.sum null false (Ops.mul w (op x))
+            let readout (x: Tensor) = Reductions.sum null false (Elementwise.mul w (op x))
             let gFar, gNear = values (Derivatives.grad readout shifted), values (Derivatives.grad readout near)
             let hFar, hNear = values (Derivatives.hvp readout shifted v), values (Derivatives.hvp readout near (like near (values v)))
             let finite (a: float[]) = a |> Array.forall Double.IsFinite
@@ -476,17 +476,17 @@ let ``SigmoidCrossEntropyWithLogits at logits of 1e4: finite and exact`` () =
         let tol = if dtype = DType.Float32 then { RTol = 1e-6; ATol = 1e-6 } else { RTol = 1e-12; ATol = 1e-12 }
         let xt, zt = tensorAs dtype shape x, tensorAs dtype shape labels
         let xs, zs = values xt, values zt
-        let f (x: Tensor) = NnOps.sigmoidCrossEntropyWithLogits zt x
+        let f (x: Tensor) = Nn.sigmoidCrossEntropyWithLogits zt x
         let y = f xt
         let g = Derivatives.grad f xt
-        let h = Derivatives.hvp (fun x -> Ops.sum null false (f x)) xt (Ops.onesLike xt)
+        let h = Derivatives.hvp (fun x -> Reductions.sum null false (f x)) xt (Combinators.onesLike xt)
         let label s = sprintf "%A: %s" dtype s
         // Float32 values: x z with |x| ~ 1e4 is rounded to ulp(1e4) ~ 1e-3 before the subtraction (the reference is
         // computed in Float64 from the same inputs), so the value's floor is 2e-3 there
         let valueTol = if dtype = DType.Float32 then { RTol = 1e-6; ATol = 2e-3 } else tol
         all [ agree (label "value = relu(x) - x z") valueTol (Array.map2 (fun x z -> max x 0.0 - x * z) xs zs) (values y)
               agree (label "d/dx = sigmoid(x) - z") tol (Array.map2 (fun x z -> (if x > 0.0 then 1.0 else 0.0) - z) xs zs) (values g)
-              agree (label "d/dz = -x") tol (Array.map (fun x -> -x) xs) (values (Derivatives.grad (fun z -> NnOps.sigmoidCrossEntropyWithLogits z xt) zt))
+              agree (label "d/dz = -x") tol (Array.map (fun x -> -x) xs) (values (Derivatives.grad (fun z -> Nn.sigmoidCrossEntropyWithLogits z xt) zt))
               agree (label "Hessian (diagonal) = sigmoid'(x) = 0") tol (Array.zeroCreate xs.Length) (values h) ])
 
 /// Fixed logits [1e4, 0, -1e4]: softmax [1, 0, 0] and log-softmax [0, -1e4, -2e4] exactly, log-sum-exp 1e4.
@@ -494,10 +494,10 @@ let ``SigmoidCrossEntropyWithLogits at logits of 1e4: finite and exact`` () =
 let ``Softmax, LogSoftmax and ReduceLogSumExp of [1e4, 0, -1e4] are exact`` () =
     for dtype in [ DType.Float32; DType.Float64 ] do
         let x = tensorAs dtype [| 3 |] [| 1e4; 0.0; -1e4 |]
-        Xunit.Assert.Equal<float[]>([| 1.0; 0.0; 0.0 |], values (NnOps.softmax 0 x))
-        Xunit.Assert.Equal<float[]>([| 0.0; -1e4; -2e4 |], values (NnOps.logSoftmax 0 x))
-        Xunit.Assert.Equal<float[]>([| 1e4 |], values (ReduceOps.reduceLogSumExp null false x))
-        Xunit.Assert.Equal<float[]>([| 1.0; 0.0; 0.0 |], values (Derivatives.grad (ReduceOps.reduceLogSumExp null false) x))
+        Xunit.Assert.Equal<float[]>([| 1.0; 0.0; 0.0 |], values (Nn.softmax 0 x))
+        Xunit.Assert.Equal<float[]>([| 0.0; -1e4; -2e4 |], values (Nn.logSoftmax 0 x))
+        Xunit.Assert.Equal<float[]>([| 1e4 |], values (Reductions.reduceLogSumExp null false x))
+        Xunit.Assert.Equal<float[]>([| 1.0; 0.0; 0.0 |], values (Derivatives.grad (Reductions.reduceLogSumExp null false) x))
 
 // ------------------------------------------------------------------ creation kernels: values only
 
@@ -506,13 +506,13 @@ let private allDTypes = [ DType.Float32; DType.Float64; DType.Int32; DType.Int64
 let private exactly (label: string) (dtype: DType) (shape: int[]) (expected: float[]) (r: RawTensor) =
     all [ holds (sprintf "%s: dtype %A (got %A)" label dtype r.DType) (r.DType = dtype)
           holds (sprintf "%s: shape %s (got %s)" label (Shape.format shape) (Shape.format r.Shape)) (Shape.equal r.Shape shape)
-          agree (label + ": values") { RTol = 0.0; ATol = 0.0 } expected (Raw.toDoubles r) ]
+          agree (label + ": values") { RTol = 0.0; ATol = 0.0 } expected (Storage.toDoubles r) ]
 
 /// Range with integer or half-integer start, limit and delta of either sign (so every value is
 /// exact): start, start + delta, ... while short of limit, in every numeric dtype (integers with
 /// integer parameters only); a delta pointing away from limit throws.
 [<Property(MaxTest = Runs)>]
-let ``Kernels.range: values, length, dtype`` () =
+let ``Storage.range: values, length, dtype`` () =
     let gen =
         gen {
             let! dtype = Gen.elements allDTypes
@@ -525,38 +525,38 @@ let ``Kernels.range: values, length, dtype`` () =
     Prop.forAll (Arb.fromGen gen) (fun (dtype, start, limit, delta) ->
         if (delta > 0.0 && start > limit) || (delta < 0.0 && start < limit) then
             // a delta pointing away from limit is an error, as in tf.range
-            let threw = try Kernels.range start limit delta dtype |> ignore; false with :? System.ArgumentException -> true
+            let threw = try Storage.range start limit delta dtype |> ignore; false with :? System.ArgumentException -> true
             holds (sprintf "Range(%g, %g, %g) throws ArgumentException" start limit delta) threw
         else
         let expected = Seq.initInfinite (fun i -> start + float i * delta) |> Seq.takeWhile (fun v -> if delta > 0.0 then v < limit else v > limit) |> Array.ofSeq
-        exactly (sprintf "Range(%g, %g, %g)" start limit delta) dtype [| expected.Length |] expected (Kernels.range start limit delta dtype))
+        exactly (sprintf "Range(%g, %g, %g)" start limit delta) dtype [| expected.Length |] expected (Storage.range start limit delta dtype))
 
 /// Linspace: num values from start to stop, both ends exact, evenly spaced (Float64 to rounding; Float32
 /// within relative 1e-6 of the Float64 values).
 [<Property(MaxTest = Runs)>]
-let ``Kernels.linspace: values, length, ends exact`` () =
+let ``Storage.linspace: values, length, ends exact`` () =
     let gen = Gen.zip3 (genIn -5.0 5.0) (genIn -5.0 5.0) (Gen.choose (0, 7))
     Prop.forAll (Arb.fromGen gen) (fun (start, stop, num) ->
         let expected = Array.init num (fun i -> if num = 1 then start else start + (stop - start) * float i / float (num - 1))
         let label = sprintf "Linspace(%g, %g, %d)" start stop num
-        let r64 = Kernels.linspace start stop num DType.Float64
-        let r32 = Kernels.linspace start stop num DType.Float32
+        let r64 = Storage.linspace start stop num DType.Float64
+        let r32 = Storage.linspace start stop num DType.Float32
         all [ holds (label + ": shape") (Shape.equal r64.Shape [| num |] && Shape.equal r32.Shape [| num |])
               holds (label + ": dtypes") (r64.DType = DType.Float64 && r32.DType = DType.Float32)
-              agree (label + ": Float64 values") { RTol = 1e-15; ATol = 1e-15 } expected (Raw.toDoubles r64)
-              agree (label + ": Float32 values") { RTol = 1e-6; ATol = 1e-7 } expected (Raw.toDoubles r32)
+              agree (label + ": Float64 values") { RTol = 1e-15; ATol = 1e-15 } expected (Storage.toDoubles r64)
+              agree (label + ": Float32 values") { RTol = 1e-6; ATol = 1e-7 } expected (Storage.toDoubles r32)
               holds (label + ": first = start, last = stop exactly (Float64)")
-                    (num = 0 || (Raw.getDouble r64 0 = start && (num = 1 || Raw.getDouble r64 (num - 1) = stop))) ])
+                    (num = 0 || (Storage.getDouble r64 0 = start && (num = 1 || Storage.getDouble r64 (num - 1) = stop))) ])
 
 [<Property(MaxTest = 50)>]
-let ``Kernels.eye: identity of every numeric dtype`` () =
+let ``Storage.eye: identity of every numeric dtype`` () =
     Prop.forAll (Arb.fromGen (Gen.zip (Gen.choose (0, 5)) (Gen.elements allDTypes))) (fun (n, dtype) ->
-        exactly (sprintf "Eye(%d)" n) dtype [| n; n |] (Array.init (n * n) (fun i -> if i / n = i % n then 1.0 else 0.0)) (Kernels.eye n dtype))
+        exactly (sprintf "Eye(%d)" n) dtype [| n; n |] (Array.init (n * n) (fun i -> if i / n = i % n then 1.0 else 0.0)) (Storage.eye n dtype))
 
 /// OneHot of Int32 or Int64 indices of any rank (including out-of-range ones, which give zero rows)
 /// into every numeric dtype.
 [<Property(MaxTest = Runs)>]
-let ``Kernels.oneHot: rows of depth with 1 at each index, zero rows out of range`` () =
+let ``Storage.oneHot: rows of depth with 1 at each index, zero rows out of range`` () =
     let gen =
         gen {
             let! depth = Gen.choose (0, 4)
@@ -567,7 +567,7 @@ let ``Kernels.oneHot: rows of depth with 1 at each index, zero rows out of range
             return depth, shape, idx, int64s, dtype
         }
     Prop.forAll (Arb.fromGen gen) (fun (depth, shape, idx, int64s, dtype) ->
-        let indices = if int64s then Raw.ofArray (Array.copy shape) (Array.map int64 idx :> Array) else Raw.ofArray (Array.copy shape) (Array.copy idx :> Array)
+        let indices = if int64s then Storage.ofArray (Array.copy shape) (Array.map int64 idx :> Array) else Storage.ofArray (Array.copy shape) (Array.copy idx :> Array)
         let expected = Array.init (idx.Length * depth) (fun k -> if idx.[k / depth] = k % depth then 1.0 else 0.0)
-        exactly (sprintf "OneHot(%A, depth %d)" idx depth) dtype (Array.append shape [| depth |]) expected (Kernels.oneHot indices depth dtype)
-        .&. exactly "NnOps.oneHot" dtype (Array.append shape [| depth |]) expected (NnOps.oneHot depth dtype (Ops.constant indices)).Raw)
+        exactly (sprintf "OneHot(%A, depth %d)" idx depth) dtype (Array.append shape [| depth |]) expected (Storage.oneHot indices depth dtype)
+        .&. exactly "Nn.oneHot" dtype (Array.append shape [| depth |]) expected (Nn.oneHot depth dtype (Combinators.constant indices)).Raw)

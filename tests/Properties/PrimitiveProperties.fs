@@ -82,7 +82,7 @@ let targets (dtype: DType) (round: bool) (c: OpCase) : Target list =
             let offsets = Array.scan (+) 0 sizes
             [ { Name = "d/d(all operands, packed)"
                 X = tensorAs dtype [| offsets.[k] |] (Array.concat (Array.init k data))
-                G = fun x -> c.Apply(Array.init k (fun i -> Ops.reshape (shapeOf i) (Ops.slice [| offsets.[i] |] [| sizes.[i] |] x))) } ]
+                G = fun x -> c.Apply(Array.init k (fun i -> Layout.reshape (shapeOf i) (Layout.slice [| offsets.[i] |] [| sizes.[i] |] x))) } ]
     each @ packed
 
 /// x + s v, as a constant of x's shape and dtype.
@@ -92,7 +92,7 @@ let private shifted (x: Tensor) (s: float) (v: float[]) = like x (Array.map2 (fu
 let private centralDifference (h: float) (g: Tensor -> float[]) (x: Tensor) (v: float[]) =
     Array.map2 (fun p q -> (p - q) / (2.0 * h)) (g (shifted x h v)) (g (shifted x -h v))
 
-let private sumAll (t: Tensor) = Ops.sum null false t
+let private sumAll (t: Tensor) = Reductions.sum null false t
 
 // ------------------------------------------------------------------ first order
 
@@ -141,12 +141,12 @@ let secondOrder (tol: Tolerances) (seed: int) (t: Target) : Property =
     let w = like y0 (directions seed 3 m)
     // A scalar readout that is quadratic in g, so even linear ops have a nonzero Hessian and the
     // VJP rules themselves get differentiated.
-    let f (x: Tensor) = let y = g x in sumAll (Ops.mul w (Ops.mul y y))
+    let f (x: Tensor) = let y = g x in sumAll (Elementwise.mul w (Elementwise.mul y y))
     let v = like x (directions seed 4 n)
     let u = like x (directions seed 5 n)
     let hvFd = centralDifference tol.Step (Derivatives.grad f >> values) x (values v)
     let hvFwdRev = values (Derivatives.hvp f x v)
-    let hvRevRev = values (Derivatives.grad (fun x -> sumAll (Ops.mul (Derivatives.grad f x) v)) x)
+    let hvRevRev = values (Derivatives.grad (fun x -> sumAll (Elementwise.mul (Derivatives.grad f x) v)) x)
     let hvRevFwd = values (Derivatives.grad (fun x -> snd (Derivatives.jvp f x v)) x)
     let uHvFwdFwd = values (snd (Derivatives.jvp (fun x -> snd (Derivatives.jvp f x v)) x u))
     // One order up on the full output: k(x) = J(x) v and l(x) = J(x)^T c.
@@ -189,7 +189,7 @@ let float32AgreesWithFloat64 (tol: Tolerances) (seed: int) (t32: Target, t64: Ta
     let vjp (t: Target) (y: Tensor) = (snd (Derivatives.vjp t.G t.X)) (like y c)
     let hvp (t: Target) (y: Tensor) =
         let wt = like y w
-        values (Derivatives.hvp (fun x -> let y = t.G x in sumAll (Ops.mul wt (Ops.mul y y))) t.X (like t.X v))
+        values (Derivatives.hvp (fun x -> let y = t.G x in sumAll (Elementwise.mul wt (Elementwise.mul y y))) t.X (like t.X v))
     let g32 = vjp t32 y32
     all
         [ holds (label (sprintf "operand is Float32 (got %A)" t32.X.DType)) (t32.X.DType = DType.Float32)

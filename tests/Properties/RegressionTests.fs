@@ -40,7 +40,7 @@ let ``perturbation confusion: d/dx (x * d/dy (x + y)) = 1 in every mode mix`` ()
         all
             [ for outerName, outer in modes do
                 for innerName, inner in modes do
-                    let d = outer (fun x -> Ops.mul x (inner (fun y -> Ops.add x y) (scalar y0))) (scalar x0)
+                    let d = outer (fun x -> Elementwise.mul x (inner (fun y -> Combinators.add x y) (scalar y0))) (scalar x0)
                     yield agree (sprintf "%s-in-%s" innerName outerName) [| 1.0 |] (values d) ])
 
 /// The same paper's point with a product inside: d/dx (x * d/dy (x * y)) = d/dx x^2 = 2x
@@ -51,7 +51,7 @@ let ``perturbation confusion: d/dx (x * d/dy (x * y)) = 2x in every mode mix`` (
         all
             [ for outerName, outer in modes do
                 for innerName, inner in modes do
-                    let d = outer (fun x -> Ops.mul x (inner (fun y -> Ops.mul x y) (scalar y0))) (scalar x0)
+                    let d = outer (fun x -> Elementwise.mul x (inner (fun y -> Elementwise.mul x y) (scalar y0))) (scalar x0)
                     yield agree (sprintf "%s-in-%s" innerName outerName) [| 2.0 * x0 |] (values d) ])
 
 /// Nesting through the higher-level API: the Hessian of x -> x * d/dy (x * y) at any y is 2, and
@@ -59,7 +59,7 @@ let ``perturbation confusion: d/dx (x * d/dy (x * y)) = 2x in every mode mix`` (
 [<Property(MaxTest = 30)>]
 let ``perturbation confusion: hessian of x * d/dy (x * y) = 2`` () =
     Prop.forAll (Arb.fromGen (Gen.two anywhere)) (fun (x0, y0) ->
-        let f (x: Tensor) = Ops.mul x (Derivatives.grad (fun y -> Ops.mul x y) (scalar y0))
+        let f (x: Tensor) = Elementwise.mul x (Derivatives.grad (fun y -> Elementwise.mul x y) (scalar y0))
         all
             [ agree "hessian (forward-over-reverse), inner reverse" [| 2.0 |] (values (Derivatives.hessian f (scalar x0)))
               agree "diffn 2, inner reverse" [| 2.0 |] (values (Derivatives.diffn 2 f (scalar x0))) ])
@@ -72,13 +72,13 @@ let ``perturbation confusion: hessian of x * d/dy (x * y) = 2`` () =
 let ``reused intermediate: b = a + a; c = b * b has gradient 8a`` () =
     Prop.forAll (Arb.fromGen (gen { let! s = genShape in return! genData anywhere s |> Gen.map (fun d -> s, d) })) (fun (shape, data) ->
         let a = tensor shape data
-        let f (a: Tensor) = let b = Ops.add a a in Ops.mul b b
+        let f (a: Tensor) = let b = Combinators.add a a in Elementwise.mul b b
         let v = like a (directions 17 1 a.Size)
         all
             [ agree "reverse (grad of sum)" (data |> Array.map (fun x -> 8.0 * x)) (values (Derivatives.grad f a))
               agree "forward (jvp along v)" (Array.map2 (fun x d -> 8.0 * x * d) data (values v)) (values (snd (Derivatives.jvp f a v)))
               agree "reverse-over-reverse (H v = 8 v)" (values v |> Array.map ((*) 8.0))
-                    (values (Derivatives.grad (fun a -> Ops.sum null false (Ops.mul (Derivatives.grad f a) v)) a))
+                    (values (Derivatives.grad (fun a -> Reductions.sum null false (Elementwise.mul (Derivatives.grad f a) v)) a))
               agree "forward-over-reverse (hvp = 8 v)" (values v |> Array.map ((*) 8.0)) (values (Derivatives.hvp f a v)) ])
 
 /// STYLE.md's case: b = a + a; c = b + b, so dc/da = 4 everywhere; also through vjp with a
@@ -87,7 +87,7 @@ let ``reused intermediate: b = a + a; c = b * b has gradient 8a`` () =
 let ``reused intermediate: b = a + a; c = b + b has gradient 4`` () =
     Prop.forAll (Arb.fromGen (gen { let! s = genShape in return! genData anywhere s |> Gen.map (fun d -> s, d) })) (fun (shape, data) ->
         let a = tensor shape data
-        let f (a: Tensor) = let b = Ops.add a a in Ops.add b b
+        let f (a: Tensor) = let b = Combinators.add a a in Combinators.add b b
         let c = directions 23 1 a.Size
         let _, pullback = Derivatives.vjp f a
         all
@@ -101,7 +101,7 @@ let ``reused intermediate: b = a + a; c = b + b has gradient 4`` () =
 let ``one recorded graph serves several sweeps`` () =
     Prop.forAll (Arb.fromGen (gen { let! s = genShape in return! genData anywhere s |> Gen.map (fun d -> s, d) })) (fun (shape, data) ->
         let a = tensor shape data
-        let f (a: Tensor) = let b = MathOps.sin a in Ops.mul b (Ops.add b a)
+        let f (a: Tensor) = let b = Elementwise.sin a in Elementwise.mul b (Combinators.add b a)
         let _, pullback = Derivatives.vjp f a
         let c1, c2 = directions 29 1 a.Size, directions 29 2 a.Size
         let first = values (pullback (like a c1))
@@ -125,7 +125,7 @@ let ``deep chain: grad through 10^6 scalar steps does not overflow the stack`` (
     let f (x: Tensor) =
         let mutable y = x
         for _ in 1..n do
-            y <- Ops.add (Ops.mul y ta) tb
+            y <- Combinators.add (Elementwise.mul y ta) tb
         y
     let an = Math.Pow(a, float n)
     let chainTol = { RTol = 1e-8; ATol = 1e-12 }
@@ -145,7 +145,7 @@ let ``hessian of sum(exp(x * x)) is diagonal exp(x^2) (2 + 4 x^2)`` () =
         return shape, data }
     Prop.forAll (Arb.fromGen genCase) (fun (shape, data) ->
         let x = tensor shape data
-        let h = Derivatives.hessian (fun x -> Ops.sum null false (MathOps.exp (Ops.mul x x))) x
+        let h = Derivatives.hessian (fun x -> Reductions.sum null false (Elementwise.exp (Elementwise.mul x x))) x
         let n = data.Length
         let expected = Array.init (n * n) (fun k -> let i, j = k / n, k % n in if i = j then exp (data.[i] ** 2.0) * (2.0 + 4.0 * data.[i] ** 2.0) else 0.0)
         all
@@ -162,7 +162,7 @@ let ``hessian of the quadratic form x^T A x is A + A^T`` () =
         return n, a, x }
     Prop.forAll (Arb.fromGen genCase) (fun (n, aData, xData) ->
         let a = tensor [| n; n |] aData
-        let h = Derivatives.hessian (fun x -> Ops.sum null false (Ops.mul x (Ops.matmul false false a x))) (tensor [| n; 1 |] xData)
+        let h = Derivatives.hessian (fun x -> Reductions.sum null false (Elementwise.mul x (Products.matmul false false a x))) (tensor [| n; 1 |] xData)
         let expected = Array.init (n * n) (fun k -> let i, j = k / n, k % n in aData.[i * n + j] + aData.[j * n + i])
         all
             [ Prop.label (sprintf "shape %s = [n; 1; n; 1]" (Shape.format h.Shape)) (Shape.equal h.Shape [| n; 1; n; 1 |])
@@ -177,7 +177,7 @@ let ``diffn 3 sin = -cos, and the cycle of derivatives of sin`` () =
             [| Array.map sin data; Array.map cos data; Array.map (sin >> (~-)) data; Array.map (cos >> (~-)) data; Array.map sin data |]
         all
             [ for k in 0..4 ->
-                agree (sprintf "diffn %d sin" k) expected.[k] (values (Derivatives.diffn k MathOps.sin x)) ])
+                agree (sprintf "diffn %d sin" k) expected.[k] (values (Derivatives.diffn k Elementwise.sin x)) ])
 
 /// The Jacobian in the other mode, built from basis vectors: forward columns or reverse rows,
 /// laid out f(x).Shape ++ x.Shape, row-major.
@@ -198,7 +198,7 @@ let ``jacobian with more outputs than inputs: forward = reverse = analytic, shap
     Prop.forAll (Arb.fromGen (Gen.two (genData anywhere [| 3 |]))) (fun (cData, xData) ->
         let xData = xData.[0..1]
         let c = tensor [| 3; 1 |] cData
-        let f (x: Tensor) = Ops.mul (MathOps.sin (Ops.mul c x)) (MathOps.exp x)
+        let f (x: Tensor) = Elementwise.mul (Elementwise.sin (Elementwise.mul c x)) (Elementwise.exp x)
         let x = tensor [| 2 |] xData
         let j = Derivatives.jacobian f x
         let expected =
@@ -219,10 +219,10 @@ let ``jacobian with fewer outputs than inputs: reverse = forward = analytic, sha
     Prop.forAll (Arb.fromGen (genData anywhere [| 2; 3 |])) (fun xData ->
         let x = tensor [| 2; 3 |] xData
         let f (x: Tensor) =
-            let cubes = Ops.sum [| -1 |] false (Ops.mul x (Ops.mul x x))
-            let first = Ops.reshape [| 2 |] (Ops.slice [| 0; 0 |] [| 2; 1 |] x)
-            let last = Ops.reshape [| 2 |] (Ops.slice [| 0; 2 |] [| 2; 1 |] x)
-            Ops.add cubes (MathOps.tanh (Ops.mul first last))
+            let cubes = Reductions.sum [| -1 |] false (Elementwise.mul x (Elementwise.mul x x))
+            let first = Layout.reshape [| 2 |] (Layout.slice [| 0; 0 |] [| 2; 1 |] x)
+            let last = Layout.reshape [| 2 |] (Layout.slice [| 0; 2 |] [| 2; 1 |] x)
+            Combinators.add cubes (Elementwise.tanh (Elementwise.mul first last))
         let j = Derivatives.jacobian f x
         let expected =
             Array.init 12 (fun k ->

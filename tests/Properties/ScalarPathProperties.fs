@@ -12,10 +12,10 @@ open Nabla.Properties.Generators
 /// A program that uses every primitive with scalar rules, reuses x and an intermediate (adjoints accumulate on a
 /// leaf and on an interior node) and has a constant operand.
 let private program (c: Tensor) (x: Tensor) =
-    let h = Ops.mul x x                                  // fan-out: h is used three times
-    let u = Ops.sub (Ops.add h c) (Ops.div h (Ops.add (Ops.square x) c))
-    let v = Ops.neg (Ops.mul u h)
-    Ops.add (Ops.div v (Ops.add h c)) (Ops.mul x c)
+    let h = Elementwise.mul x x                                  // fan-out: h is used three times
+    let u = Elementwise.sub (Combinators.add h c) (Elementwise.div h (Combinators.add (Elementwise.square x) c))
+    let v = Elementwise.neg (Elementwise.mul u h)
+    Combinators.add (Elementwise.div v (Combinators.add h c)) (Elementwise.mul x c)
 
 let private at (dtype: DType) (shape: int[]) (v: float) = tensorAs dtype shape (Array.create (Shape.size shape) v)
 
@@ -46,7 +46,7 @@ let ``scalar rules agree with the tensor kernels: value, gradient, second deriva
 let ``vjp's pullback on a scalar program returns the analytic gradient and serves several seeds`` () =
     Prop.forAll (Arb.fromGen (Gen.zip anywhere nonZero)) (fun (x0, s) ->
         // f(x) = x^3 / (1 + x^2): f' = (3x^2 + x^4) / (1 + x^2)^2
-        let f (x: Tensor) = Ops.div (Ops.mul (Ops.square x) x) (Ops.add (Ops.square x) (at DType.Float64 [||] 1.0))
+        let f (x: Tensor) = Elementwise.div (Elementwise.mul (Elementwise.square x) x) (Combinators.add (Elementwise.square x) (at DType.Float64 [||] 1.0))
         let _, pullback = Derivatives.vjp f (scalar x0)
         let d = (3.0 * x0 * x0 + x0 ** 4.0) / (1.0 + x0 * x0) ** 2.0
         let g1 = (values (pullback (scalar 1.0))).[0]
@@ -63,9 +63,9 @@ let ``adjoints summed at a leaf and at an interior node with many uses match the
         let n = xs.Length
         // y = sum(h + h + h * h + exp h + x + x + x), h = x * x: dy/dx = (2 + 2h + e^h) 2x + 3
         let f (x: Tensor) =
-            let h = Ops.mul x x
-            let terms = Ops.add (Ops.add (Ops.add h h) (Ops.mul h h)) (MathOps.exp h)
-            Ops.sum null false (Ops.add (Ops.add (Ops.add terms x) x) x)
+            let h = Elementwise.mul x x
+            let terms = Combinators.add (Combinators.add (Combinators.add h h) (Elementwise.mul h h)) (Elementwise.exp h)
+            Reductions.sum null false (Combinators.add (Combinators.add (Combinators.add terms x) x) x)
         let expected = xs |> Array.map (fun x -> let h = x * x in (2.0 + 2.0 * h + exp h) * 2.0 * x + 3.0)
         [ DType.Float64; DType.Float32 ]
         |> List.map (fun dt ->
@@ -91,12 +91,12 @@ let ``a node made on a worker thread from a newer parent gets a larger id, and i
         result
     let tag = Tags.next ()
     let x = Derivatives.watch tag (scalar 1.5)
-    let y1 = onWorker (fun () -> Ops.mul x x)                        // the worker takes a block of ids now
+    let y1 = onWorker (fun () -> Elementwise.mul x x)                        // the worker takes a block of ids now
     let mutable h = x
-    for _ in 1 .. 3000 do h <- Ops.add h (scalar 0.0)                // this thread moves far past that block
-    let p = Ops.mul h x                                              // p = x^2, id above the worker's block
-    let z = onWorker (fun () -> Ops.mul p y1)                        // child of p, made on the worker
-    let out = Ops.add z (Ops.mul p (scalar 3.0))                     // out = p y1 + 3 p
+    for _ in 1 .. 3000 do h <- Combinators.add h (scalar 0.0)                // this thread moves far past that block
+    let p = Elementwise.mul h x                                              // p = x^2, id above the worker's block
+    let z = onWorker (fun () -> Elementwise.mul p y1)                        // child of p, made on the worker
+    let out = Combinators.add z (Elementwise.mul p (scalar 3.0))                     // out = p y1 + 3 p
     jobs.CompleteAdding()
     Xunit.Assert.True(z.NodeId > p.NodeId, sprintf "child id %d <= parent id %d" (z.NodeId) (p.NodeId))
     let pid = p.NodeId
@@ -121,14 +121,14 @@ let ``the sweep holds one summed adjoint for a many-use interior node, not every
                         System.GC.WaitForPendingFinalizers()
                         System.GC.Collect()
                         mostAlive <- max mostAlive (made |> Seq.filter (fun w -> w.IsAlive) |> Seq.length)
-                        let c = Ops.mul g (scalar 1.0)
+                        let c = Elementwise.mul g (scalar 1.0)
                         made.Add(System.WeakReference c)
                         c }
     let f (x: Tensor) =
-        let w = Ops.mul x (scalar 2.0)
-        let mutable out = Ops.unary probe w
-        for _ in 2 .. 50 do out <- Ops.add out (Ops.unary probe w)
-        Ops.sum null false out
+        let w = Elementwise.mul x (scalar 2.0)
+        let mutable out = Combinators.unary probe w
+        for _ in 2 .. 50 do out <- Combinators.add out (Combinators.unary probe w)
+        Reductions.sum null false out
     let g = Derivatives.grad f (tensor [| 1000 |] (Array.create 1000 0.5))
     Xunit.Assert.Equal(100.0, (values g).[0])
     Xunit.Assert.Equal(50, made.Count)

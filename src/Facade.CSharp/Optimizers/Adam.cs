@@ -34,7 +34,7 @@ public sealed class Adam : Optimizer
     public double Epsilon { get; }
 
     private protected override Core.RawTensor[] CreateSlots(Core.RawTensor value) =>
-        new[] { Core.Raw.zeros(value.DType, value.Shape), Core.Raw.zeros(value.DType, value.Shape) };
+        new[] { Core.Storage.zeros(value.DType, value.Shape), Core.Storage.zeros(value.DType, value.Shape) };
 
     private protected override Core.RawTensor UpdateStep(Core.RawTensor g, Core.RawTensor w, Core.RawTensor[] state, long iterations)
     {
@@ -47,11 +47,11 @@ public sealed class Adam : Optimizer
         double alpha = single
             ? (float)Round(LearningRate) * MathF.Sqrt((float)(1 - beta2Power)) / (float)(1 - beta1Power)
             : LearningRate * Math.Sqrt(1 - beta2Power) / (1 - beta1Power);
-        var m = Core.Raw.add(state[0], Core.Raw.mul(Core.Raw.sub(g, state[0]), Scalar(w, 1 - Beta1)));
-        var v = Core.Raw.add(state[1], Core.Raw.mul(Core.Raw.sub(Core.Raw.mul(g, g), state[1]), Scalar(w, 1 - Beta2)));
+        var m = Core.Combinators.Kernels.add(state[0], Core.Elementwise.Kernels.mul(Core.Elementwise.Kernels.sub(g, state[0]), Scalar(w, 1 - Beta1)));
+        var v = Core.Combinators.Kernels.add(state[1], Core.Elementwise.Kernels.mul(Core.Elementwise.Kernels.sub(Core.Elementwise.Kernels.mul(g, g), state[1]), Scalar(w, 1 - Beta2)));
         state[0] = m;
         state[1] = v;
-        var step = Core.Raw.div(Core.Raw.mul(m, Scalar(w, alpha)), Core.Raw.add(Core.Raw.sqrt(v), Scalar(w, Epsilon)));
-        return Core.Raw.sub(w, step);
+        var step = Core.Elementwise.Kernels.div(Core.Elementwise.Kernels.mul(m, Scalar(w, alpha)), Core.Combinators.Kernels.add(Core.Elementwise.Kernels.sqrt(v), Scalar(w, Epsilon)));
+        return Core.Elementwise.Kernels.sub(w, step);
     }
 }

@@ -73,7 +73,7 @@ public abstract class Optimizer
             var vShape = v.Handle.ShapeArray;
             if (!Core.Shape.equal(g.ShapeArray, vShape))
                 throw new ArgumentException($"{Name}.ApplyGradients: the gradient for variable '{v.Name}' has shape {Shapes.Format(g.ShapeArray)} but the variable has shape {Shapes.Format(vShape)}; expected the variable's shape.", nameof(gradientsAndVariables));
-            pairs.Add((Core.Raw.cast(v.DType.ToCore(), g.Raw), v));
+            pairs.Add((Core.Storage.cast(v.DType.ToCore(), g.Raw), v));
         }
         var missing = slots.Keys.Where(v => !given.Contains(v)).Select(v => $"'{v.Name}'").ToList();
         if (missing.Count > 0)
@@ -90,7 +90,7 @@ public abstract class Optimizer
             if (!slots.TryGetValue(v, out var state))
                 slots[v] = state = CreateSlots(v.Handle.Raw);
             var updated = UpdateStep(g, v.Handle.Raw, state, Iterations);
-            v.Assign(new Tensor(Core.Ops.constant(updated)));
+            v.Assign(new Tensor(Core.Combinators.constant(updated)));
         }
         Iterations++;
     }
@@ -122,5 +122,5 @@ public abstract class Optimizer
     private protected abstract Core.RawTensor UpdateStep(Core.RawTensor gradient, Core.RawTensor value, Core.RawTensor[] state, long iterations);
 
     /// <summary>A scalar of <paramref name="like"/>'s dtype (rounded to it, as Keras' casts do).</summary>
-    private protected static Core.RawTensor Scalar(Core.RawTensor like, double value) => Core.Raw.scalar(like.DType, value);
+    private protected static Core.RawTensor Scalar(Core.RawTensor like, double value) => Core.Storage.scalar(like.DType, value);
 }

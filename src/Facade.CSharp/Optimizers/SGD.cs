@@ -27,18 +27,18 @@ public sealed class SGD : Optimizer
     public bool Nesterov { get; }
 
     private protected override Core.RawTensor[] CreateSlots(Core.RawTensor value) =>
-        Momentum != 0 ? new[] { Core.Raw.zeros(value.DType, value.Shape) } : Array.Empty<Core.RawTensor>();
+        Momentum != 0 ? new[] { Core.Storage.zeros(value.DType, value.Shape) } : Array.Empty<Core.RawTensor>();
 
     private protected override Core.RawTensor UpdateStep(Core.RawTensor g, Core.RawTensor w, Core.RawTensor[] state, long iterations)
     {
         var lr = Scalar(w, LearningRate);
-        var lrG = Core.Raw.mul(g, lr);
-        if (Momentum == 0) return Core.Raw.sub(w, lrG);
+        var lrG = Core.Elementwise.Kernels.mul(g, lr);
+        if (Momentum == 0) return Core.Elementwise.Kernels.sub(w, lrG);
         var momentum = Scalar(w, Momentum);
-        var m = Core.Raw.sub(Core.Raw.mul(state[0], momentum), lrG);
+        var m = Core.Elementwise.Kernels.sub(Core.Elementwise.Kernels.mul(state[0], momentum), lrG);
         state[0] = m;
         return Nesterov
-            ? Core.Raw.add(w, Core.Raw.sub(Core.Raw.mul(m, momentum), lrG))
-            : Core.Raw.add(w, m);
+            ? Core.Combinators.Kernels.add(w, Core.Elementwise.Kernels.sub(Core.Elementwise.Kernels.mul(m, momentum), lrG))
+            : Core.Combinators.Kernels.add(w, m);
     }
 }

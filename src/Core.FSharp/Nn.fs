@@ -1,11 +1,11 @@
 /// Neural-network helpers, composed from primitives so every order of derivative is exact, and
 /// numerically stable: exponentials are always shifted by a gradient-free max.
-module Nabla.Core.NnOps
+module Nabla.Core.Nn
 
-open Nabla.Core.Ops
-open Nabla.Core.MathOps
-open Nabla.Core.ElementwiseOps
-open Nabla.Core.ReduceOps
+open Nabla.Core.Combinators
+open Nabla.Core.Elementwise
+open Nabla.Core.Layout
+open Nabla.Core.Reductions
 
 let private axisOf (op: string) (x: Tensor) (axis: int) =
     if x.Rank = 0 then invalidArg "logits" (sprintf "%s: expected logits of rank >= 1, got a scalar" op)
@@ -14,8 +14,8 @@ let private axisOf (op: string) (x: Tensor) (axis: int) =
 /// The gradient-free max along `axis` (kept) that shifts the exponentials; zeros for empty logits (whose softmax is
 /// empty, as TensorFlow's), where a max has no value.
 let private shiftOf (axis: int) (logits: Tensor) =
-    if logits.Size = 0 then constant (Raw.zeros logits.DType (Shape.reduced logits.Shape [| axis |] true))
-    else constant (Kernels.reduceMax [| axis |] true logits.Raw)
+    if logits.Size = 0 then constant (Storage.zeros logits.DType (Shape.reduced logits.Shape [| axis |] true))
+    else constant (Reductions.Kernels.reduceMax [| axis |] true logits.Raw)
 
 /// exp(x) / sum(exp(x)) along `axis`, shifted by the max (no overflow for logits of 1e4).
 /// d = y (dx - sum(y dx)). A row holding a NaN is NaN throughout (the max is NaN), value, gradient and tangent, as
@@ -51,12 +51,12 @@ let softmaxCrossEntropyWithLogits (axis: int) (labels: Tensor) (logits: Tensor) 
 /// An ArgumentException naming OneHot for a negative depth, an undefined dtype, or more than Array.MaxLength elements.
 let oneHot (depth: int) (dtype: DType) (indices: Tensor) =
     if depth < 0 then invalidArg "depth" (sprintf "OneHot: depth %d is negative; expected depth >= 0" depth)
-    Raw.checkDType "OneHot" dtype
+    Storage.checkDType "OneHot" dtype
     let out = Array.append indices.Shape [| depth |]
     if Shape.trySize out < 0 then
         invalidArg "depth" (sprintf "OneHot: indices of shape %s with depth %d give shape %s, %O elements, more than Array.MaxLength (%d); tensors above Array.MaxLength elements are out of scope"
                                     (Shape.format indices.Shape) depth (Shape.format out) (Shape.bigSize out) Shape.maxElements)
-    constant (Kernels.oneHot indices.Raw depth dtype)
+    constant (Storage.oneHot indices.Raw depth dtype)
 
 /// Cross-entropy against integer class indices (labels of shape logits.Shape without the last axis).
 /// d/dlogits = softmax(logits) - one_hot(labels).
@@ -67,7 +67,7 @@ let sparseSoftmaxCrossEntropyWithLogits (labels: Tensor) (logits: Tensor) =
     if logits.Rank < 1 || not (Shape.equal labels.Shape logits.Shape.[.. logits.Rank - 2]) then
         invalidArg "labels" (sprintf "SparseSoftmaxCrossEntropyWithLogits: labels have shape %s and logits %s; expected labels shaped as logits without the last axis" (Shape.format labels.Shape) (Shape.format logits.Shape))
     let classes = logits.Shape.[logits.Rank - 1]
-    for v in Raw.toDoubles labels.Raw do
+    for v in Storage.toDoubles labels.Raw do
         if v < 0.0 || v >= float classes then
             invalidArg "labels" (sprintf "SparseSoftmaxCrossEntropyWithLogits: label %g is out of range [0, %d)" v classes)
     let oh = oneHot classes logits.DType labels
@@ -103,7 +103,7 @@ let rec biasAdd (value: Tensor) (bias: Tensor) : Tensor =
 and biasPrim () : BinaryPrim =
     biasPrimCell.Get(fun () ->
         { new BinaryPrim("BiasAdd") with
-            member _.Kernel(v, b) = Raw.add v b
+            member _.Kernel(v, b) = Combinators.Kernels.add v b
             member _.JvpA(_, _, _, dv) = dv
             member _.JvpB(_, _, y, db) = broadcastTo y.Shape db
             member _.VjpA(_, _, _, g) = g

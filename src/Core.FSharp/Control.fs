@@ -1,16 +1,18 @@
 /// Gradient control: stopping gradients and user-defined gradients. Each is one primitive with its rules
 /// side by side, as everywhere else in the core.
-module Nabla.Core.ControlOps
+module Nabla.Core.Control
 
 open System.Collections.Generic
-open Nabla.Core.Ops
+open Nabla.Core.Combinators
+open Nabla.Core.Elementwise
+open Nabla.Core.Reductions
 
 /// The value of x with every perturbation removed (TensorFlow's `tf.stop_gradient`): no tape and no dual
 /// number sees through it. Derivative: zero in forward and reverse mode, at every order.
 let stopGradient (x: Tensor) : Tensor =
     match x with
-    | TP _ -> x
-    | _ -> TP x.Raw
+    | Plain _ -> x
+    | _ -> Plain x.Raw
 
 /// An operation whose value was computed elsewhere (`result`, the value of the user's function) and whose
 /// vector-Jacobian product is the user's `vjp`: given the adjoint of the result (one perturbation level down),
