@@ -34,9 +34,6 @@ module Kernels =
     let exp t =
         if simdMath then unaryFloat "Exp" (mapV256 expF32V MathF.Exp) (mapV256 expF64V Math.Exp) t
         else unaryFloat "Exp" (fun a r o n -> TensorPrimitives.Exp(ReadOnlySpan(a, o, n), Span(r, o, n))) (fun a r o n -> TensorPrimitives.Exp(ReadOnlySpan(a, o, n), Span(r, o, n))) t
-    let log t = unaryFloat "Log" (fun a r o n -> TensorPrimitives.Log(ReadOnlySpan(a, o, n), Span(r, o, n))) (fun a r o n -> TensorPrimitives.Log(ReadOnlySpan(a, o, n), Span(r, o, n))) t
-    let sin t = unaryFloat "Sin" (fun a r o n -> TensorPrimitives.Sin(ReadOnlySpan(a, o, n), Span(r, o, n))) (fun a r o n -> TensorPrimitives.Sin(ReadOnlySpan(a, o, n), Span(r, o, n))) t
-    let cos t = unaryFloat "Cos" (fun a r o n -> TensorPrimitives.Cos(ReadOnlySpan(a, o, n), Span(r, o, n))) (fun a r o n -> TensorPrimitives.Cos(ReadOnlySpan(a, o, n), Span(r, o, n))) t
     let tanh t =
         // float64 keeps TensorPrimitives' tanh (already ahead of libtorch's here); float32 gets the SIMD one
         if simdMath then unaryFloat "Tanh" (mapV256 tanhF32V MathF.Tanh) (fun a r o n -> TensorPrimitives.Tanh(ReadOnlySpan(a, o, n), Span(r, o, n))) t
@@ -93,30 +90,18 @@ module Kernels =
         let u = 1.0 + x
         if u = 1.0 then x elif u = Double.PositiveInfinity then u else Math.Log u * x / (u - 1.0)
 
-    /// log(1 + x), accurate for small x; NaN for NaN and x < -1, +inf at +inf.
-    let log1p (t: RawTensor) =
-        unaryFloat "Log1p"
-            (fun a r o n -> for i in o .. o + n - 1 do r.[i] <- log1pF32 a.[i])
-            (fun a r o n -> for i in o .. o + n - 1 do r.[i] <- log1pF64 a.[i]) t
 
-    let tan t = unaryFloat "Tan" (fun a r o n -> TensorPrimitives.Tan(ReadOnlySpan(a, o, n), Span(r, o, n))) (fun a r o n -> TensorPrimitives.Tan(ReadOnlySpan(a, o, n), Span(r, o, n))) t
     /// 1 / (1 + e^-x) on one float32, for Sigmoid's scalar rule and Softplus's derivative rule (the kernel's
     /// TensorPrimitives.Sigmoid gives the same bits on one element, as InlineScalarNodeTests checks).
     let sigmoidF32 (x: float32) = 1.0f / (1.0f + MathF.Exp(-x))
     /// 1 / (1 + e^-x) on one float64 (as `sigmoidF32`).
     let sigmoidF64 (x: float) = 1.0 / (1.0 + Math.Exp(-x))
-    let sigmoid t = unaryFloat "Sigmoid" (fun a r o n -> TensorPrimitives.Sigmoid(ReadOnlySpan(a, o, n), Span(r, o, n))) (fun a r o n -> TensorPrimitives.Sigmoid(ReadOnlySpan(a, o, n), Span(r, o, n))) t
 
     /// log(1 + e^x) on one float32 as max(x, 0) + log1p(exp(-|x|)): no overflow for large |x|.
     let softplusF32 (x: float32) = max x 0.0f + log1pF32 (MathF.Exp(-(abs x)))
     /// log(1 + e^x) on one float64 (as `softplusF32`).
     let softplusF64 (x: float) = max x 0.0 + log1pF64 (Math.Exp(-(abs x)))
 
-    /// log(1 + e^x), without overflow for large |x|.
-    let softplus (t: RawTensor) =
-        unaryFloat "Softplus"
-            (fun a r o n -> for i in o .. o + n - 1 do r.[i] <- softplusF32 a.[i])
-            (fun a r o n -> for i in o .. o + n - 1 do r.[i] <- softplusF64 a.[i]) t
 
     /// Applies a numeric map to float and integer tensors alike.
     let inline private numericMap (op: string) ([<InlineIfLambda>] f32: float32 -> float32) ([<InlineIfLambda>] f64: float -> float)
@@ -446,7 +431,10 @@ let private expPrim =
 let exp (x: Tensor) = requireFloat "Exp" x; unary expPrim x
 
 let private logPrim =
-    elementwiseScalar "Log" Kernels.log (fun x _ -> div (onesLike x) x)
+    elementwiseFloat "Log"
+        (fun a r o n -> System.Numerics.Tensors.TensorPrimitives.Log(ReadOnlySpan(a, o, n), Span(r, o, n)))
+        (fun a r o n -> System.Numerics.Tensors.TensorPrimitives.Log(ReadOnlySpan(a, o, n), Span(r, o, n)))
+        (fun x _ -> div (onesLike x) x)
         { F64 = System.Math.Log; D64 = (fun x _ -> 1.0 / x); F32 = System.MathF.Log; D32 = (fun x _ -> 1.0f / x) }
 /// Natural logarithm. f' = 1 / x.
 let log (x: Tensor) = requireFloat "Log" x; unary logPrim x
@@ -459,13 +447,19 @@ let private cosPrimCell = PrimCell<UnaryPrim>()
 let rec sin (x: Tensor) = requireFloat "Sin" x; unary (sinPrim ()) x
 and private sinPrim () =
     sinPrimCell.Get(fun () ->
-        elementwiseScalar "Sin" Kernels.sin (fun x _ -> cos x)
+        elementwiseFloat "Sin"
+            (fun a r o n -> System.Numerics.Tensors.TensorPrimitives.Sin(ReadOnlySpan(a, o, n), Span(r, o, n)))
+            (fun a r o n -> System.Numerics.Tensors.TensorPrimitives.Sin(ReadOnlySpan(a, o, n), Span(r, o, n)))
+            (fun x _ -> cos x)
             { F64 = System.Math.Sin; D64 = (fun x _ -> System.Math.Cos x); F32 = System.MathF.Sin; D32 = (fun x _ -> System.MathF.Cos x) })
 /// Cosine. f' = -sin x.
 and cos (x: Tensor) = requireFloat "Cos" x; unary (cosPrim ()) x
 and private cosPrim () =
     cosPrimCell.Get(fun () ->
-        elementwiseScalar "Cos" Kernels.cos (fun x _ -> neg (sin x))
+        elementwiseFloat "Cos"
+            (fun a r o n -> System.Numerics.Tensors.TensorPrimitives.Cos(ReadOnlySpan(a, o, n), Span(r, o, n)))
+            (fun a r o n -> System.Numerics.Tensors.TensorPrimitives.Cos(ReadOnlySpan(a, o, n), Span(r, o, n)))
+            (fun x _ -> neg (sin x))
             { F64 = System.Math.Cos; D64 = (fun x _ -> -(System.Math.Sin x)); F32 = System.MathF.Cos; D32 = (fun x _ -> -(System.MathF.Sin x)) })
 
 let private tanhPrim =
@@ -476,8 +470,8 @@ let tanh (x: Tensor) = requireFloat "Tanh" x; unary tanhPrim x
 
 let private atanPrim =
     elementwiseFloat "Atan"
-        (fun a r o n -> System.Numerics.Tensors.TensorPrimitives.Atan(System.ReadOnlySpan(a, o, n), System.Span(r, o, n)))
-        (fun a r o n -> System.Numerics.Tensors.TensorPrimitives.Atan(System.ReadOnlySpan(a, o, n), System.Span(r, o, n)))
+        (fun a r o n -> System.Numerics.Tensors.TensorPrimitives.Atan(ReadOnlySpan(a, o, n), Span(r, o, n)))
+        (fun a r o n -> System.Numerics.Tensors.TensorPrimitives.Atan(ReadOnlySpan(a, o, n), Span(r, o, n)))
         (fun x _ -> div (onesLike x) (add (onesLike x) (square x)))
         { F64 = System.Math.Atan; D64 = (fun x _ -> 1.0 / (1.0 + x * x))
           F32 = System.MathF.Atan; D32 = (fun x _ -> 1.0f / (1.0f + x * x)) }
@@ -581,7 +575,10 @@ and safeLog (a: Tensor) =
 
 // The primitives below are made once, not per call (a primitive is an object).
 let private log1pPrim =
-    elementwiseScalar "Log1p" Kernels.log1p (fun x _ -> div (onesLike x) (add (onesLike x) x))
+    elementwiseFloat "Log1p"
+        (fun a r o n -> for i in o .. o + n - 1 do r.[i] <- Kernels.log1pF32 a.[i])
+        (fun a r o n -> for i in o .. o + n - 1 do r.[i] <- Kernels.log1pF64 a.[i])
+        (fun x _ -> div (onesLike x) (add (onesLike x) x))
         { F64 = Kernels.log1pF64; D64 = (fun x _ -> 1.0 / (1.0 + x)); F32 = Kernels.log1pF32; D32 = (fun x _ -> 1.0f / (1.0f + x)) }
 /// log(1 + x), accurate near 0. f' = 1 / (1 + x). IEEE: NaN for NaN and x < -1 (value and derivative), +inf at +inf.
 let log1p (x: Tensor) =
@@ -589,7 +586,10 @@ let log1p (x: Tensor) =
     unary log1pPrim x
 
 let private tanPrim =
-    elementwiseScalar "Tan" Kernels.tan (fun _ y -> add (onesLike y) (square y))
+    elementwiseFloat "Tan"
+        (fun a r o n -> System.Numerics.Tensors.TensorPrimitives.Tan(ReadOnlySpan(a, o, n), Span(r, o, n)))
+        (fun a r o n -> System.Numerics.Tensors.TensorPrimitives.Tan(ReadOnlySpan(a, o, n), Span(r, o, n)))
+        (fun _ y -> add (onesLike y) (square y))
         { F64 = System.Math.Tan; D64 = (fun _ y -> 1.0 + y * y); F32 = System.MathF.Tan; D32 = (fun _ y -> 1.0f + y * y) }
 /// tan x. f' = 1 + tan^2 x (from the result). NaN for NaN and +-inf, derivative and tangent NaN there too.
 let tan (x: Tensor) =
@@ -597,7 +597,10 @@ let tan (x: Tensor) =
     unary tanPrim x
 
 let private sigmoidPrim =
-    elementwiseScalar "Sigmoid" Kernels.sigmoid (fun _ y -> mul y (sub (onesLike y) y))
+    elementwiseFloat "Sigmoid"
+        (fun a r o n -> System.Numerics.Tensors.TensorPrimitives.Sigmoid(ReadOnlySpan(a, o, n), Span(r, o, n)))
+        (fun a r o n -> System.Numerics.Tensors.TensorPrimitives.Sigmoid(ReadOnlySpan(a, o, n), Span(r, o, n)))
+        (fun _ y -> mul y (sub (onesLike y) y))
         { F64 = Kernels.sigmoidF64; D64 = (fun _ y -> y * (1.0 - y)); F32 = Kernels.sigmoidF32; D32 = (fun _ y -> y * (1.0f - y)) }
 /// 1 / (1 + e^-x). f' = y (1 - y) (from the result). NaN for NaN (derivative NaN); 1 at +inf and 0 at -inf (derivative
 /// 0 at both).
@@ -606,7 +609,10 @@ let sigmoid (x: Tensor) =
     unary sigmoidPrim x
 
 let private softplusPrim =
-    elementwiseScalar "Softplus" Kernels.softplus (fun x _ -> sigmoid x)
+    elementwiseFloat "Softplus"
+        (fun a r o n -> for i in o .. o + n - 1 do r.[i] <- Kernels.softplusF32 a.[i])
+        (fun a r o n -> for i in o .. o + n - 1 do r.[i] <- Kernels.softplusF64 a.[i])
+        (fun x _ -> sigmoid x)
         { F64 = Kernels.softplusF64; D64 = (fun x _ -> Kernels.sigmoidF64 x); F32 = Kernels.softplusF32; D32 = (fun x _ -> Kernels.sigmoidF32 x) }
 /// log(1 + e^x), computed without overflow. f' = sigmoid x. NaN for NaN (derivative NaN); +inf at +inf (derivative 1),
 /// 0 at -inf (derivative 0).

@@ -444,7 +444,7 @@ public class NaNPropagationTests
         Elementwise(dtype, TF.Sigmoid, x, x.Select(v => double.IsNaN(v) ? NaN : Sg(v)).ToArray(), x.Select(v => double.IsNaN(v) ? NaN : Sg(v) * (1 - Sg(v))).ToArray());
         Elementwise(dtype, TF.Softplus, x, x.Select(v => double.IsNaN(v) ? NaN : v == Inf ? Inf : Sp(v)).ToArray(), x.Select(v => double.IsNaN(v) ? NaN : Sg(v)).ToArray());
         // the scalar (rank-0) path
-        foreach (var f in new Func<Tensor, Tensor>[] { TF.Tanh, TF.Sigmoid, TF.Softplus, TF.Exp, TF.Sqrt, TF.Log, TF.Log1p })
+        foreach (var f in new Func<Tensor, Tensor>[] { TF.Tanh, TF.Atan, TF.Sigmoid, TF.Softplus, TF.Exp, TF.Sqrt, TF.Log, TF.Log1p })
         {
             var s = TF.Cast(TF.Constant(NaN), dtype);
             Assert.True(double.IsNaN(f(s).ToDouble()) && double.IsNaN(Grad(f, s)[0]) && double.IsNaN(Tangent(f, s)[0]));
