@@ -20,17 +20,20 @@ open Bench
 let solution = "Nabla.slnx"
 let packages = Path.Combine(artifacts, "packages")
 
+/// Paket's groups: Main (library, tests, docs, soak) and Bench (bench/ only; TorchSharp and libtorch).
+let mainGroup = [ "Main" ]
+let withBench = [ "Main"; "Bench" ]
+
 let build () =
     step "dotnet build"
     run "dotnet" [ "build"; solution; "-c"; "Release" ]
 
-let tutorial () =
-    step "dotnet run docs/tutorial"
-    run "dotnet" [ "run"; "-c"; "Release"; "--no-build"; "--project"; "docs/tutorial" ]
-
-let guide2 () =
-    step "dotnet run docs/guide2"
-    run "dotnet" [ "run"; "-c"; "Release"; "--no-build"; "--project"; "docs/guide2" ]
+/// Builds one project (and the projects it references, not the solution) and runs it.
+let buildAndRun (project: string) =
+    step (sprintf "dotnet build %s" project)
+    run "dotnet" [ "build"; project; "-c"; "Release" ]
+    step (sprintf "dotnet run %s" project)
+    run "dotnet" [ "run"; "-c"; "Release"; "--no-build"; "--project"; project ]
 
 /// The soak (soak/): a training loop of `--steps N` steps (default 10^5) that fails when memory grows; its other
 /// arguments are passed on (`--every K`, `--leak-every L`, `--no-history`, `--no-check`).
@@ -48,23 +51,24 @@ let pack () =
 let targetArgs () = List.ofArray fsi.CommandLineArgs |> List.skip 2
 
 let targets: (string * string * (unit -> int)) list =
-    [ "restore", "restore tools and packages", (fun () -> restore (); 0)
-      "build", "restore, then build everything (Release)", (fun () -> restore (); build (); 0)
+    [ "restore", "restore the paket tool and the Main group's packages (library, tests, docs; not the benchmark's)",
+      (fun () -> restore mainGroup; 0)
+      "build", "restore, then build everything but bench/ (Release)", (fun () -> restore mainGroup; build (); 0)
       "test", "build, fetch MKL (mkl), run every test project under the managed provider and MKL; prints 'N passed, N failed'",
-      (fun () -> restore (); (if needsMkl () then mkl ()); build (); test ())
-      "bench", "fetch MKL, build bench/ and run it (BenchmarkDotNet); `bench --quick` runs every workload once, untimed",
-      (fun () -> restore (); mkl (); bench (targetArgs ()); 0)
+      (fun () -> restore mainGroup; (if needsMkl () then mkl ()); build (); test ())
+      "bench", "restore the Bench group too, fetch MKL, build bench/ and run it (BenchmarkDotNet); `bench --quick` runs every workload once, untimed",
+      (fun () -> restore withBench; mkl (); bench (targetArgs ()); 0)
       "mkl", "fetch Intel MKL (and OpenBLAS) from Debian into .mkl/ without touching the system's apt configuration",
       (fun () -> mkl (); 0)
-      "tutorial", "build, then run docs/tutorial", (fun () -> restore (); build (); tutorial (); 0)
-      "guide2", "build, then run docs/guide2 (Jacobians, Hessians, custom gradients, Adam)",
-      (fun () -> restore (); build (); guide2 (); 0)
+      "tutorial", "build docs/tutorial (and the library) only, then run it", (fun () -> restore mainGroup; buildAndRun "docs/tutorial"; 0)
+      "guide2", "build docs/guide2 (and the library) only, then run it (Jacobians, Hessians, custom gradients, Adam)",
+      (fun () -> restore mainGroup; buildAndRun "docs/guide2"; 0)
       "pack", "restore, then pack Nabla.Core and Nabla into artifacts/packages",
-      (fun () -> restore (); pack (); 0)
+      (fun () -> restore mainGroup; pack (); 0)
       "fuzz", "build, then the long fuzz (report mode): `fuzz --count N --seed S --features F`; writes artifacts/fuzz-report.txt",
-      (fun () -> restore (); build (); fuzz (targetArgs ()); 0)
+      (fun () -> restore mainGroup; build (); fuzz (targetArgs ()); 0)
       "soak", "build, then the soak: `soak --steps N` (default 10^5) training steps; fails if memory grows",
-      (fun () -> restore (); build (); soak (targetArgs ()); 0) ]
+      (fun () -> restore mainGroup; build (); soak (targetArgs ()); 0) ]
 
 let usage () =
     eprintfn "usage: dotnet fsi build.fsx <target>\n\ntargets:"

@@ -1,22 +1,27 @@
-// Packages: the feed, restoring the tools and Paket's packages, and keeping paket.lock in sync with
-// paket.dependencies (with the feed's variable, never its address, in the lock).
+// Packages: the feed, restoring the tools and one or more Paket groups, and keeping paket.lock in
+// sync with paket.dependencies (with the feed's variable, never its address, in the lock).
 //
 // The package feed is never written in a file: NUGET_FEED is taken from the machine's own NuGet
 // configuration (`dotnet nuget list source`) and handed to Paket through the environment
 // (paket.dependencies reads `source %NUGET_FEED%`), and paket.lock keeps `remote: %NUGET_FEED%`,
 // which is put back here whenever Paket expands it.
+//
+// paket.dependencies has two groups: Main (library, tests, docs, soak) and Bench (bench/ only:
+// BenchmarkDotNet, TorchSharp and libtorch, hundreds of MB). A target restores only the groups it
+// builds, so that the tutorial and the tests never download libtorch. MSBuild's Paket integration
+// (.paket/Paket.Restore.targets) would run a restore of every group on a project's first build (when
+// paket-files/paket.restore.cached, which only a full restore writes, is missing or stale); `restore`
+// sets PaketDisableGlobalRestore=true for every later command, and each project's own restore
+// (`paket restore --project`, run by those targets) still fetches what that project references.
 
 #load "common.fsx"
 
 open System
 open System.IO
-open System.Security.Cryptography
-open System.Text
 open System.Text.RegularExpressions
 open Common
 
 let lockFile = Path.Combine(root, "paket.lock")
-let depsFile = Path.Combine(root, "paket.dependencies")
 let feedVariable = "%NUGET_FEED%"
 
 /// The first enabled source of the machine's NuGet configuration.
@@ -67,7 +72,7 @@ let paket (args: string list) =
 /// pages unless the package's nuspec is already in the local cache; when those pages carry no
 /// dependency lists (as on this machine's feed), a resolution on a cold cache records packages
 /// without their dependencies. Each resolution downloads what it found, so resolving again until
-/// the lock stops changing reaches the complete graph.
+/// the lock stops changing reaches the complete graph. (This downloads every group's packages.)
 let installLock () =
     step "paket install (paket.lock missing or out of date)"
     paket [ "install" ]
@@ -79,30 +84,22 @@ let installLock () =
         if current <> previous then settle (n - 1) current
     settle 8 (File.ReadAllText lockFile)
 
-let stampFile = Path.Combine(root, "paket-files", "nabla.deps.sha256")
-let restoreCache = Path.Combine(root, "paket-files", "paket.restore.cached")
-
-let depsStamp () =
-    let bytes = Encoding.UTF8.GetBytes(File.ReadAllText depsFile + "\n--\n" + File.ReadAllText lockFile)
-    Convert.ToHexString(SHA256.HashData bytes)
-
-let restore () =
+/// Restores the tools of .config/dotnet-tools.json (paket) and the packages of the given Paket
+/// groups ("Main", "Bench"). A restore of one group never takes Paket's shortcut "the last full
+/// restore is still up to date", so it always compares paket.dependencies with paket.lock, and
+/// recomputes the lock when they are out of sync.
+let restore (groups: string list) =
     step "dotnet tool restore"
     run "dotnet" [ "tool"; "restore" ]
     setFeed ()
+    Environment.SetEnvironmentVariable("PaketDisableGlobalRestore", "true")
     if not (File.Exists lockFile) then installLock ()
-    // `paket restore` only compares paket.dependencies with paket.lock on a full restore, so
-    // force one whenever either file changed since the last restore done here.
-    let stamp = depsStamp ()
-    let stale = not (File.Exists stampFile) || File.ReadAllText stampFile <> stamp
-    if stale && File.Exists restoreCache then File.Delete restoreCache
-    step "paket restore"
-    let code, out = runCapture true "dotnet" [ "paket"; "restore" ]
-    unexpandLock ()
-    if code <> 0 then fail "'dotnet paket restore' failed with exit code %d" code
-    if out.Contains "out of sync" then
-        installLock ()
-        step "paket restore"
-        paket [ "restore" ]
-    Directory.CreateDirectory(Path.GetDirectoryName stampFile) |> ignore
-    File.WriteAllText(stampFile, depsStamp ())
+    for group in groups do
+        step (sprintf "paket restore --group %s" group)
+        let code, out = runCapture true "dotnet" [ "paket"; "restore"; "--group"; group ]
+        unexpandLock ()
+        if code <> 0 then fail "'dotnet paket restore --group %s' failed with exit code %d" group code
+        if out.Contains "out of sync" then
+            installLock ()
+            step (sprintf "paket restore --group %s" group)
+            paket [ "restore"; "--group"; group ]
