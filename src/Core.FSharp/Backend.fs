@@ -1,5 +1,5 @@
-// Choosing the linear-algebra provider Nabla's kernels call (from the environment, or switched by a call), the
-// threads they may take, and the diagnostic of how the choice was made.
+// Choosing the linear-algebra provider Nabla's kernels call (from the environment, or switched by a call), what the
+// kernels may rely on from it (`capabilitiesOf`), the threads they may take, and the diagnostic of how the choice was made.
 namespace Nabla.Core
 
 open System
@@ -174,6 +174,24 @@ module Backend =
             lock gate (fun () ->
                 ensure ()
                 current)
+
+    /// What Nabla's kernels may rely on from a provider beyond ILinearAlgebraProvider's contract.
+    type internal Capabilities =
+        { /// MatrixMultiplyWithUpdate with beta = 0, k > 0 and both extents of C above 1 writes every element of C
+          /// without reading it, so C may be left uninitialised (NaN or infinity in it does not leak into the product).
+          /// True for MKL's ?gemm only: some other BLAS builds have let 0 * NaN from an uncleared C (or ?gemv's y, which
+          /// a product with an extent of 1 goes to) through, and MathNet's managed provider is not relied on for it.
+          GemmOverwritesOutput: bool }
+
+    let private mklCapabilities = { GemmOverwritesOutput = true }
+    let private baseCapabilities = { GemmOverwritesOutput = false }
+
+    /// The capabilities of `provider`: pass the very provider the kernel calls (from `linearAlgebra`), as another
+    /// thread may switch the provider in use in between.
+    let internal capabilitiesOf (provider: ILinearAlgebraProvider) : Capabilities =
+        match provider with
+        | :? NativeLinearAlgebraProvider as p when p.Library.Kind = Native.Mkl -> mklCapabilities
+        | _ -> baseCapabilities
 
     /// "managed", "mkl" or "cblas".
     let providerName () = lock gate (fun () -> ensure (); selection.Value.Name)
