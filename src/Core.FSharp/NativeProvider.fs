@@ -116,10 +116,6 @@ module internal NativeBlas =
 type NativeLinearAlgebraProvider internal (lib: Native.BlasLibrary, managed: ILinearAlgebraProvider) =
     /// "mkl" or "cblas".
     member _.Name = match lib.Kind with Native.Mkl -> "mkl" | Native.Cblas -> "cblas"
-    /// The loaded library's path.
-    member _.LibraryPath = lib.Path
-    /// The library's version string.
-    member _.Version = lib.Version
     member internal _.Library = lib
     override this.ToString() = sprintf "Nabla native provider (%s: %s)" this.Name lib.Version
 
