@@ -1,15 +1,15 @@
-// Choosing the linear-algebra provider Nabla's kernels call (from the environment, or switched by a call), what the
-// kernels may rely on from it (`capabilitiesOf`), the threads they may take, and the diagnostic of how the choice was made.
+// Choosing the linear-algebra provider Nabla's kernels call (from the environment, or switched by a call), what
+// the kernels may rely on from it (`capabilitiesOf`), the threads they may take, and the diagnostic of the choice.
 namespace Nabla.Core
 
 open System
 open MathNet.Numerics
 open MathNet.Numerics.Providers.LinearAlgebra
 
-/// Which linear-algebra provider Nabla's kernels use, how many threads they may take, and a
-/// diagnostic of how the choice was made. Chosen once, at first use, from NABLA_PROVIDER
-/// (auto | mkl | cblas | managed; auto: MKL when it loads, else managed), NABLA_MKL_PATH,
-/// NABLA_BLAS_PATH, NABLA_MKL_THREADING (auto | gnu | sequential) and NABLA_THREADS; switchable
+/// Which linear-algebra provider Nabla's kernels use, what they may rely on from it, how many threads they may
+/// take, and a diagnostic of how the choice was made. Chosen at first use from NABLA_PROVIDER (auto | mkl | cblas |
+/// managed; auto: the library NABLA_BLAS_PATH names when it is set, else MKL when it loads, else managed),
+/// NABLA_MKL_PATH, NABLA_BLAS_PATH, NABLA_MKL_THREADING (auto | gnu | sequential) and NABLA_THREADS; switchable
 /// between computations. An explicitly requested provider that fails throws InvalidOperationException
 /// with the diagnostic; only `auto` falls back, and says so in the diagnostic.
 module Backend =
@@ -178,9 +178,9 @@ module Backend =
     /// What Nabla's kernels may rely on from a provider beyond ILinearAlgebraProvider's contract.
     type internal Capabilities =
         { /// MatrixMultiplyWithUpdate with beta = 0, k > 0 and both extents of C above 1 writes every element of C
-          /// without reading it, so C may be left uninitialised (NaN or infinity in it does not leak into the product).
-          /// True for MKL's ?gemm only: some other BLAS builds have let 0 * NaN from an uncleared C (or ?gemv's y, which
-          /// a product with an extent of 1 goes to) through, and MathNet's managed provider is not relied on for it.
+          /// without reading it, so C may be left uninitialised (NaN or infinity in it does not reach the product).
+          /// True for MKL's ?gemm only: some other BLAS builds have let 0 * NaN from an uncleared C (or ?gemv's y,
+          /// which a product with an extent of 1 goes to) through, and MathNet's managed provider is not relied on.
           GemmOverwritesOutput: bool }
 
     let private mklCapabilities = { GemmOverwritesOutput = true }

@@ -15,11 +15,11 @@ let splitMinWork = 1L <<< 21
 
 /// Runs C = op(A) op(B) (column-major, C is m x n with leading dimension m) as library calls that each use one
 /// thread, over blocks of C's columns (or rows, when C has more rows) on the kernel threads (`KernelThreads`: the
-/// caller and Nabla's own workers, as many as MathNet's MaxDegreeOfParallelism, which Backend.Threads sets).
+/// caller and Nabla's own workers, as many as MathNet's MaxDegreeOfParallelism, which `Backend.setThreads` sets).
 /// `call m' n' aOff bOff cOff` computes one block.
-/// Why not the library's own threads: MKL's GNU OpenMP workers spin-wait after each call, and on a machine
-/// with as many cores as threads they then fight the .NET threads (and any other process) for the cores;
-/// measured on 2 cores, a 784-512-512-10 MLP step ran 7x slower with MKL's 2 OpenMP threads than with this.
+/// Not the library's own threads: MKL's GNU OpenMP workers spin-wait after each call and, with as many threads as
+/// cores, fight the .NET threads (and any other process) for the cores (bench/README.md, "Measurements behind the
+/// kernels' choices").
 /// Libraries without a per-thread setting (OpenBLAS, BLIS) get one call, threaded as they choose.
 let private split (lib: Native.BlasLibrary) (tA: Transpose) (tB: Transpose) m n k lda ldb
                   (call: int -> int -> int -> int -> int -> unit) =
@@ -61,9 +61,8 @@ let usesAlignedC (lib: Native.BlasLibrary) (c: nativeint) (elem: int) m n k =
 
 /// Runs C = op(A) op(B) (+ beta C) through `split`, with C (m x n, column-major, leading dimension m, `elem` bytes
 /// per element) at the pinned address `c`; `call m' n' aOff bOff cAddr` computes one block into cAddr.
-/// MKL 2020.4's ?gemm writes a C that is not 32-byte aligned markedly slower on this AMD machine (1024 x 1024
-/// sgemm, 30 runs interleaved in one C process, median: 27.0-27.4 ms with C at 0 or 32 bytes mod 64, 32.1-33.0 ms
-/// at 8 or 16; A's and B's alignment made no difference, nor did C's for OpenBLAS or BLIS). A .NET array's
+/// MKL's ?gemm writes a C that is not 32-byte aligned markedly slower (A's and B's alignment do not matter, nor
+/// does C's for OpenBLAS or BLIS: bench/README.md, "Measurements behind the kernels' choices"), and a .NET array's
 /// elements are only 8-byte aligned, so for such a C each block is computed into a pooled scratch buffer at a
 /// 64-byte boundary and copied out (and, when `readsC`, copied in first): m n element copies against m n k
 /// multiply-adds, hence the minimum depth. The buffer is rented from `ArrayPool<byte>.Shared`, which keeps it

@@ -1,6 +1,6 @@
 /// The one door to native code: every P/Invoke and every native library Nabla loads goes through
-/// this module. `load` probes for a BLAS library, records each attempt and why it failed, and hands
-/// back a `BlasLibrary` whose entry points are bound by `dlsym` on that very library (so two libraries
+/// this module. `probeMkl` and `probeCblas` look for a BLAS library, record each attempt and why it failed, and
+/// hand back a `BlasLibrary` whose entry points are bound by `dlsym` on that very library (so two libraries
 /// can be loaded in one process without their symbols mixing).
 module internal Nabla.Core.Native
 
