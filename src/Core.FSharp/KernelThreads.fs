@@ -1,12 +1,12 @@
 /// The threads that split kernels run on: the calling thread plus dedicated workers.
 ///
-/// A split matrix product or element-wise kernel is a handful of parts of a millisecond or less. On the .NET thread
-/// pool the caller finished its own part and then waited for the pool worker's: `dotnet-trace` of 256 x 256 Float32
-/// products on 2 threads put 21.5% of the calling thread's samples in `Task.Wait`, and 10% for a Float64 MLP step.
-/// Here a worker that has just finished a part spins for a short while (`spinMicroseconds`) before it sleeps, as
-/// OpenMP's workers do, so back-to-back kernels find it awake; parts are claimed one at a time by whoever is free, so
-/// a caller whose worker is late runs the next part itself instead of waiting; and a caller that finds every worker
-/// taken (another thread is running a kernel) runs all parts itself rather than oversubscribing the cores.
+/// A split matrix product or element-wise kernel is a handful of parts of a millisecond or less, too short for the
+/// .NET thread pool: a caller that has finished its own part waits long for the pool worker's (bench/README.md,
+/// "Measurements behind the kernels' choices"). Here a worker that has just finished a part spins for a short while
+/// (`spinMicroseconds`) before it sleeps, as OpenMP's workers do, so back-to-back kernels find it awake; parts are
+/// claimed one at a time by whoever is free, so a caller whose worker is late runs the next part itself instead of
+/// waiting; and a caller that finds every worker taken (another thread is running a kernel) runs all parts itself
+/// rather than oversubscribing the cores.
 module internal Nabla.Core.KernelThreads
 
 open System

@@ -1,6 +1,6 @@
 /// The one door to native code: every P/Invoke and every native library Nabla loads goes through
-/// this module. `load` probes for a BLAS library, records each attempt and why it failed, and hands
-/// back a `BlasLibrary` whose entry points are bound by `dlsym` on that very library (so two libraries
+/// this module. `probeMkl` and `probeCblas` look for a BLAS library, record each attempt and why it failed, and
+/// hand back a `BlasLibrary` whose entry points are bound by `dlsym` on that very library (so two libraries
 /// can be loaded in one process without their symbols mixing).
 module internal Nabla.Core.Native
 
@@ -175,10 +175,10 @@ let private MKL_THREADING_GNU = 3
 let private MKL_INTERFACE_LP64 = 0
 
 /// Where `build.fsx mkl` unpacks Debian's MKL packages, relative to the repository root.
-let localMklSubdir = Path.Combine(".mkl", "usr", "lib", "x86_64-linux-gnu")
+let private localMklSubdir = Path.Combine(".mkl", "usr", "lib", "x86_64-linux-gnu")
 
 /// Candidate `.mkl` folders: from the application's folder and the current directory up to the root.
-let localMklCandidates () =
+let private localMklCandidates () =
     let ups (start: string) =
         [ if not (String.IsNullOrEmpty start) then
               let mutable d = DirectoryInfo(start)
@@ -189,7 +189,7 @@ let localMklCandidates () =
 
 /// Directories of the system library path that a libmkl_rt.so may be in (its folder must be known:
 /// MKL finds its other libraries next to it, and they are checked before MKL is allowed to look).
-let systemLibraryDirs () =
+let private systemLibraryDirs () =
     let fromEnv =
         match Environment.GetEnvironmentVariable "LD_LIBRARY_PATH" with
         | null | "" -> []
@@ -200,7 +200,7 @@ let systemLibraryDirs () =
 /// Loads libmkl_rt from `path` and selects its threading layer before any other call. MKL itself
 /// ends the process (exit 2, uncatchable) when a layer it needs is missing, so every library the
 /// chosen layer needs is checked first and the layer is chosen from what is really there.
-let loadMkl (path: string) (layerRequest: string) (steps: ResizeArray<ProbeStep>) : Result<BlasLibrary, string> =
+let private loadMkl (path: string) (layerRequest: string) (steps: ResizeArray<ProbeStep>) : Result<BlasLibrary, string> =
     let note what outcome = steps.Add { What = what; Outcome = outcome }
     if not (File.Exists path) then
         note path "not found"
@@ -280,7 +280,7 @@ let loadMkl (path: string) (layerRequest: string) (steps: ResizeArray<ProbeStep>
     Ok(library Mkl path version layerName c setThreads getThreads setLocalThreads)
 
 /// Loads any library exporting the CBLAS interface (OpenBLAS, BLIS, reference CBLAS).
-let loadCblas (path: string) (steps: ResizeArray<ProbeStep>) : Result<BlasLibrary, string> =
+let private loadCblas (path: string) (steps: ResizeArray<ProbeStep>) : Result<BlasLibrary, string> =
     let note what outcome = steps.Add { What = what; Outcome = outcome }
     match loadLibrary path with
     | Error e ->
@@ -345,19 +345,6 @@ let probeCblas (path: string) : ProbeResult =
 // --------------------------------------------------------------------------- calls, with pinning
 
 let inline private addr (p: nativeptr<'T>) = NativePtr.toNativeInt p
-
-/// C = alpha op(A) op(B) + beta C, column-major, lda/ldb/ldc as given.
-let dgemm (lib: BlasLibrary) transA transB m n k (alpha: float) (a: float[]) lda (b: float[]) ldb (beta: float) (c: float[]) ldc =
-    use pa = fixed a
-    use pb = fixed b
-    use pc = fixed c
-    lib.Dgemm.Invoke(ColMajor, transA, transB, m, n, k, alpha, addr pa, lda, addr pb, ldb, beta, addr pc, ldc)
-
-let sgemm (lib: BlasLibrary) transA transB m n k (alpha: float32) (a: float32[]) lda (b: float32[]) ldb (beta: float32) (c: float32[]) ldc =
-    use pa = fixed a
-    use pb = fixed b
-    use pc = fixed c
-    lib.Sgemm.Invoke(ColMajor, transA, transB, m, n, k, alpha, addr pa, lda, addr pb, ldb, beta, addr pc, ldc)
 
 /// C = alpha op(A) op(B) + beta C, column-major, with A and B starting at an element offset of their arrays and C
 /// at the address `c` (a block of a larger product, possibly in a scratch buffer; the caller has checked that every

@@ -27,15 +27,9 @@ module Kernels =
         // Column-major view: B-array is (rows, cols) = (bCols, bRows) as stored.
         let bRowsCM, bColsCM = b.Shape.[1], b.Shape.[0]
         let aRowsCM, aColsCM = a.Shape.[1], a.Shape.[0]
-        // A native BLAS never reads C when beta is 0, so its output need not be cleared first (a fresh large array
-        // would otherwise be written twice); MathNet's managed provider gets a cleared one, as does an empty product.
-        // Only MKL's GEMM (both extents above 1; a vector product goes to ?gemv) is relied on for this: some BLAS builds
-        // have let 0 * NaN from an uncleared C or y through.
-        let uninitialised =
-            k > 0 && m > 1 && n > 1
-            && (match provider with
-                | :? NativeLinearAlgebraProvider as p -> p.Library.Kind = Native.Mkl
-                | _ -> false)
+        // A C that the provider's GEMM overwrites need not be cleared first (a fresh large array would otherwise be
+        // written twice); any other provider, and an empty or vector product, gets a cleared one.
+        let uninitialised = k > 0 && m > 1 && n > 1 && (Backend.capabilitiesOf provider).GemmOverwritesOutput
         let output (len: int) : 'T[] = if uninitialised then GC.AllocateUninitializedArray<'T> len else Array.zeroCreate len
         let data: Array =
             match a.Data, b.Data with

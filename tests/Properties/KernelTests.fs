@@ -142,10 +142,10 @@ let ``Products into a misaligned C or any other C equal MathNet's managed provid
                             match provider with
                             | :? NativeLinearAlgebraProvider as p when misaligned ->
                                 let address = Runtime.InteropServices.Marshal.UnsafeAddrOfPinnedArrayElement(c, 0)
-                                Assert.True((p.Library.Kind = Native.Mkl) = NativeBlas.usesAlignedC p.Library address 8 m n k,
+                                Assert.True((p.Library.Kind = Native.Mkl) = Gemm.usesAlignedC p.Library address 8 m n k,
                                             "the scratch path is taken for MKL (only) and a misaligned C: " + what)
                                 let aligned = address - address % 32n
-                                Assert.False(NativeBlas.usesAlignedC p.Library aligned 8 m n k, "an aligned C is written in place: " + what)
+                                Assert.False(Gemm.usesAlignedC p.Library aligned 8 m n k, "an aligned C is written in place: " + what)
                             | _ -> ()
     finally Backend.setThreads before
 

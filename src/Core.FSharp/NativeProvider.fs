@@ -1,6 +1,8 @@
+// MathNet's ILinearAlgebraProvider over a native BLAS library: checks each accelerated method's arguments and
+// calls the library (matrix products through `Gemm`), and hands every other method to MathNet's managed provider.
 namespace Nabla.Core
 
-#nowarn "9" // native pointers: C and the scratch buffer are pinned with `fixed` for exactly the duration of one product
+#nowarn "9" // native pointers: C is pinned with `fixed` for exactly the duration of one product
 
 open System
 open System.Numerics
@@ -30,90 +32,6 @@ module internal NativeBlas =
         check (cLen = m * n) "c" (sprintf "MatrixMultiply: c has %d elements; expected %d x %d" cLen m n)
         m, n, k
 
-    /// Products of at least this many multiply-adds (m n k) are split over the kernel threads.
-    let gemmSplitThreshold = 1L <<< 21
-
-    /// Runs C = op(A) op(B) (column-major, C is m x n with leading dimension m) as library calls that each use one
-    /// thread, over blocks of C's columns (or rows, when C has more rows) on the kernel threads (`KernelThreads`: the
-    /// caller and Nabla's own workers, as many as MathNet's MaxDegreeOfParallelism, which Backend.Threads sets).
-    /// `call m' n' aOff bOff cOff` computes one block.
-    /// Why not the library's own threads: MKL's GNU OpenMP workers spin-wait after each call, and on a machine
-    /// with as many cores as threads they then fight the .NET threads (and any other process) for the cores;
-    /// measured on 2 cores, a 784-512-512-10 MLP step ran 7x slower with MKL's 2 OpenMP threads than with this.
-    /// Libraries without a per-thread setting (OpenBLAS, BLIS) get one call, threaded as they choose.
-    let private splitGemm (lib: Native.BlasLibrary) (tA: Transpose) (tB: Transpose) m n k lda ldb
-                          (call: int -> int -> int -> int -> int -> unit) =
-        match lib.SetLocalThreads with
-        | None -> call m n 0 0 0
-        | Some setLocal ->
-            let single (f: unit -> unit) =
-                let previous = setLocal 1
-                try f () finally setLocal previous |> ignore
-            let threads = MathNet.Numerics.Control.MaxDegreeOfParallelism
-            let parts =
-                if threads <= 1 || int64 m * int64 n * int64 k < gemmSplitThreshold then 1
-                else min threads (max m n / 64)
-            if parts <= 1 then single (fun () -> call m n 0 0 0)
-            else
-                let byColumns = n >= m
-                let extent = if byColumns then n else m
-                // blocks of a multiple of 16 rows or columns
-                let chunk = ((extent + parts - 1) / parts + 15) / 16 * 16
-                let blocks = (extent + chunk - 1) / chunk
-                KernelThreads.run threads blocks (fun p ->
-                    let s = p * chunk
-                    let len = min chunk (extent - s)
-                    single (fun () ->
-                        if byColumns then call m len 0 (if tB = Transpose.DontTranspose then s * ldb else s) (s * m)
-                        else call len n (if tA = Transpose.DontTranspose then s else s * lda) 0 s))
-
-    /// Products of at least this many multiply-adds (m n k), with k at least `alignedCMinDepth`, write C through a
-    /// 64-byte aligned scratch buffer when the library is MKL and C is not 32-byte aligned.
-    let alignedCMinWork = 1L <<< 21
-    let alignedCMinDepth = 64
-    /// The largest C (in bytes) that goes through the scratch buffer; a larger one is written in place.
-    let alignedCMaxBytes = 1L <<< 28
-
-    /// True when `gemmInto` writes C through the aligned scratch buffer.
-    let usesAlignedC (lib: Native.BlasLibrary) (c: nativeint) (elem: int) m n k =
-        lib.Kind = Native.Mkl && c % 32n <> 0n && k >= alignedCMinDepth
-        && int64 m * int64 n * int64 k >= alignedCMinWork && int64 m * int64 n * int64 elem <= alignedCMaxBytes
-
-    /// Runs C = op(A) op(B) (+ beta C) through `splitGemm`, with C (m x n, column-major, leading dimension m, `elem`
-    /// bytes per element) at the pinned address `c`; `call m' n' aOff bOff cAddr` computes one block into cAddr.
-    /// MKL 2020.4's ?gemm writes a C that is not 32-byte aligned markedly slower on this AMD machine (1024 x 1024
-    /// sgemm, 30 runs interleaved in one C process, median: 27.0-27.4 ms with C at 0 or 32 bytes mod 64, 32.1-33.0 ms
-    /// at 8 or 16; A's and B's alignment made no difference, nor did C's for OpenBLAS or BLIS). A .NET array's
-    /// elements are only 8-byte aligned, so for such a C each block is computed into a pooled scratch buffer at a
-    /// 64-byte boundary and copied out (and, when `readsC`, copied in first): m n element copies against m n k
-    /// multiply-adds, hence the minimum depth. The buffer is rented from `ArrayPool<byte>.Shared`, which keeps it
-    /// for the next product and gives it back to the GC under memory pressure.
-    let private gemmInto (lib: Native.BlasLibrary) (elem: int) (readsC: bool) (tA: Transpose) (tB: Transpose) m n k lda ldb
-                         (c: nativeint) (call: int -> int -> int -> int -> nativeint -> unit) =
-        let at (p: nativeint) (off: int) = p + nativeint off * nativeint elem
-        if not (usesAlignedC lib c elem m n k) then
-            splitGemm lib tA tB m n k lda ldb (fun m' n' aOff bOff cOff -> call m' n' aOff bOff (at c cOff))
-        else
-            let bytes = int64 m * int64 n * int64 elem
-            let rented = System.Buffers.ArrayPool<byte>.Shared.Rent(int bytes + 64)
-            try
-                use pr = fixed rented
-                let scratch = (NativeInterop.NativePtr.toNativeInt pr + 63n) &&& ~~~63n
-                let copy (src: nativeint) (dst: nativeint) (off: int) (count: int64) =
-                    let bytes = count * int64 elem
-                    Buffer.MemoryCopy(NativeInterop.NativePtr.toVoidPtr (NativeInterop.NativePtr.ofNativeInt<byte> (at src off)),
-                                      NativeInterop.NativePtr.toVoidPtr (NativeInterop.NativePtr.ofNativeInt<byte> (at dst off)), bytes, bytes)
-                // one block: m' rows from row cOff % m, n' columns from column cOff / m (leading dimension m)
-                let copyBlock (src: nativeint) (dst: nativeint) m' n' cOff =
-                    if m' = m then copy src dst cOff (int64 m * int64 n')
-                    else for j in 0 .. n' - 1 do copy src dst (cOff + j * m) (int64 m')
-                splitGemm lib tA tB m n k lda ldb (fun m' n' aOff bOff cOff ->
-                    if readsC then copyBlock c scratch m' n' cOff
-                    call m' n' aOff bOff (at scratch cOff)
-                    copyBlock scratch c m' n' cOff)
-            finally
-                System.Buffers.ArrayPool<byte>.Shared.Return rented
-
     let dMatrixMultiplyWithUpdate (lib: Native.BlasLibrary) (tA: Transpose, tB: Transpose, alpha: float, a: float[], rowsA: int, columnsA: int,
                                                               b: float[], rowsB: int, columnsB: int, beta: float, c: float[]) =
         let m, n, k = gemmDims tA tB a.Length rowsA columnsA b.Length rowsB columnsB c.Length
@@ -130,7 +48,7 @@ module internal NativeBlas =
             else
                 let lda, ldb = max 1 rowsA, max 1 rowsB
                 use pc = fixed c
-                gemmInto lib sizeof<float> (beta <> 0.0) tA tB m n k lda ldb (NativeInterop.NativePtr.toNativeInt pc) (fun m' n' aOff bOff cAddr ->
+                Gemm.run lib sizeof<float> (beta <> 0.0) tA tB m n k lda ldb (NativeInterop.NativePtr.toNativeInt pc) (fun m' n' aOff bOff cAddr ->
                     Native.dgemmAt lib (trans tA) (trans tB) m' n' k alpha a aOff lda b bOff ldb beta cAddr (max 1 m))
 
     let sMatrixMultiplyWithUpdate (lib: Native.BlasLibrary) (tA: Transpose, tB: Transpose, alpha: float32, a: float32[], rowsA: int, columnsA: int,
@@ -147,7 +65,7 @@ module internal NativeBlas =
             else
                 let lda, ldb = max 1 rowsA, max 1 rowsB
                 use pc = fixed c
-                gemmInto lib sizeof<float32> (beta <> 0.0f) tA tB m n k lda ldb (NativeInterop.NativePtr.toNativeInt pc) (fun m' n' aOff bOff cAddr ->
+                Gemm.run lib sizeof<float32> (beta <> 0.0f) tA tB m n k lda ldb (NativeInterop.NativePtr.toNativeInt pc) (fun m' n' aOff bOff cAddr ->
                     Native.sgemmAt lib (trans tA) (trans tB) m' n' k alpha a aOff lda b bOff ldb beta cAddr (max 1 m))
 
     let private sameLength (name: string) (x: Array) (y: Array) =
@@ -198,10 +116,6 @@ module internal NativeBlas =
 type NativeLinearAlgebraProvider internal (lib: Native.BlasLibrary, managed: ILinearAlgebraProvider) =
     /// "mkl" or "cblas".
     member _.Name = match lib.Kind with Native.Mkl -> "mkl" | Native.Cblas -> "cblas"
-    /// The loaded library's path.
-    member _.LibraryPath = lib.Path
-    /// The library's version string.
-    member _.Version = lib.Version
     member internal _.Library = lib
     override this.ToString() = sprintf "Nabla native provider (%s: %s)" this.Name lib.Version
 
@@ -325,231 +239,3 @@ type NativeLinearAlgebraProvider internal (lib: Native.BlasLibrary, managed: ILi
         member _.SvdSolve(a: Complex32[], rowsA: int, columnsA: int, b: Complex32[], columnsB: int, x: Complex32[]) = (managed :> ILinearAlgebraProvider<Complex32>).SvdSolve(a, rowsA, columnsA, b, columnsB, x)
         member _.SvdSolveFactored(rowsA: int, columnsA: int, s: Complex32[], u: Complex32[], vt: Complex32[], b: Complex32[], columnsB: int, x: Complex32[]) = (managed :> ILinearAlgebraProvider<Complex32>).SvdSolveFactored(rowsA, columnsA, s, u, vt, b, columnsB, x)
         member _.EigenDecomp(isSymmetric: bool, order: int, matrix: Complex32[], matrixEv: Complex32[], vectorEv: Complex[], matrixD: Complex32[]) = (managed :> ILinearAlgebraProvider<Complex32>).EigenDecomp(isSymmetric, order, matrix, matrixEv, vectorEv, matrixD)
-
-/// Which linear-algebra provider Nabla's kernels use, how many threads they may take, and a
-/// diagnostic of how the choice was made. Chosen once, at first use, from NABLA_PROVIDER
-/// (auto | mkl | cblas | managed; auto: MKL when it loads, else managed), NABLA_MKL_PATH,
-/// NABLA_BLAS_PATH, NABLA_MKL_THREADING (auto | gnu | sequential) and NABLA_THREADS; switchable
-/// between computations. An explicitly requested provider that fails throws InvalidOperationException
-/// with the diagnostic; only `auto` falls back, and says so in the diagnostic.
-module Backend =
-
-    type private Selection =
-        { Name: string
-          Provider: ILinearAlgebraProvider
-          Library: Native.BlasLibrary option }
-
-    let private gate = obj ()
-    let mutable private selection: Selection option = None
-    /// Set when an explicit request failed: every use throws it until another provider is chosen.
-    let mutable private failure: string option = None
-    let mutable private current: ILinearAlgebraProvider = null
-    let private log = ResizeArray<string>()
-    let private loaded = Collections.Generic.Dictionary<string, Native.BlasLibrary>()
-    let mutable private threads = 0
-
-    let private managed () : ILinearAlgebraProvider = ManagedLinearAlgebraProvider.Instance :> _
-
-    let private env (name: string) =
-        match Environment.GetEnvironmentVariable name with
-        | null -> None
-        | v when String.IsNullOrWhiteSpace v -> None
-        | v -> Some(v.Trim())
-
-    let private defaultThreads () =
-        match env "NABLA_THREADS" with
-        | Some v ->
-            match Int32.TryParse v with
-            | true, n when n >= 1 -> n, sprintf "NABLA_THREADS=%d" n
-            | _ -> Environment.ProcessorCount, sprintf "NABLA_THREADS=%s is not a positive integer; using the processor count %d" v Environment.ProcessorCount
-        | None -> Environment.ProcessorCount, sprintf "processor count %d (NABLA_THREADS unset)" Environment.ProcessorCount
-
-    let private applyThreads () =
-        Control.MaxDegreeOfParallelism <- threads
-        match selection with
-        | Some { Library = Some lib } -> lib.SetThreads |> Option.iter (fun f -> f threads)
-        | _ -> ()
-
-    let private select (s: Selection) =
-        selection <- Some s
-        failure <- None
-        current <- s.Provider
-        applyThreads ()
-
-    let private describeUnlocked () =
-        let sb = Text.StringBuilder()
-        let line (s: string) = sb.AppendLine s |> ignore
-        match selection, failure with
-        | _, Some err -> line (sprintf "Nabla backend: no provider (the requested one failed: %s)" err)
-        | Some s, None -> line (sprintf "Nabla backend: provider %s" s.Name)
-        | None, None -> line "Nabla backend: not chosen yet"
-        match selection with
-        | Some { Library = Some lib } ->
-            line (sprintf "  library: %s" lib.Path)
-            line (sprintf "  version: %s" lib.Version)
-            if lib.ThreadingLayer <> "" then line (sprintf "  MKL threading layer: %s" lib.ThreadingLayer)
-            let native = match lib.GetThreads with Some f -> sprintf ", library reports %d" (f ()) | None -> ""
-            line (sprintf "  threads: %d%s" threads native)
-        | Some _ -> line (sprintf "  threads: %d (MathNet managed provider)" threads)
-        | None -> line (sprintf "  threads: %d" threads)
-        line "  how it was chosen:"
-        for l in log do line ("    " + l)
-        sb.ToString().TrimEnd()
-
-    let private note (s: string) = log.Add s
-
-    let private noteProbe (r: Native.ProbeResult) =
-        for s in r.Steps do note (sprintf "probe %s: %s" s.What s.Outcome)
-        match r.Error with Some e -> note (sprintf "failed: %s" e) | None -> ()
-
-    let private cached (path: string) = match loaded.TryGetValue path with | true, l -> Some l | _ -> None
-
-    let private selectLibrary (lib: Native.BlasLibrary) =
-        loaded.[lib.Path] <- lib
-        let p = NativeLinearAlgebraProvider(lib, managed ())
-        select { Name = p.Name; Provider = p; Library = Some lib }
-
-    let private tryMkl (path: string option) : bool =
-        let layer = defaultArg (env "NABLA_MKL_THREADING") "auto"
-        let already = path |> Option.bind (fun p -> cached (if IO.Directory.Exists p then IO.Path.Combine(p, "libmkl_rt.so") else p))
-        let already = match already, path with
-                      | None, None -> loaded.Values |> Seq.tryFind (fun l -> l.Kind = Native.Mkl)
-                      | a, _ -> a
-        match already with
-        | Some lib when lib.Kind = Native.Mkl ->
-            note (sprintf "MKL at %s is already loaded (threading layer %s); reused" lib.Path lib.ThreadingLayer)
-            selectLibrary lib
-            true
-        | _ ->
-            let r = Native.probeMkl path layer
-            noteProbe r
-            match r.Library with
-            | Some lib -> selectLibrary lib; true
-            | None -> false
-
-    let private tryCblas (path: string) : bool =
-        match cached path with
-        | Some lib when lib.Kind = Native.Cblas ->
-            note (sprintf "CBLAS at %s is already loaded; reused" path)
-            selectLibrary lib
-            true
-        | _ ->
-            let r = Native.probeCblas path
-            noteProbe r
-            match r.Library with
-            | Some lib -> selectLibrary lib; true
-            | None -> false
-
-    /// A failed request made through the environment: no provider until another is chosen.
-    let private fail (what: string) =
-        selection <- None
-        current <- null
-        failure <- Some what
-        InvalidOperationException(describeUnlocked ())
-
-    /// A failed UseMkl/UseCblas call: it throws, and the provider in use stays.
-    let private failCall (what: string) =
-        note what
-        InvalidOperationException(describeUnlocked ())
-
-    let private selectManaged (why: string) =
-        note why
-        select { Name = "managed"; Provider = managed (); Library = None }
-
-    let private initFromEnvironment () =
-        let t, why = defaultThreads ()
-        threads <- t
-        note (sprintf "threads: %s" why)
-        let request = (defaultArg (env "NABLA_PROVIDER") "auto").ToLowerInvariant()
-        note (sprintf "NABLA_PROVIDER=%s%s" request (if env "NABLA_PROVIDER" = None then " (unset)" else ""))
-        match request with
-        | "managed" -> selectManaged "managed provider selected"
-        | "mkl" ->
-            if not (tryMkl (env "NABLA_MKL_PATH")) then raise (fail "NABLA_PROVIDER=mkl, but MKL did not load")
-        | "cblas" ->
-            match env "NABLA_BLAS_PATH" with
-            | None -> raise (fail "NABLA_PROVIDER=cblas, but NABLA_BLAS_PATH is not set")
-            | Some p -> if not (tryCblas p) then raise (fail (sprintf "NABLA_BLAS_PATH=%s did not load" p))
-        | "auto" ->
-            match env "NABLA_BLAS_PATH" with
-            | Some p ->
-                // Naming a library is an explicit request: no fallback.
-                if not (tryCblas p) then raise (fail (sprintf "NABLA_BLAS_PATH=%s did not load" p))
-            | None ->
-                if not (tryMkl (env "NABLA_MKL_PATH")) then
-                    selectManaged "auto: MKL did not load (see above); using MathNet's managed provider"
-        | other ->
-            raise (fail (sprintf "NABLA_PROVIDER=%s is not one of auto, mkl, cblas, managed" other))
-
-    let private ensure () =
-        match failure with
-        | Some _ -> raise (InvalidOperationException(describeUnlocked ()))
-        | None -> if selection.IsNone then initFromEnvironment ()
-
-    /// The provider Nabla's kernels call (chosen from the environment at the first call).
-    let linearAlgebra () : ILinearAlgebraProvider =
-        let p = current
-        if not (isNull p) then p
-        else
-            lock gate (fun () ->
-                ensure ()
-                current)
-
-    /// "managed", "mkl" or "cblas".
-    let providerName () = lock gate (fun () -> ensure (); selection.Value.Name)
-
-    /// Threads the kernels may use.
-    let getThreads () = lock gate (fun () -> ensure (); threads)
-
-    /// Sets the threads the kernels may use (MathNet's managed provider and the native library alike).
-    let setThreads (n: int) =
-        if n < 1 then invalidArg "value" (sprintf "Threads: %d is not a positive thread count" n)
-        lock gate (fun () ->
-            ensure ()
-            threads <- n
-            note (sprintf "threads set to %d" n)
-            applyThreads ())
-
-    /// What was probed, what loaded (path, version), the threads, and why anything failed.
-    let describe () =
-        lock gate (fun () ->
-            if selection.IsNone && failure.IsNone then
-                try initFromEnvironment () with :? InvalidOperationException -> ()
-            describeUnlocked ())
-
-    let private withThreads () =
-        if threads = 0 then
-            let t, why = defaultThreads ()
-            threads <- t
-            note (sprintf "threads: %s" why)
-
-    /// Uses MathNet's managed provider.
-    let useManaged () =
-        lock gate (fun () ->
-            withThreads ()
-            selectManaged "UseManaged(): managed provider selected")
-
-    /// Uses Intel MKL: from `path` (libmkl_rt.so or its folder) if given, else probed as at start-up.
-    /// Throws InvalidOperationException carrying the diagnostic when it does not load.
-    let useMkl (path: string option) =
-        lock gate (fun () ->
-            withThreads ()
-            note (sprintf "UseMkl(%s)" (defaultArg path "") )
-            let path = match path with Some p -> Some p | None -> env "NABLA_MKL_PATH"
-            if not (tryMkl path) then raise (failCall "UseMkl: MKL did not load; the provider in use is unchanged"))
-
-    /// Uses the CBLAS library at `path` (OpenBLAS, BLIS...). Throws InvalidOperationException with the diagnostic on failure.
-    let useCblas (path: string) =
-        if String.IsNullOrWhiteSpace path then invalidArg "libraryPath" "UseCblas: expected the path of a library exporting CBLAS"
-        lock gate (fun () ->
-            withThreads ()
-            note (sprintf "UseCblas(%s)" path)
-            if not (tryCblas path) then raise (failCall (sprintf "UseCblas: %s did not load; the provider in use is unchanged" path)))
-
-    /// The path of the native library in use (None under the managed provider).
-    let libraryPath () : string option =
-        lock gate (fun () ->
-            ensure ()
-            match selection with
-            | Some { Library = Some lib } -> Some lib.Path
-            | _ -> None)
