@@ -4,7 +4,7 @@ module Nabla.Properties.InlineScalarNodeTests
 open System
 open Xunit
 open Nabla.Core
-open Nabla.Properties.Generators
+open Nabla.Properties.TestData
 
 let private bits (t: Tensor) = values t |> Array.map BitConverter.DoubleToInt64Bits
 
