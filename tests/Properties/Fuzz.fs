@@ -1,4 +1,4 @@
-/// The fuzzer of issue 11: random programs (FuzzPrograms.fs) run through the C# facade and checked against a naive
+/// The fuzzer: random programs (FuzzPrograms.fs) run through the C# facade and checked against a naive
 /// reference and against each other.
 ///
 /// For a program the reference accepts:

@@ -1,4 +1,4 @@
-/// Random programs for the fuzzer of issue 11, as data: a program is a list of statements, each one op
+/// Random programs for the fuzzer (Fuzz.fs), as data: a program is a list of statements, each one op
 /// application (of the C# facade's `TF`) over input slots, variable reads and earlier statements, so a value can
 /// be used several times (shared subexpressions). This module holds the program model, a naive Float64 reference
 /// interpreter (values, validity with the op that must throw, the discrete decisions that tell whether finite
