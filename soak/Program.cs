@@ -7,7 +7,7 @@ using Nabla.Optimizers;
 namespace Nabla.Soak;
 
 /// <summary>
-/// The soak of issue 11: trains a small MLP (8 -> 32 -> 32 -> 1, tanh) on synthetic data for many steps, each with a
+/// The soak test: trains a small MLP (8 -> 32 -> 32 -> 1, tanh) on synthetic data for many steps, each with a
 /// fresh <see cref="GradientTape"/> and an <see cref="Adam"/> step, keeps every step's loss tensor in a list (as a
 /// user plotting a loss curve would), drops a never-disposed tape every 1,000 steps, and prints managed memory (after
 /// a full blocking collection) and RSS as it goes. With checking on (the default) it exits with code 1 when memory

@@ -3,7 +3,7 @@ using Xunit;
 
 namespace Nabla.Examples;
 
-/// <summary>NaN and infinities through every op, as IEEE says (issue 11, item 6): the value, the reverse gradient, the
+/// <summary>NaN and infinities through every op, as IEEE says: the value, the reverse gradient, the
 /// forward tangent and the second derivative at NaN inputs, in Float32 and Float64. A NaN input must never come out as
 /// a number, and its gradient must never be 0. TensorFlow's tie rules stay as they are elsewhere.</summary>
 public class NaNPropagationTests

@@ -3,7 +3,8 @@ using Xunit;
 
 namespace Nabla.Examples;
 
-/// <summary>The skeleton's ops under a tape, against derivatives worked out by hand.</summary>
+/// <summary>The arithmetic, element-wise math, MatMul, reduction, shape and cast ops under a tape, against derivatives
+/// worked out by hand.</summary>
 public class OpsGradientTests
 {
     private static double[] Grad(Func<Tensor, Tensor> f, Tensor x)

@@ -1,4 +1,4 @@
-/// Properties of the derivative API as a whole (issue 4): the three ways to a Hessian agree with each other and with
+/// Properties of the derivative API as a whole: the three ways to a Hessian agree with each other and with
 /// finite differences of the gradient, forward and reverse Jacobians agree (also on a recorded graph, as a tape takes
 /// them), and CheckGradients passes correct functions and catches a wrong custom gradient. Inputs are drawn from a
 /// seeded generator inside each property, bounded to [-1.5, 1.5] so every test function stays smooth and well scaled.

@@ -1,4 +1,4 @@
-/// The fuzzer of issue 11: random programs (FuzzPrograms.fs) run through the C# facade and checked against a naive
+/// The fuzzer: random programs (FuzzPrograms.fs) run through the C# facade and checked against a naive
 /// reference and against each other.
 ///
 /// For a program the reference accepts:
@@ -78,7 +78,7 @@ let facadeConst (dt: DT) (shape: int[]) (data: float[]) (convert: bool) : T =
     else
         let a = Array.CreateInstance(elemType dt, shape)
         for k in 0 .. data.Length - 1 do
-            a.SetValue(boxed dt data.[k], Generators.Reference.unravel shape k)
+            a.SetValue(boxed dt data.[k], Reference.unravel shape k)
         if convert then TF.ConvertToTensor(a) else TF.Constant(a)
 
 let private coreDT (dt: DT) =
@@ -97,7 +97,7 @@ let private ofFacadeDT (d: DType) =
     | DType.Int64 -> I64
     | _ -> B
 
-let private coreConst (dt: DT) (shape: int[]) (data: float[]) : CT = Generators.tensorAs (coreDT dt) shape data
+let private coreConst (dt: DT) (shape: int[]) (data: float[]) : CT = TestData.tensorAs (coreDT dt) shape data
 
 let private lit (v: float) : T = T.op_Implicit v
 
@@ -521,12 +521,12 @@ let private agreeQWith (rtol: float, floor: float) (f: Findings) (category: stri
 /// Per flat input: slot k gets its own direction, every read of variable k the variable's (so the sum over reads
 /// is the derivative with respect to the variable).
 let private directionsFor (s: Scenario) (stream: int) : float[][] =
-    let slots = s.Slots |> Array.mapi (fun k sl -> Generators.directions s.Seed (100 * stream + k) sl.Data.Length)
-    let reads = readValues s |> Array.map (fun (k, shape, _) -> Generators.directions s.Seed (100 * stream + 50 + k) (int (size shape)))
+    let slots = s.Slots |> Array.mapi (fun k sl -> TestData.directions s.Seed (100 * stream + k) sl.Data.Length)
+    let reads = readValues s |> Array.map (fun (k, shape, _) -> TestData.directions s.Seed (100 * stream + 50 + k) (int (size shape)))
     Array.append slots reads
 
 let private varDirection (s: Scenario) (stream: int) (k: int) =
-    Generators.directions s.Seed (100 * stream + 50 + k) (int (size s.Vars.[k].VShape))
+    TestData.directions s.Seed (100 * stream + 50 + k) (int (size s.Vars.[k].VShape))
 
 let private shifted (inputs: V[]) (v: float[][]) (t: float) =
     Array.map2 (fun (x: V) (d: float[]) -> { x with Data = Array.map2 (fun a b -> a + t * b) x.Data d }) inputs v
@@ -672,7 +672,7 @@ let check (features: Features) (s: Scenario) : Failure list =
     if f.Any then f.Items
     else
     let y0 = refVals.[out]
-    let c = Generators.directions s.Seed 7 y0.Data.Length
+    let c = TestData.directions s.Seed 7 y0.Data.Length
     let cT () = facadeConst y0.DT y0.Shape c false
     let smooth = smoothValues refVals && y0.DT.IsFloat && not (List.contains singular baseSig)
     let nFlat = (flatInputs s).Length
@@ -823,15 +823,15 @@ let check (features: Features) (s: Scenario) : Failure list =
             let coreFlat = flatInputs s |> Array.map (fun x -> coreConst F64 x.Shape x.Data)
             let cC = coreConst y0.DT y0.Shape c
             let fC (x: CT) = let fl = Array.copy coreFlat in fl.[k] <- x; (runCore s fl).[out]
-            let gC = Generators.values (Nabla.Core.Derivatives.grad (fun x -> Nabla.Core.Reductions.sum null false (Nabla.Core.Elementwise.mul cC (fC x))) coreFlat.[k])
+            let gC = TestData.values (Nabla.Core.Derivatives.grad (fun x -> Nabla.Core.Reductions.sum null false (Nabla.Core.Elementwise.mul cC (fC x))) coreFlat.[k])
             let valC, jC = Nabla.Core.Derivatives.jvp fC coreFlat.[k] (coreConst F64 s.Slots.[k].Shape vk)
-            match mismatch vRtol vFloor y0.Data (Generators.values valC) with
+            match mismatch vRtol vFloor y0.Data (TestData.values valC) with
             | Some m -> f.Add("Nabla.Core value vs reference", m)
             | None -> ()
             match mismatch adRtol adFloor gA gC with
             | Some m -> f.Add("Nabla.Core.Derivatives.grad vs Autodiff.Grad", m)
             | None -> ()
-            match mismatch adRtol adFloor jA (Generators.values jC) with
+            match mismatch adRtol adFloor jA (TestData.values jC) with
             | Some m -> f.Add("Nabla.Core.Derivatives.jvp vs Autodiff.Jvp", m)
             | None -> ())
         |> ignore
@@ -1024,7 +1024,7 @@ let check (features: Features) (s: Scenario) : Failure list =
                 let coreFlat = flatInputs s |> Array.map (fun x -> coreConst F64 x.Shape x.Data)
                 let cC = coreConst y0.DT y0.Shape c
                 let fC (x: CT) = let fl = Array.copy coreFlat in fl.[k] <- x; Nabla.Core.Reductions.sum null false (Nabla.Core.Elementwise.mul cC (runCore s fl).[out])
-                let hC = Generators.values (Nabla.Core.Derivatives.hvp fC coreFlat.[k] (coreConst F64 s.Slots.[k].Shape v.[k]))
+                let hC = TestData.values (Nabla.Core.Derivatives.hvp fC coreFlat.[k] (coreConst F64 s.Slots.[k].Shape v.[k]))
                 match mismatch adRtol adFloor hk hA with
                 | Some m -> f.Add("Autodiff.Hvp vs forward-over-reverse (tape)", sprintf "slot %d: %s" k m)
                 | None -> ()

@@ -1,4 +1,4 @@
-/// Random programs for the fuzzer of issue 11, as data: a program is a list of statements, each one op
+/// Random programs for the fuzzer (Fuzz.fs), as data: a program is a list of statements, each one op
 /// application (of the C# facade's `TF`) over input slots, variable reads and earlier statements, so a value can
 /// be used several times (shared subexpressions). This module holds the program model, a naive Float64 reference
 /// interpreter (values, validity with the op that must throw, the discrete decisions that tell whether finite
@@ -8,7 +8,7 @@ module Nabla.Properties.FuzzPrograms
 
 open System
 open System.Text
-open Nabla.Properties.Generators
+open Nabla.Properties.TestData
 
 // ------------------------------------------------------------------ the model
 
@@ -1083,7 +1083,7 @@ let generate (f: Features) (sizeParam: int) (seed: int) : Scenario =
             let value (x: Arg) = match x with Ref i -> vals.[i].Shape, vals.[i].Data | Lit l -> [||], [| l |]
             let sa, da = value a
             let sb, db = value b
-            let _, diff = Generators.Reference.map2 (fun p q -> p - q) (sa, da) (sb, db)
+            let _, diff = Reference.map2 (fun p q -> p - q) (sa, da) (sb, db)
             near 1e-6 diff (fun _ -> 0.0)
         | ArgExt(_, axis, a) when vals.[a].Shape.Length > 0 ->
             let x = vals.[a]
@@ -1092,7 +1092,7 @@ let generate (f: Features) (sizeParam: int) (seed: int) : Scenario =
                 let sorted = Array.sort fiber
                 if sorted.Length < 2 then infinity
                 else min (sorted.[1] - sorted.[0]) (sorted.[sorted.Length - 1] - sorted.[sorted.Length - 2])
-            let _, gaps = Generators.Reference.alongAxis ax (fun fiber -> Array.create fiber.Length (gap fiber)) (x.Shape, x.Data)
+            let _, gaps = Reference.alongAxis ax (fun fiber -> Array.create fiber.Length (gap fiber)) (x.Shape, x.Data)
             gaps |> Array.exists (fun g -> g < 1e-6)
         | _ -> false
 

@@ -37,7 +37,7 @@ let private throws (f: unit -> obj) : exn =
     | Choice1Of2 r -> failwithf "expected an exception, got %A" r
     | Choice2Of2 e -> e
 
-// ------------------------------------------------------------------ variables (item 1)
+// ------------------------------------------------------------------ variables
 
 /// Fuzz: `t = v.Value` recorded, then `v.Assign(...)` before `tape.Gradient(t, v)`: TensorFlow differentiates with
 /// respect to the value read (API.md: an Assign between the read and Gradient changes neither the gradient nor
@@ -87,7 +87,7 @@ let ``Persistent tape: an optimizer step between two Gradient calls changes neit
     Assert.NotNull second
     close "gradient before and after the step" (values first) (values second)
 
-// ------------------------------------------------------------------ nested recording (items 2 and 3)
+// ------------------------------------------------------------------ nested recording
 
 /// Fuzz (reduced to a scalar): `u_x = tape.Gradient(u, x)` inside a persistent tape's block, `tape.Gradient(u_x, x)`
 /// after it (the PINN idiom; API.md). For u = tanh x: d2u/dx2 = -2 tanh x (1 - tanh^2 x). Before the fix the second gradient

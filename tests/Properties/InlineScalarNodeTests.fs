@@ -4,7 +4,7 @@ module Nabla.Properties.InlineScalarNodeTests
 open System
 open Xunit
 open Nabla.Core
-open Nabla.Properties.Generators
+open Nabla.Properties.TestData
 
 let private bits (t: Tensor) = values t |> Array.map BitConverter.DoubleToInt64Bits
 
@@ -57,7 +57,7 @@ let ``an n-ary primitive's VJP sees plain operand values for inline scalar nodes
     Assert.Equal(3.0 * 1.5 * 1.5, (values g).[0], 12)
     Assert.Equal(6.0 * 1.5, (values (Derivatives.grad (Derivatives.grad f) (scalar 1.5))).[0], 12)
 
-/// What the change is for: one object per recorded scalar op.
+/// The point of inline scalar nodes: one object per recorded scalar op.
 [<Fact>]
 let ``recording a scalar op allocates one inline node (at most 80 bytes) in the core`` () =
     let one = scalar 1.0

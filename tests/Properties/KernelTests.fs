@@ -7,7 +7,7 @@ open System
 open Xunit
 open Nabla.Core
 open MathNet.Numerics.Providers.LinearAlgebra
-open Nabla.Properties.Generators
+open Nabla.Properties.TestData
 
 let private assertClose (what: string) (tol: float) (expected: float[]) (actual: float[]) =
     Assert.True(expected.Length = actual.Length, sprintf "%s: expected %d values, got %d" what expected.Length actual.Length)

@@ -8,12 +8,13 @@ open FsCheck
 open FsCheck.FSharp
 open FsCheck.Xunit
 open Nabla.Core
-open Nabla.Properties.Generators
+open Nabla.Properties.TestData
+open Nabla.Properties.Tolerances
 
 /// Analytic results against AD: only rounding separates them.
 let private analytic = { RTol = 1e-10; ATol = 1e-12 }
 
-let private agree label expected actual = PrimitiveProperties.agree label analytic expected actual
+let private agree label expected actual = Tolerances.agree label analytic expected actual
 
 let private all (props: Property list) = List.reduce (.&.) props
 

@@ -7,7 +7,7 @@ open FsCheck
 open FsCheck.FSharp
 open FsCheck.Xunit
 open Nabla.Core
-open Nabla.Properties.Generators
+open Nabla.Properties.TestData
 
 /// A program that uses every primitive with scalar rules, reuses x and an intermediate (adjoints accumulate on a
 /// leaf and on an interior node) and has a constant operand.

@@ -1,7 +1,7 @@
-/// Derivatives of every primitive, in the style of FSharp.Core's collection-consistency tests:
-/// for each op case (Generators.fs) and each function of one tensor derived from it (with
-/// respect to each operand, the others held constant, and to all operands packed in one vector),
-///   - value: the Float64 result equals a naive index-by-index reference (shape and values);
+/// The checks every row of the op table (Cases.fs) runs on each of its samples, in the style of FSharp.Core's
+/// collection-consistency tests. For each function of one tensor derived from a sample (with respect to each operand,
+/// the others held constant, and to all operands packed in one vector):
+///   - value: the Float64 result equals the naive index-by-index reference (shape and values);
 ///   - first order: the forward Jacobian (jvp on each basis vector), the reverse Jacobian (vjp on
 ///     each basis vector) and the central finite-difference Jacobian agree, and
 ///     <t, vjp c> = <jvp t, c> along random t, c;
@@ -11,46 +11,15 @@
 ///     for x -> J(x) v and x -> J(x)^T c (all four mode mixes on non-scalar maps), which also
 ///     agree with central FD;
 ///   - Float32: value, jvp, vjp and hvp in Float32 agree with Float64 from the same rounded inputs.
-/// Tolerances are in Generators.fs (`defaultTolerances`, `float32RoundTripTolerances`).
-module Nabla.Properties.PrimitiveProperties
+/// Tolerances are the sample's (Tolerances.fs: `defaultTolerances`, `float32RoundTripTolerances`).
+module Nabla.Properties.Checks
 
 open FsCheck
 open FsCheck.FSharp
-open FsCheck.Xunit
 open Nabla.Core
-open Nabla.Properties.Generators
-
-/// Runs per property: enough to cover the shape and parameter space of one op, small enough
-/// for all op properties to run in a few seconds (they also passed at 2,000 runs each).
-[<Literal>]
-let Runs = 200
-
-// ------------------------------------------------------------------ labelled comparisons
-
-let private formatValues (a: float[]) =
-    "[" + System.String.Join("; ", a |> Array.map (fun v -> v.ToString "G6")) + "]"
-
-/// Element-wise agreement with an explicit scale for the absolute floor (see `Tol`).
-let agreeScaled (label: string) (tol: Tol) (scale: float) (expected: float[]) (actual: float[]) : Property =
-    let ok (e: float) (a: float) = abs (a - e) <= tol.RTol * max (abs a) (abs e) + tol.ATol * scale
-    if expected.Length <> actual.Length then
-        Prop.label (sprintf "%s: expected %d values, got %d" label expected.Length actual.Length) false
-    else
-        match Array.tryFindIndex id (Array.map2 (fun e a -> not (ok e a)) expected actual) with
-        | None -> Prop.label label true
-        | Some i ->
-            Prop.label (sprintf "%s: first mismatch at flat index %d: expected %.17g, got %.17g (diff %.3g)\n  expected %s\n  actual   %s"
-                                label i expected.[i] actual.[i] (actual.[i] - expected.[i]) (formatValues expected) (formatValues actual)) false
-
-/// Element-wise agreement, absolute floor scaled by 1 + the largest expected magnitude.
-let agree (label: string) (tol: Tol) (expected: float[]) (actual: float[]) : Property =
-    let scale = 1.0 + (expected |> Array.fold (fun m v -> max m (abs v)) 0.0)
-    agreeScaled label tol scale expected actual
-
-/// <a, b> = <c, d>, the absolute floor scaled by the magnitudes of the terms (inner products cancel).
-let agreeDot (label: string) (tol: Tol) (a: float[], b: float[]) (c: float[], d: float[]) : Property =
-    let terms (x: float[]) (y: float[]) = Array.fold2 (fun s p q -> s + abs (p * q)) 0.0 x y
-    agreeScaled label tol (1.0 + terms a b + terms c d) [| dot a b |] [| dot c d |]
+open Nabla.Properties.TestData
+open Nabla.Properties.Tolerances
+open Nabla.Properties.Cases
 
 let private holds (label: string) (ok: bool) = Prop.label label ok
 
@@ -199,191 +168,25 @@ let float32AgreesWithFloat64 (tol: Tolerances) (seed: int) (t32: Target, t64: Ta
           agree (label "vjp") tol.Float32 (values (vjp t64 y64)) (values g32)
           agree (label "hvp") tol.Float32 (hvp t64 y64) (hvp t32 y32) ]
 
-// ------------------------------------------------------------------ the properties
+// ------------------------------------------------------------------ the checks of one sample
 
-/// The op's Float64 value against the naive reference (Generators.Reference): shape and values.
+/// The op's Float64 value against the naive reference (Reference.fs): shape and values.
 let valueMatchesReference (c: OpCase) : Property =
     let y = c.Apply(c.Operands |> Array.map (fun (s, d) -> tensor s d))
     let shape, expected = c.Reference c.Operands
     holds (sprintf "value has the reference shape %s (got %s)" (Shape.format shape) (Shape.format y.Shape)) (Shape.equal y.Shape shape)
     .&. agree "value = naive reference" c.Tol.Ad expected (values y)
 
-let firstOrderOf (gen: Gen<OpCase>) =
-    Prop.forAll (Arb.fromGen gen) (fun c ->
-        valueMatchesReference c :: (targets DType.Float64 false c |> List.map (firstOrder c.Tol c.Seed)) |> all)
+/// The value, and first derivatives with respect to each operand and to all of them.
+let firstOrderOfCase (c: OpCase) : Property =
+    valueMatchesReference c :: (targets DType.Float64 false c |> List.map (firstOrder c.Tol c.Seed)) |> all
 
-let secondOrderOf (gen: Gen<OpCase>) =
-    Prop.forAll (Arb.fromGen gen) (fun c -> targets DType.Float64 false c |> List.map (secondOrder c.Tol c.Seed) |> all)
+/// Second derivatives with respect to each operand and to all of them.
+let secondOrderOfCase (c: OpCase) : Property =
+    targets DType.Float64 false c |> List.map (secondOrder c.Tol c.Seed) |> all
 
-let float32Of (gen: Gen<OpCase>) =
-    Prop.forAll (Arb.fromGen gen) (fun c ->
-        List.zip (targets DType.Float32 true c) (targets DType.Float64 true c)
-        |> List.map (float32AgreesWithFloat64 c.Tol c.Seed)
-        |> all)
-
-[<Property(MaxTest = Runs)>]
-let ``Exp: first order`` () = firstOrderOf expCase
-[<Property(MaxTest = Runs)>]
-let ``Exp: second order`` () = secondOrderOf expCase
-[<Property(MaxTest = Runs)>]
-let ``Exp: Float32`` () = float32Of expCase
-
-[<Property(MaxTest = Runs)>]
-let ``Log: first order`` () = firstOrderOf logCase
-[<Property(MaxTest = Runs)>]
-let ``Log: second order`` () = secondOrderOf logCase
-[<Property(MaxTest = Runs)>]
-let ``Log: Float32`` () = float32Of logCase
-
-[<Property(MaxTest = Runs)>]
-let ``Sin: first order`` () = firstOrderOf sinCase
-[<Property(MaxTest = Runs)>]
-let ``Sin: second order`` () = secondOrderOf sinCase
-[<Property(MaxTest = Runs)>]
-let ``Sin: Float32`` () = float32Of sinCase
-
-[<Property(MaxTest = Runs)>]
-let ``Cos: first order`` () = firstOrderOf cosCase
-[<Property(MaxTest = Runs)>]
-let ``Cos: second order`` () = secondOrderOf cosCase
-[<Property(MaxTest = Runs)>]
-let ``Cos: Float32`` () = float32Of cosCase
-
-[<Property(MaxTest = Runs)>]
-let ``Tanh: first order`` () = firstOrderOf tanhCase
-[<Property(MaxTest = Runs)>]
-let ``Tanh: second order`` () = secondOrderOf tanhCase
-[<Property(MaxTest = Runs)>]
-let ``Tanh: Float32`` () = float32Of tanhCase
-
-[<Property(MaxTest = Runs)>]
-let ``Sqrt: first order`` () = firstOrderOf sqrtCase
-[<Property(MaxTest = Runs)>]
-let ``Sqrt: second order`` () = secondOrderOf sqrtCase
-[<Property(MaxTest = Runs)>]
-let ``Sqrt: Float32`` () = float32Of sqrtCase
-
-[<Property(MaxTest = Runs)>]
-let ``Negative: first order`` () = firstOrderOf negCase
-[<Property(MaxTest = Runs)>]
-let ``Negative: second order`` () = secondOrderOf negCase
-[<Property(MaxTest = Runs)>]
-let ``Negative: Float32`` () = float32Of negCase
-
-[<Property(MaxTest = Runs)>]
-let ``Square: first order`` () = firstOrderOf squareCase
-[<Property(MaxTest = Runs)>]
-let ``Square: second order`` () = secondOrderOf squareCase
-[<Property(MaxTest = Runs)>]
-let ``Square: Float32`` () = float32Of squareCase
-
-[<Property(MaxTest = Runs)>]
-let ``Add (broadcasting): first order`` () = firstOrderOf addCase
-[<Property(MaxTest = Runs)>]
-let ``Add (broadcasting): second order`` () = secondOrderOf addCase
-[<Property(MaxTest = Runs)>]
-let ``Add (broadcasting): Float32`` () = float32Of addCase
-
-[<Property(MaxTest = Runs)>]
-let ``Subtract (broadcasting): first order`` () = firstOrderOf subCase
-[<Property(MaxTest = Runs)>]
-let ``Subtract (broadcasting): second order`` () = secondOrderOf subCase
-[<Property(MaxTest = Runs)>]
-let ``Subtract (broadcasting): Float32`` () = float32Of subCase
-
-[<Property(MaxTest = Runs)>]
-let ``Multiply (broadcasting): first order`` () = firstOrderOf mulCase
-[<Property(MaxTest = Runs)>]
-let ``Multiply (broadcasting): second order`` () = secondOrderOf mulCase
-[<Property(MaxTest = Runs)>]
-let ``Multiply (broadcasting): Float32`` () = float32Of mulCase
-
-[<Property(MaxTest = Runs)>]
-let ``Divide (broadcasting): first order`` () = firstOrderOf divCase
-[<Property(MaxTest = Runs)>]
-let ``Divide (broadcasting): second order`` () = secondOrderOf divCase
-[<Property(MaxTest = Runs)>]
-let ``Divide (broadcasting): Float32`` () = float32Of divCase
-
-[<Property(MaxTest = Runs)>]
-let ``Sum (axes, keepDims): first order`` () = firstOrderOf sumCase
-[<Property(MaxTest = Runs)>]
-let ``Sum (axes, keepDims): second order`` () = secondOrderOf sumCase
-[<Property(MaxTest = Runs)>]
-let ``Sum (axes, keepDims): Float32`` () = float32Of sumCase
-
-[<Property(MaxTest = Runs)>]
-let ``Mean (axes, keepDims): first order`` () = firstOrderOf meanCase
-[<Property(MaxTest = Runs)>]
-let ``Mean (axes, keepDims): second order`` () = secondOrderOf meanCase
-[<Property(MaxTest = Runs)>]
-let ``Mean (axes, keepDims): Float32`` () = float32Of meanCase
-
-[<Property(MaxTest = Runs)>]
-let ``BroadcastTo: first order`` () = firstOrderOf broadcastToCase
-[<Property(MaxTest = Runs)>]
-let ``BroadcastTo: second order`` () = secondOrderOf broadcastToCase
-[<Property(MaxTest = Runs)>]
-let ``BroadcastTo: Float32`` () = float32Of broadcastToCase
-
-[<Property(MaxTest = Runs)>]
-let ``SumTo: first order`` () = firstOrderOf sumToCase
-[<Property(MaxTest = Runs)>]
-let ``SumTo: second order`` () = secondOrderOf sumToCase
-[<Property(MaxTest = Runs)>]
-let ``SumTo: Float32`` () = float32Of sumToCase
-
-[<Property(MaxTest = Runs)>]
-let ``Reshape: first order`` () = firstOrderOf reshapeCase
-[<Property(MaxTest = Runs)>]
-let ``Reshape: second order`` () = secondOrderOf reshapeCase
-[<Property(MaxTest = Runs)>]
-let ``Reshape: Float32`` () = float32Of reshapeCase
-
-[<Property(MaxTest = Runs)>]
-let ``Transpose (random perms): first order`` () = firstOrderOf transposeCase
-[<Property(MaxTest = Runs)>]
-let ``Transpose (random perms): second order`` () = secondOrderOf transposeCase
-[<Property(MaxTest = Runs)>]
-let ``Transpose (random perms): Float32`` () = float32Of transposeCase
-
-[<Property(MaxTest = Runs)>]
-let ``Slice: first order`` () = firstOrderOf sliceCase
-[<Property(MaxTest = Runs)>]
-let ``Slice: second order`` () = secondOrderOf sliceCase
-[<Property(MaxTest = Runs)>]
-let ``Slice: Float32`` () = float32Of sliceCase
-
-[<Property(MaxTest = Runs)>]
-let ``Pad: first order`` () = firstOrderOf padCase
-[<Property(MaxTest = Runs)>]
-let ``Pad: second order`` () = secondOrderOf padCase
-[<Property(MaxTest = Runs)>]
-let ``Pad: Float32`` () = float32Of padCase
-
-[<Property(MaxTest = Runs)>]
-let ``Concat: first order`` () = firstOrderOf concatCase
-[<Property(MaxTest = Runs)>]
-let ``Concat: second order`` () = secondOrderOf concatCase
-[<Property(MaxTest = Runs)>]
-let ``Concat: Float32`` () = float32Of concatCase
-
-[<Property(MaxTest = Runs)>]
-let ``MatMul (all transpose flags): first order`` () = firstOrderOf matmulCase
-[<Property(MaxTest = Runs)>]
-let ``MatMul (all transpose flags): second order`` () = secondOrderOf matmulCase
-[<Property(MaxTest = Runs)>]
-let ``MatMul (all transpose flags): Float32`` () = float32Of matmulCase
-
-[<Property(MaxTest = Runs)>]
-let ``Cast Float64 -> Float32 -> Float64: first order`` () = firstOrderOf castRoundTripCase
-[<Property(MaxTest = Runs)>]
-let ``Cast Float64 -> Float32 -> Float64: second order`` () = secondOrderOf castRoundTripCase
-[<Property(MaxTest = Runs)>]
-let ``Cast Float64 -> Float32 -> Float64: Float32`` () = float32Of castRoundTripCase
-
-[<Property(MaxTest = Runs)>]
-let ``Cast to Float32: first order`` () = firstOrderOf castToFloat32Case
-[<Property(MaxTest = Runs)>]
-let ``Cast to Float32: second order`` () = secondOrderOf castToFloat32Case
-// (No Float32 property for "Cast to Float32": on a Float32 operand it is the identity.)
+/// Float32 against Float64 with respect to each operand and to all of them.
+let float32OfCase (c: OpCase) : Property =
+    List.zip (targets DType.Float32 true c) (targets DType.Float64 true c)
+    |> List.map (float32AgreesWithFloat64 c.Tol c.Seed)
+    |> all
