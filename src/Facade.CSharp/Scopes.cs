@@ -15,23 +15,21 @@ internal sealed class Scope
     /// <summary>A scope for a tag drawn elsewhere (by a core transform).</summary>
     internal Scope(object owner, long tag)
     {
-        // The thread's scope set holds its scopes strongly; a scope holds its tape or accumulator weakly, so that one
-        // the program can no longer reach is collected (its finalizer then takes the scope out of the set).
-        if (owner is GradientTape or ForwardAccumulator) ownerRef = new WeakReference<object>(owner);
-        else strongOwner = owner;
-        if (owner is GradientTape) Registry = new NodeRegistry();
+        // The thread's scope set holds its scopes strongly; a scope holds its tape weakly (and its accumulator not at
+        // all), so that one the program can no longer reach is collected (its finalizer then takes the scope out of
+        // the set).
+        if (owner is GradientTape tape)
+        {
+            tapeRef = new WeakReference<GradientTape>(tape);
+            Registry = new NodeRegistry();
+        }
         Tag = tag;
     }
 
-    private readonly WeakReference<object>? ownerRef;
-    private readonly object? strongOwner;
-
-    /// <summary>The GradientTape, ForwardAccumulator or transform this scope belongs to (null once a tape or
-    /// accumulator has been collected).</summary>
-    internal object? Owner => ownerRef is { } r ? (r.TryGetTarget(out var o) ? o : null) : strongOwner;
+    private readonly WeakReference<GradientTape>? tapeRef;
 
     /// <summary>The tape this scope belongs to, if it is a tape's and the tape is alive.</summary>
-    internal GradientTape? Tape => ownerRef is { } r && r.TryGetTarget(out var o) ? o as GradientTape : null;
+    internal GradientTape? Tape => tapeRef is { } r && r.TryGetTarget(out var t) ? t : null;
 
     internal readonly long Tag;
 
