@@ -62,7 +62,12 @@ public static partial class Autodiff
         return check.Build();
     }
 
-    private static Tensor Unit(int[] shape, int i) => new(Core.Derivatives.unitAt(Core.DType.Float64, shape, i));
+    private static Tensor Unit(int[] shape, int i)
+    {
+        var values = new double[Core.Shape.size(shape)];
+        values[i] = 1;
+        return Plain(values, shape);
+    }
 
     private static Tensor Plain(double[] values, int[] shape) =>
         new(Core.Ops.constant(new Core.RawTensor(Core.DType.Float64, (int[])shape.Clone(), values)));

@@ -108,13 +108,10 @@ public static partial class Autodiff
         ArgumentNullException.ThrowIfNull(f);
         var xv = Input("Jacobian", x);
         long tag = Core.Tags.next();
-        var leaf = Core.Derivatives.watch(tag, xv);
+        var leaf = Core.Tape.watch(tag, xv);
         var y = Call("Jacobian", f, leaf, x.IsWeak);
-        var root = Core.Reverse.findAtLevel(tag, y);
-        var outShape = y.Shape.Concat(x.ShapeArray).ToArray();
-        if (root == null || !y.IsFloat || !Core.Reverse.dependsOn(tag, root.Value, leaf.NodeId))
-            return new Tensor(Core.Ops.constant(Core.Raw.zeros(xv.DType, outShape)));
-        return Out(Core.Ops.cast(xv.DType, Core.Derivatives.recordedJacobian(tag, root.Value, leaf, false, false)));
+        if (Core.Tape.jacobian(tag, xv.DType, y, new[] { leaf }, false, false) is { } j) return Out(j.Value);
+        return new Tensor(Core.Ops.constant(Core.Raw.zeros(xv.DType, y.Shape.Concat(x.ShapeArray).ToArray())));
     }
 
     /// <summary>The Hessian of a scalar <paramref name="f"/> at <paramref name="x"/>, shaped <c>x.Shape ++ x.Shape</c>:

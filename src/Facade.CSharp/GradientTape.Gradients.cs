@@ -1,3 +1,5 @@
+using Microsoft.FSharp.Core;
+
 namespace Nabla;
 
 // GradientTape: Gradient (tape.gradient) over one or several targets and sources.
@@ -64,46 +66,31 @@ public sealed partial class GradientTape
         }
         foreach (var s in sources) ArgumentNullException.ThrowIfNull(s, nameof(sources));
 
-        var sourceNodes = new List<Core.Tensor>[sources.Count];
-        var wanted = new HashSet<long>();
-        for (int i = 0; i < sources.Count; i++)
+        var sourceNodes = new Core.Tensor[sources.Count][];
+        for (int i = 0; i < sources.Count; i++) sourceNodes[i] = SourceNodes(sources[i]);
+        var values = new Core.Tensor[targets.Count];
+        var seeds = new FSharpOption<Core.Tensor>[targets.Count]; // null: None (ones)
+        for (int t = 0; t < targets.Count; t++)
         {
-            sourceNodes[i] = SourceNodes(sources[i]);
-            foreach (var n in sourceNodes[i]) wanted.Add(n.NodeId);
+            values[t] = NodeOf(targets[t]);
+            if (outputGradients[t] is { } og) seeds[t] = FSharpOption<Core.Tensor>.Some(Scopes.Resolve(og));
         }
         // A persistent tape asked for gradients while it records records the computation of those gradients too
         // (TensorFlow does, with a warning about speed): u_x = tape.Gradient(u, x) inside the block can then be
         // differentiated again by the same tape, to any depth (the PINN idiom).
         bool recordSelf = Persistent && IsRecordingHere;
-
-        var sums = new Core.Tensor?[sources.Count];
-        for (int t = 0; t < targets.Count; t++)
-        {
-            var root = Core.Reverse.findAtLevel(scope.Tag, NodeOf(targets[t]));
-            if (root == null || wanted.Count == 0) continue;
-            var og = outputGradients[t];
-            var seed = og != null
-                ? Core.Ops.cast(targets[t].Value.DType, Scopes.Resolve(og))
-                : Core.Ops.constant(Core.Raw.ones(targets[t].Value.DType, targets[t].ShapeArray));
-            var adj = recordSelf
-                ? Core.Reverse.sweepRecorded(scope.Tag, root.Value, seed, wanted)
-                : Core.Reverse.sweep(scope.Tag, root.Value, seed, wanted);
-            for (int i = 0; i < sources.Count; i++)
-                foreach (var node in sourceNodes[i])
-                    if (adj.TryGetValue(node.NodeId, out var g))
-                        sums[i] = sums[i] is { } prev ? Core.Ops.add(prev, g) : g;
-        }
+        var sums = Core.Tape.gradients(scope.Tag, values, seeds, sourceNodes, recordSelf);
 
         var result = new Tensor?[sources.Count];
         for (int i = 0; i < sources.Count; i++)
         {
             if (sums[i] is { } g)
-                result[i] = new Tensor(Scopes.Strip(Core.Ops.cast(sources[i].Value.DType, g)));
+                result[i] = new Tensor(Scopes.Strip(Core.Ops.cast(sources[i].Value.DType, g.Value)));
             else
                 result[i] = unconnected switch
                 {
                     UnconnectedGradients.Zero => new Tensor(Core.Ops.constant(Core.Raw.zeros(sources[i].Value.DType, sources[i].ShapeArray))),
-                    UnconnectedGradients.Raise => throw new InvalidOperationException(WhyUnconnected("Gradient", targets, sources[i], sourceNodes[i].Count > 0)),
+                    UnconnectedGradients.Raise => throw new InvalidOperationException(WhyUnconnected("Gradient", targets, sources[i], sourceNodes[i].Length > 0)),
                     _ => null,
                 };
         }

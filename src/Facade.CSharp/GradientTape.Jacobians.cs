@@ -50,26 +50,20 @@ public sealed partial class GradientTape
         var dtype = source.DType.IsFloat() ? source.Value.DType : target.Value.DType;
 
         Core.Tensor? result = null;
-        var sourceNodes = new List<Core.Tensor>();
+        var sourceNodes = Array.Empty<Core.Tensor>();
         if (source.DType.IsFloat() && target.DType.IsFloat())
         {
             sourceNodes = SourceNodes(source);
-            var root = Core.Reverse.findAtLevel(scope.Tag, NodeOf(target))?.Value;
             bool recordSelf = Persistent && IsRecordingHere;
-            foreach (var sourceNode in sourceNodes)
-                if (root != null && Core.Reverse.dependsOn(scope.Tag, root, sourceNode.NodeId))
-                {
-                    var j = Core.Ops.cast(dtype, Core.Derivatives.recordedJacobian(scope.Tag, root, sourceNode, batch, recordSelf));
-                    result = result is { } prev ? Core.Ops.add(prev, j) : j;
-                }
-            if (result != null) result = Scopes.Strip(result);
+            if (Core.Tape.jacobian(scope.Tag, dtype, NodeOf(target), sourceNodes, batch, recordSelf) is { } j)
+                result = Scopes.Strip(j.Value);
         }
         Tensor? answer = result != null
             ? new Tensor(result)
             : unconnected switch
             {
                 UnconnectedGradients.Zero => new Tensor(Core.Ops.constant(Core.Raw.zeros(dtype, outShape))),
-                UnconnectedGradients.Raise => throw new InvalidOperationException(WhyUnconnected(op, new[] { target }, source, sourceNodes.Count > 0)),
+                UnconnectedGradients.Raise => throw new InvalidOperationException(WhyUnconnected(op, new[] { target }, source, sourceNodes.Length > 0)),
                 _ => null,
             };
         MarkUsed();

@@ -16,7 +16,7 @@ public sealed partial class GradientTape
     {
         if (scope.IsWatched(tensor)) return;
         var current = ResolveForWatch(tensor);
-        if (!tensor.DType.IsFloat() || Core.Reverse.findAtLevel(scope.Tag, current) != null)
+        if (!tensor.DType.IsFloat() || Core.Tape.nodeAt(scope.Tag, current) != null)
         {
             // Integer/bool tensors get no adjoint; an intermediate already on this tape is already watched.
             if (!tensor.DType.IsFloat()) scope.SetWatched(tensor, current);
@@ -24,13 +24,13 @@ public sealed partial class GradientTape
         }
         if (Environment.CurrentManagedThreadId != threadId)
         {
-            scope.SetWatched(tensor, Core.Derivatives.watch(scope.Tag, current));
+            scope.SetWatched(tensor, Core.Tape.watch(scope.Tag, current));
             return;
         }
         // The leaf wraps what the scopes older than this tape give the tensor; scopes newer than it (inner tapes,
         // accumulators) that already watch it are rebuilt on top of the leaf, so every perturbation stays outside
         // the older ones (an outer tape watching late still sees the operations).
-        var leaf = Core.Derivatives.watch(scope.Tag, Scopes.ResolveBelow(tensor, scope.Tag));
+        var leaf = Core.Tape.watch(scope.Tag, Scopes.ResolveBelow(tensor, scope.Tag));
         scope.SetWatched(tensor, leaf);
         Scopes.Rewrap(tensor, scope.Tag, leaf);
     }
@@ -65,21 +65,17 @@ public sealed partial class GradientTape
 
     /// <summary>The nodes of this tape that stand for <paramref name="source"/>: for a variable (or a handle of one)
     /// the leaves of every value of it this tape watched, else the source's node, if any.</summary>
-    private List<Core.Tensor> SourceNodes(Tensor source)
+    private Core.Tensor[] SourceNodes(Tensor source)
     {
-        var nodes = new List<Core.Tensor>(1);
-        if (!source.DType.IsFloat()) return nodes;
+        if (!source.DType.IsFloat()) return Array.Empty<Core.Tensor>();
         Tensor[]? handles = null;
         if (Variable.OwnerOf(source) is { } v)
             lock (watchedVariables)
                 if (variableHandles.TryGetValue(v, out var list)) handles = list.ToArray();
-        foreach (var h in handles ?? new[] { source })
-            if (Core.Reverse.findAtLevel(scope.Tag, NodeOf(h)) is { } found && !nodes.Exists(n => n.NodeId == found.Value.NodeId))
-                nodes.Add(found.Value);
-        if (handles != null && !Array.Exists(handles, h => ReferenceEquals(h, source))
-            && Core.Reverse.findAtLevel(scope.Tag, NodeOf(source)) is { } own && !nodes.Exists(n => n.NodeId == own.Value.NodeId))
-            nodes.Add(own.Value);
-        return nodes;
+        var values = new List<Core.Tensor>(1);
+        foreach (var h in handles ?? new[] { source }) values.Add(NodeOf(h));
+        if (handles != null && !Array.Exists(handles, h => ReferenceEquals(h, source))) values.Add(NodeOf(source));
+        return Core.Tape.nodesAt(scope.Tag, values.ToArray());
     }
 
     internal bool WatchesVariable(Variable v)
@@ -98,7 +94,7 @@ public sealed partial class GradientTape
     private Core.Tensor ResolveForWatch(Tensor h)
     {
         if (Environment.CurrentManagedThreadId == threadId) return Scopes.Resolve(h);
-        return h.Value.Level == 0 ? h.Value : Core.Ops.constant(h.Raw);
+        return Core.Tape.plain(h.Value);
     }
 
     private Core.Tensor NodeOf(Tensor h) =>
