@@ -54,14 +54,16 @@ let rec strip (isActive: int64 -> bool) (t: Tensor) : Tensor =
             if obj.ReferenceEquals(p, p') && obj.ReferenceEquals(d, d') then t else TD(p', d', tag)
 
 let inactiveTags (isActive: int64 -> bool) (values: Tensor[]) =
-    let tags = List<int64>()
+    let mutable tags : List<int64> = null // made only when a tag is inactive (rare)
     for t in values do
         let mutable u = t
         while not (isNull (box u)) && u.Level <> 0L do
             let level = u.Level
-            if not (isActive level) && not (tags.Contains level) then tags.Add level
+            if not (isActive level) then
+                if isNull tags then tags <- List<int64>()
+                if not (tags.Contains level) then tags.Add level
             u <- u.Under
-    tags.ToArray()
+    if isNull tags then System.Array.Empty<int64>() else tags.ToArray()
 
 let iterNodes (action: int64 -> Tensor -> unit) (t: Tensor) =
     let mutable u = t
