@@ -2,12 +2,18 @@
 module internal Nabla.Core.Tape
 
 open System.Collections.Generic
+open System.Runtime.CompilerServices
 open Nabla.Core.Ops
 
 // ------------------------------------------------------------------------- levels
 
+// The functions an operation calls on each operand and result are marked for inlining, so that the facade's hot
+// path pays no call for its common cases (a plain value; a value whose outer level is active).
+
+[<MethodImpl(MethodImplOptions.AggressiveInlining)>]
 let isPlain (t: Tensor) = t.Level = 0L
 
+[<MethodImpl(MethodImplOptions.AggressiveInlining)>]
 let isOnlyAt (tag: int64) (t: Tensor) =
     tag <> 0L && t.Level = tag && (let u = t.Under in isNull (box u) || u.Level = 0L)
 
@@ -19,15 +25,22 @@ let carries (tag: int64) (t: Tensor) =
         if u.Level = tag then found <- true else u <- u.Under
     found
 
+[<MethodImpl(MethodImplOptions.AggressiveInlining)>]
 let plain (t: Tensor) = if t.Level = 0L then t else TP t.Raw
 
-let peel (isActive: int64 -> bool) (t: Tensor) =
-    let mutable v = t
+/// `peel` once the outer level of t is known to be rejected.
+let private peelRejected (isActive: int64 -> bool) (t: Tensor) =
+    let mutable v = t.Primal
     let mutable level = v.Level
     while level <> 0L && not (isActive level) do
         v <- v.Primal
         level <- v.Level
     v
+
+[<MethodImpl(MethodImplOptions.AggressiveInlining)>]
+let peel (isActive: int64 -> bool) (t: Tensor) =
+    let level = t.Level
+    if level = 0L || isActive level then t else peelRejected isActive t
 
 let peelBelow (tag: int64) (isActive: int64 -> bool) (t: Tensor) =
     let mutable v = t
