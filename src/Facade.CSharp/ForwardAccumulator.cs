@@ -54,7 +54,7 @@ public sealed class ForwardAccumulator : IDisposable
                 throw new ArgumentException($"ForwardAccumulator: tangent {i} has dtype {t.DType} but its primal has dtype {p.DType}; expected the primal's dtype.", nameof(tangents));
             var primal = Scopes.Resolve(p);
             var tangent = Core.Elementwise.cast(p.Value.DType, Scopes.Resolve(t));
-            scope.SetWatched(p, Core.Derivatives.dual(scope.Tag, primal, tangent));
+            scope.SetWatched(p, Core.Tape.dual(scope.Tag, primal, tangent));
         }
         holder = Scopes.Local;
         holder.Add(scope);
@@ -71,7 +71,7 @@ public sealed class ForwardAccumulator : IDisposable
     {
         ArgumentNullException.ThrowIfNull(target);
         var value = scope.TryGetWatched(target, out var w) ? w : target.Value;
-        var tangent = Core.Derivatives.tangentAt(scope.Tag, value);
+        var tangent = Core.Tape.tangentAt(scope.Tag, value);
         if (tangent != null)
             return new Tensor(Scopes.Strip(Core.Elementwise.cast(target.Value.DType, tangent.Value)));
         return unconnectedGradients switch

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using Microsoft.FSharp.Core;
 
 namespace Nabla;
 
@@ -15,23 +16,21 @@ internal sealed class Scope
     /// <summary>A scope for a tag drawn elsewhere (by a core transform).</summary>
     internal Scope(object owner, long tag)
     {
-        // The thread's scope set holds its scopes strongly; a scope holds its tape or accumulator weakly, so that one
-        // the program can no longer reach is collected (its finalizer then takes the scope out of the set).
-        if (owner is GradientTape or ForwardAccumulator) ownerRef = new WeakReference<object>(owner);
-        else strongOwner = owner;
-        if (owner is GradientTape) Registry = new NodeRegistry();
+        // The thread's scope set holds its scopes strongly; a scope holds its tape weakly (and its accumulator not at
+        // all), so that one the program can no longer reach is collected (its finalizer then takes the scope out of
+        // the set).
+        if (owner is GradientTape tape)
+        {
+            tapeRef = new WeakReference<GradientTape>(tape);
+            Registry = new NodeRegistry();
+        }
         Tag = tag;
     }
 
-    private readonly WeakReference<object>? ownerRef;
-    private readonly object? strongOwner;
-
-    /// <summary>The GradientTape, ForwardAccumulator or transform this scope belongs to (null once a tape or
-    /// accumulator has been collected).</summary>
-    internal object? Owner => ownerRef is { } r ? (r.TryGetTarget(out var o) ? o : null) : strongOwner;
+    private readonly WeakReference<GradientTape>? tapeRef;
 
     /// <summary>The tape this scope belongs to, if it is a tape's and the tape is alive.</summary>
-    internal GradientTape? Tape => ownerRef is { } r && r.TryGetTarget(out var o) ? o as GradientTape : null;
+    internal GradientTape? Tape => tapeRef is { } r && r.TryGetTarget(out var t) ? t : null;
 
     internal readonly long Tag;
 
@@ -49,7 +48,7 @@ internal sealed class Scope
         var registry = Interlocked.Exchange(ref Registry, null);
         ClearWatched();
         if (registry == null) return;
-        registry.ForEachNode(n => Core.Derivatives.cut(n));
+        registry.ForEachNode(n => Core.Tape.cut(n));
         registry.ForEachSet(set => set.Drop(this));
     }
     // Read by every operation on a watched handle, written only by Watch and friends: lock-free reads. Made on the
@@ -153,10 +152,29 @@ internal sealed class ScopeSet
     internal Scope? Top;
     internal long TopTag;
 
-    private Microsoft.FSharp.Core.FSharpFunc<long, bool>? keep;
+    private ActiveTags? isActive;
+    private NodeRegistrar? registrar;
 
-    /// <summary><see cref="ContainsTag"/> as the core's predicate (made once per set, when first needed).</summary>
-    internal Microsoft.FSharp.Core.FSharpFunc<long, bool> Keep => keep ??= Microsoft.FSharp.Core.FuncConvert.FromFunc<long, bool>(ContainsTag);
+    /// <summary><see cref="ContainsTag"/> as the core's predicate <c>isActive</c> (made once per set, when first needed):
+    /// what the <c>Core.Tape</c> functions that take levels off a value are given, so that they allocate nothing.</summary>
+    internal FSharpFunc<long, bool> IsActive => isActive ??= new ActiveTags(this);
+
+    private sealed class ActiveTags(ScopeSet set) : FSharpFunc<long, bool>
+    {
+        public override bool Invoke(long tag) => set.ContainsTag(tag);
+    }
+
+    /// <summary>Registers a node of a value made under this set with the tape of its tag (see <see cref="Register"/>).</summary>
+    private sealed class NodeRegistrar(ScopeSet set) : OptimizedClosures.FSharpFunc<long, Core.Tensor, Unit>
+    {
+        public override Unit Invoke(long tag, Core.Tensor node)
+        {
+            var items = set.Items;
+            for (int i = items.Length - 1; i >= 0; i--)
+                if (items[i].Tag == tag) { items[i].Registry?.Add(node, set); break; }
+            return null!;
+        }
+    }
 
     /// <summary>Takes a scope that has released its graph out of this set, which only serves as the provenance of values
     /// made under it by now (a released scope is never in a thread's current set): those values then no longer hold the
@@ -172,20 +190,10 @@ internal sealed class ScopeSet
         Items = rest;
         Top = rest.Length > 0 ? rest[^1] : null;
         TopTag = Top?.Tag ?? 0;
-        keep = null;
     }
 
     /// <summary>Registers the nodes a new handle's value carries (made under this set) with their tapes.</summary>
-    internal void Register(Core.Tensor value)
-    {
-        var items = Items;
-        for (var u = value; u != null && u.Level != 0; u = u.Under)
-        {
-            if (!u.IsNode) continue;
-            for (int i = items.Length - 1; i >= 0; i--)
-                if (items[i].Tag == u.Level) { items[i].Registry?.Add(u, this); break; }
-        }
-    }
+    internal void Register(Core.Tensor value) => Core.Tape.iterNodes(registrar ??= new NodeRegistrar(this), value);
 
     internal bool Contains(Scope s) => Array.IndexOf(Items, s) >= 0;
 
@@ -267,15 +275,13 @@ internal static class Scopes
     /// perturbations of scopes that are not active there, at any depth (an inner tape's value computed while an outer
     /// tape's recording is stopped carries none of the outer tape's nodes below its own).</summary>
     internal static Core.Tensor Settle(Core.Tensor v, ScopeSet? set) =>
-        set == null || set.Items.Length == 0 ? Core.Combinators.constant(v.Raw) : Core.Derivatives.strip(set.Keep, v);
+        set == null || set.Items.Length == 0 ? Core.Tape.plain(v) : Core.Tape.strip(set.IsActive, v);
 
     /// <summary>Drops the outer perturbations of scopes that are not active on this thread.</summary>
     internal static Core.Tensor Strip(Core.Tensor v)
     {
         var set = local?.Current;
-        if (set == null) return v.Level == 0 ? v : Core.Combinators.constant(v.Raw);
-        while (v.Level != 0 && !set.ContainsTag(v.Level)) v = v.Primal;
-        return v;
+        return set == null ? Core.Tape.plain(v) : Core.Tape.peel(set.IsActive, v);
     }
 
     /// <summary>
@@ -287,9 +293,9 @@ internal static class Scopes
     {
         var v = h.Value;
         var l = local;
-        if (l == null) return v.Level == 0 ? v : Core.Combinators.constant(v.Raw);
+        if (l == null) return Core.Tape.plain(v);
         var set = l.Current;
-        if (set.Items.Length == 0) return v.Level == 0 ? v : Core.Combinators.constant(v.Raw);
+        if (set.Items.Length == 0) return Core.Tape.plain(v);
         return ResolveSlow(h, v, set);
     }
 
@@ -301,8 +307,7 @@ internal static class Scopes
             for (int i = items.Length - 1; i >= 0; i--)
                 if (items[i].TryGetWatched(h, out var w)) { v = w; break; }
         }
-        while (v.Level != 0 && !set.ContainsTag(v.Level)) v = v.Primal;
-        return v;
+        return Core.Tape.peel(set.IsActive, v);
     }
 
     /// <summary>What the active scopes older than <paramref name="tag"/> give a handle: the value a new leaf of that
@@ -311,12 +316,11 @@ internal static class Scopes
     {
         var v = h.Value;
         var set = local?.Current;
-        if (set == null || set.Items.Length == 0) return v.Level == 0 ? v : Core.Combinators.constant(v.Raw);
+        if (set == null || set.Items.Length == 0) return Core.Tape.plain(v);
         var items = set.Items;
         for (int i = items.Length - 1; i >= 0; i--)
             if (items[i].Tag < tag && items[i].TryGetWatched(h, out var w)) { v = w; break; }
-        while (v.Level != 0 && (v.Level >= tag || !set.ContainsTag(v.Level))) v = v.Primal;
-        return v;
+        return Core.Tape.peelBelow(tag, set.IsActive, v);
     }
 
     /// <summary>After the scope of <paramref name="tag"/> gave a handle the value <paramref name="leaf"/>, rebuilds the
@@ -329,10 +333,9 @@ internal static class Scopes
         var below = leaf;
         foreach (var s in set.Items)
         {
-            if (s.Tag <= tag || !s.TryGetWatched(h, out var w) || w.Level != s.Tag) continue;
-            var rebuilt = Core.Derivatives.rewrap(below, w);
-            s.SetWatched(h, rebuilt);
-            below = rebuilt;
+            if (s.Tag <= tag || !s.TryGetWatched(h, out var w) || Core.Tape.rewrap(s.Tag, below, w) is not { } rebuilt) continue;
+            s.SetWatched(h, rebuilt.Value);
+            below = rebuilt.Value;
         }
     }
 
@@ -361,11 +364,7 @@ internal static class Scopes
         var l = local;
         if (l == null) yield break;
         foreach (var s in l.Current.Items)
-        {
-            if (s.IsWatched(h)) { yield return s; continue; }
-            for (var u = v; u.Level != 0; u = u.Primal)
-                if (u.Level == s.Tag) { yield return s; break; }
-        }
+            if (s.IsWatched(h) || Core.Tape.carries(s.Tag, v)) yield return s;
     }
 
     /// <summary>Notes that a value some active scope differentiates was read out as plain numbers
@@ -390,15 +389,11 @@ internal static class Scopes
     {
         List<Scope>? pushed = null;
         var holder = Local;
-        foreach (var value in values)
+        foreach (var tag in Core.Tape.inactiveTags(holder.Current.IsActive, values))
         {
-            for (var u = value; u.Level != 0; u = u.Primal)
-            {
-                if (holder.Current.ContainsTag(u.Level)) continue;
-                var s = new Scope(typeof(Autodiff), u.Level);
-                holder.Add(s);
-                (pushed ??= new List<Scope>()).Add(s);
-            }
+            var s = new Scope(typeof(Autodiff), tag);
+            holder.Add(s);
+            (pushed ??= new List<Scope>()).Add(s);
         }
         return new TagActivation(holder, pushed);
     }

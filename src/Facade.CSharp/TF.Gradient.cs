@@ -11,7 +11,7 @@ public static partial class TF
     {
         ArgumentNullException.ThrowIfNull(x);
         var v = Scopes.Resolve(x);
-        if (v.Level != 0) Scopes.NoteStopGradient(x, v);
+        if (!Core.Tape.isPlain(v)) Scopes.NoteStopGradient(x, v);
         return new Tensor(Core.Control.stopGradient(v), x.IsWeak);
     }
 

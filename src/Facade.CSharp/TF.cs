@@ -73,12 +73,6 @@ public static partial class TF
         return new Tensor(f(ra, rb), weak);
     }
 
-    internal static void RequireFloat(string op, Tensor x)
-    {
-        if (!x.DType.IsFloat())
-            throw new ArgumentException($"{op}: dtype {x.DType} is not supported; expected Float32 or Float64.");
-    }
-
     internal static Tensor IndexAxis0(Tensor x, int index)
     {
         ArgumentNullException.ThrowIfNull(x);

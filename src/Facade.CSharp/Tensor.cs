@@ -36,9 +36,8 @@ public sealed class Tensor : IFormattable
         Origin = set;
         IsWeak = weak;
         dtype = DTypes.FromCore(value.DType);
-        long level = value.Level;
-        if (level == 0) Value = value;
-        else if (set != null && set.TopTag == level && (value.Under is not { } under || under.Level == 0))
+        if (Core.Tape.isPlain(value)) Value = value;
+        else if (set != null && Core.Tape.isOnlyAt(set.TopTag, value))
         {
             // the common case: one reverse level or dual, of the innermost active scope
             Value = value;
@@ -49,7 +48,7 @@ public sealed class Tensor : IFormattable
             // No perturbation of a scope that is not active here, at any depth; the tapes whose nodes the value
             // carries can cut it loose from their graph when they release it.
             Value = Scopes.Settle(value, set);
-            if (set != null && Value.Level != 0) set.Register(Value);
+            if (set != null && !Core.Tape.isPlain(Value)) set.Register(Value);
         }
     }
 
