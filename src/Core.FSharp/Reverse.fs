@@ -7,13 +7,6 @@ open System.Runtime.CompilerServices
 open Nabla.Core.Combinators
 
 
-/// The node carrying `tag` inside t (t itself, or found by stepping down through inner perturbations), if any.
-let rec findAtLevel (tag: int64) (t: Tensor) : Tensor option =
-    let tg = t.Level
-    if tg = tag then (match t with Recorded _ | RecordedScalar _ -> Some t | _ -> None)
-    elif tg < tag then None
-    else findAtLevel tag t.Primal
-
 /// The nodes carrying `tag` that `root` depends on, in creation (topological) order, not looking past `stopAt`
 /// (a node id whose parents are irrelevant, 0 for none). Iterative: no recursion however deep the graph.
 let private collectAscending (tag: int64) (root: Tensor) (stopAt: int64) : Tensor[] =

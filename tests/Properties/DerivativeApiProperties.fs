@@ -22,7 +22,8 @@ let private vector (seed: int) (n: int) =
 let private values (t: Tensor) = Storage.toDoubles t.Raw
 let private scalarOf (t: Tensor) = (values t).[0]
 let private sumAll (t: Tensor) = Reductions.sum null false t
-let private unit (n: int) (i: int) = Derivatives.unitAt DType.Float64 [| n |] i
+let private unitOf (shape: int[]) (i: int) = Nabla.Properties.TestData.tensor shape (Array.init (Shape.size shape) (fun j -> if j = i then 1.0 else 0.0))
+let private unit (n: int) (i: int) = unitOf [| n |] i
 let private shift (x: Tensor) (j: int) (h: float) =
     let d = Array.copy (values x)
     d.[j] <- d.[j] + h
@@ -93,14 +94,14 @@ let ``Jacobian: forward columns = reverse rows = the recorded-graph Jacobian`` (
     |> List.map (fun (name, f) ->
         let y, pullback = Derivatives.vjp f x
         let m = y.Size
-        let reverse = Array.init m (fun i -> values (pullback (Derivatives.unitAt DType.Float64 y.Shape i))) |> Array.concat
+        let reverse = Array.init m (fun i -> values (pullback (unitOf y.Shape i))) |> Array.concat
         let columns = Array.init n (fun j -> values (snd (Derivatives.jvp f x (unit n j))))
         let forward = Array.init (m * n) (fun k -> columns.[k % n].[k / n])
         // the tape's way: record once, then the Jacobian from the recording (diagonal, reverse or forward sweeps)
         let tag = Tags.next ()
-        let leaf = Derivatives.watch tag x
-        let root = (Reverse.findAtLevel tag (f leaf)).Value
-        let recorded = values (Derivatives.recordedJacobian tag root leaf false false)
+        let leaf = Tape.watch tag x
+        let root = (Tape.nodeAt tag (f leaf)).Value
+        let recorded = values ((Tape.jacobian tag DType.Float64 root [| leaf |] false false).Value)
         (close (name + ": forward vs reverse") 1e-13 reverse forward)
         .&. (close (name + ": recorded vs reverse") 1e-13 reverse recorded)
         .&. (close (name + ": core jacobian vs reverse") 1e-13 reverse (values (Derivatives.jacobian f x))))
@@ -114,10 +115,10 @@ let ``BatchJacobian of a recording = the diagonal blocks of the full Jacobian`` 
     let w = Combinators.constant (Storage.ofArray [| 3; 2 |] (Array.init 6 (fun _ -> r.NextDouble() - 0.5) :> Array))
     let f (v: Tensor) = Elementwise.tanh (Products.matmul false false (Elementwise.square v) w) // row i of f depends on row i of x only
     let tag = Tags.next ()
-    let leaf = Derivatives.watch tag x
-    let root = (Reverse.findAtLevel tag (f leaf)).Value
-    let full = values (Derivatives.recordedJacobian tag root leaf false false) // [b, 2, b, 3]
-    let batched = values (Derivatives.recordedJacobian tag root leaf true false) // [b, 2, 3]
+    let leaf = Tape.watch tag x
+    let root = (Tape.nodeAt tag (f leaf)).Value
+    let full = values ((Tape.jacobian tag DType.Float64 root [| leaf |] false false).Value) // [b, 2, b, 3]
+    let batched = values ((Tape.jacobian tag DType.Float64 root [| leaf |] true false).Value) // [b, 2, 3]
     let blocks = Array.init (b * 2 * 3) (fun k -> let i, o, j = k / 6, (k / 3) % 2, k % 3 in full.[((i * 2 + o) * b + i) * 3 + j])
     close "batch Jacobian vs diagonal blocks" 1e-14 blocks batched
 

@@ -33,7 +33,7 @@ let ``Float32 scalar nodes round like float32 kernels, bit for bit`` () =
 [<Fact>]
 let ``mixed Float32 and Float64 scalar operands of a recorded op are rejected`` () =
     let tag = Tags.next ()
-    let x = Derivatives.watch tag (tensorAs DType.Float32 [||] [| 1.5 |])
+    let x = Tape.watch tag (tensorAs DType.Float32 [||] [| 1.5 |])
     let h = Elementwise.mul x x                                            // an inline scalar node
     let e = Assert.Throws<ArgumentException>(fun () -> Combinators.add h (scalar 2.0) |> ignore)
     Assert.Contains("Float32 and Float64", e.Message)
@@ -75,7 +75,7 @@ let ``recording a scalar op allocates one inline node (at most 80 bytes) in the 
 /// A recorded scalar node is a node.
 [<Fact>]
 let ``an inline scalar node is a node`` () =
-    let x = Derivatives.watch (Tags.next ()) (scalar 1.5)
+    let x = Tape.watch (Tags.next ()) (scalar 1.5)
     Assert.True((Elementwise.mul x x).IsNode)
 
 /// Exp, Log, Sin, Cos, Tanh, Sqrt, Log1p, Tan, Sigmoid, Softplus, Abs and Sign have scalar rules too, each computing as its kernel and its tensor derivative do

@@ -90,7 +90,7 @@ let ``a node made on a worker thread from a newer parent gets a larger id, and i
         finished.Wait()
         result
     let tag = Tags.next ()
-    let x = Derivatives.watch tag (scalar 1.5)
+    let x = Tape.watch tag (scalar 1.5)
     let y1 = onWorker (fun () -> Elementwise.mul x x)                        // the worker takes a block of ids now
     let mutable h = x
     for _ in 1 .. 3000 do h <- Combinators.add h (scalar 0.0)                // this thread moves far past that block
