@@ -5,7 +5,7 @@ open System.Threading
 /// Draws perturbation tags and reserves node ids. Both come from thread-safe increasing counters, so a
 /// newer tag always denotes an inner perturbation (Siskind & Pearlmutter); node ids (see `NodeIds`) order a
 /// reverse graph topologically (a node's id exceeds its parents').
-module Tags =
+module internal Tags =
     let mutable private lastTag = 0L
     let mutable private lastNode = 0L
     /// Tags are drawn 2^20 apart, so that a scope that restarts (a tape's Reset) can take the next tag after its
@@ -24,7 +24,7 @@ module Tags =
 /// `Above p` returns an id larger than p (a parent made on another thread may hold a larger id than this thread's
 /// block, and then a fresh block is reserved, which lies above every id handed out so far).
 [<Sealed; AbstractClass>]
-type NodeIds =
+type internal NodeIds =
     [<System.ThreadStatic; DefaultValue>] static val mutable private next: int64
     [<System.ThreadStatic; DefaultValue>] static val mutable private limit: int64
     static let blockSize = 1024L
@@ -107,9 +107,13 @@ type Tensor =
         | DualNumber(p, _, _) -> p
         | Plain _ | RecordedScalar _ -> Unchecked.defaultof<Tensor>
 
+    /// The shape (empty for a scalar).
     member t.Shape = match t.Bottom with Plain r -> r.Shape | _ -> System.Array.Empty<int>()
+    /// The element type.
     member t.DType = match t.Bottom with Plain r -> r.DType | RecordedScalar(_, dtype, _, _, _, _, _) -> dtype | b -> invalidOp (sprintf "Tensor.DType: unexpected innermost form %A" b)
+    /// The number of axes.
     member t.Rank = match t.Bottom with Plain r -> r.Rank | _ -> 0
+    /// The number of elements.
     member t.Size = match t.Bottom with Plain r -> r.Size | _ -> 1
     /// True for Float32 and Float64 (read without making an inline scalar node's value).
     member t.IsFloat = let d = t.DType in d = DType.Float32 || d = DType.Float64
@@ -127,7 +131,7 @@ type Tensor =
 
 /// What made a reverse node: a unary or binary primitive (the node holds the operands) or an n-ary call (the
 /// primitive with its operands). `Arity` tells them apart without a type test (1, 2, or -1 for an n-ary call).
-and [<AbstractClass; AllowNullLiteral>] NodeOp internal (name: string, arity: int) =
+and [<AbstractClass; AllowNullLiteral>] internal NodeOp(name: string, arity: int) =
     /// The primitive's name (as in error messages).
     member _.Name = name
     /// 1 for a unary primitive, 2 for a binary one, -1 for an n-ary call.
@@ -141,7 +145,7 @@ and [<AbstractClass; AllowNullLiteral>] NodeOp internal (name: string, arity: in
 /// A primitive of one operand: its kernel, JVP rule and VJP rule in one place. The rules are written
 /// with differentiable operations, so derivatives of derivatives come for free. In the rules,
 /// `x` and `y` are the operand and result one perturbation level down.
-and [<AbstractClass; AllowNullLiteral>] UnaryPrim(name: string) =
+and [<AbstractClass; AllowNullLiteral>] internal UnaryPrim(name: string) =
     inherit NodeOp(name, 1)
     abstract Kernel: RawTensor -> RawTensor
     abstract Jvp: x: Tensor * y: Tensor * dx: Tensor -> Tensor
@@ -174,7 +178,7 @@ and [<AbstractClass; AllowNullLiteral>] UnaryPrim(name: string) =
         if dtype = DType.Float32 then float (p.ScalarVjp32(float32 x, float32 y, float32 gy)) else p.ScalarVjp(x, y, gy)
 
 /// A primitive of two operands (element-wise ones broadcast; their VJPs sum back to each operand's shape).
-and [<AbstractClass; AllowNullLiteral>] BinaryPrim(name: string) =
+and [<AbstractClass; AllowNullLiteral>] internal BinaryPrim(name: string) =
     inherit NodeOp(name, 2)
     abstract Kernel: RawTensor * RawTensor -> RawTensor
     abstract JvpA: a: Tensor * b: Tensor * y: Tensor * da: Tensor -> Tensor
@@ -195,7 +199,7 @@ and [<AbstractClass; AllowNullLiteral>] BinaryPrim(name: string) =
     default p.ScalarVjpB(_, _, _, _) = invalidOp (name + ": no scalar rule")
 
 /// A primitive of any number of operands (concatenation, custom gradients).
-and [<AbstractClass; AllowNullLiteral>] NaryPrim(name: string) =
+and [<AbstractClass; AllowNullLiteral>] internal NaryPrim(name: string) =
     member _.Name = name
     abstract Kernel: RawTensor[] -> RawTensor
     /// The tangent of the result from the operands' tangents (`None` for a constant operand).
@@ -215,7 +219,7 @@ and [<Sealed; AllowNullLiteral>] internal NaryCall(prim: NaryPrim, operands: Ten
 /// The singleton primitive of an op whose rules refer back to the op itself, made on first use. (A primitive
 /// *value* inside a let-rec group compiles to a lazy that F# 10 inlines across files uninitialised.)
 [<Sealed>]
-type PrimCell<'P when 'P: null>() =
+type internal PrimCell<'P when 'P: null>() =
     let mutable prim: 'P = null
     /// The primitive, made by `make` the first time (two racing threads may both make one; either is kept).
     member _.Get(make: unit -> 'P) =

@@ -1,8 +1,3 @@
-/// The combinators that apply primitives, resolving perturbation tags (`unary`, `binary`, `nary`: the only code that
-/// decides which operand is perturbed at which level), and the three primitives they and every broadcasting rule rest
-/// on: Add (a dual's tangents are summed with it), BroadcastTo and SumTo (each the adjoint of the other). These are one
-/// recursive group, which F# keeps in one file; their kernels come first (the binary kernel with NumPy broadcasting,
-/// which every element-wise binary op uses, and the sums over axes that undo a broadcast).
 module Nabla.Core.Combinators
 
 open System
@@ -15,7 +10,6 @@ module Kernels =
     open Nabla.Core.Storage
     open Nabla.Core.Simd
 
-    /// Row kernels of one binary op for one element type: vector-vector, vector-scalar, scalar-vector.
     type BinRows<'T> =
         { VV: 'T[] -> int -> 'T[] -> int -> 'T[] -> int -> int -> unit
           VS: 'T[] -> int -> 'T -> 'T[] -> int -> int -> unit
@@ -64,7 +58,6 @@ module Kernels =
                             ax <- ax - 1
         r
 
-    /// A binary op's kernels for every dtype it supports.
     type BinKernel =
         { Name: string
           F32: BinRows<float32>
@@ -72,7 +65,6 @@ module Kernels =
           I32: BinRows<int> option
           I64: BinRows<int64> option }
 
-    /// Row kernels from a scalar function (integer dtypes).
     let loopRows (f: 'T -> 'T -> 'T) : BinRows<'T> =
         { VV = fun a ao b bo r ro n -> for i in 0 .. n - 1 do r.[ro + i] <- f a.[ao + i] b.[bo + i]
           VS = fun a ao s r ro n -> for i in 0 .. n - 1 do r.[ro + i] <- f a.[ao + i] s
@@ -93,7 +85,6 @@ module Kernels =
             | _ -> unsupported ()
         RawTensor(x.DType, Array.copy shape, data)
 
-    /// Applies a binary kernel with NumPy broadcasting. Both operands must have the same dtype.
     let binary (k: BinKernel) (x: RawTensor) (y: RawTensor) =
         if x.DType <> y.DType then
             invalidArg "y" (sprintf "%s: operands have dtypes %s and %s; expected the same dtype (use Cast)" k.Name (dtypeName x.DType) (dtypeName y.DType))
@@ -113,7 +104,6 @@ module Kernels =
 
     let add x y = binary addK x y
 
-    /// Broadcasts to `shape` (which must be a valid broadcast target of t's shape).
     let broadcastTo (shape: int[]) (t: RawTensor) =
         if Shape.equal shape t.Shape then t
         else
@@ -156,7 +146,6 @@ module Kernels =
             | _ -> invalidArg "x" (sprintf "ReduceSum: dtype %s is not supported" (dtypeName t.DType))
         RawTensor(t.DType, outShape, data)
 
-    /// Sum over the given normalised, sorted axes.
     let sumAxes (axes: int[]) (keepDims: bool) (t: RawTensor) =
         let kept =
             if axes.Length = t.Rank && t.IsFloat then
@@ -169,7 +158,6 @@ module Kernels =
             else Array.fold (fun acc ax -> sumAxisKeep ax acc) t axes
         if keepDims then kept else reshape (Shape.reduced t.Shape axes false) kept
 
-    /// Sums `t` down to `shape`, the inverse of broadcasting `shape` up to t's shape.
     let sumTo (shape: int[]) (t: RawTensor) =
         if Shape.equal shape t.Shape then t
         else
@@ -181,19 +169,13 @@ module Kernels =
             reshape (Array.copy shape) s
 
 
-/// A plain (unperturbed) tensor.
 let constant (r: RawTensor) = Plain r
-/// Zeros with t's shape and dtype.
 let zerosLike (t: Tensor) = Plain(Storage.zeros t.DType t.Shape)
-/// Ones with t's shape and dtype.
 let onesLike (t: Tensor) = Plain(Storage.ones t.DType t.Shape)
-/// A scalar of t's dtype.
 let scalarLike (t: Tensor) (v: float) = Plain(Storage.scalar t.DType v)
 
-/// The value `t` seen at perturbation level `tag`: one level down when t carries that tag, else t itself.
 let inline internal atLevel (tag: int64) (t: Tensor) = if t.Level = tag then t.Primal else t
 
-/// Rejects a non-float operand of a float-only op, naming the op and the dtype.
 let requireFloat (op: string) (x: Tensor) =
     if not x.IsFloat then
         invalidArg "x" (sprintf "%s: dtype %s is not supported; expected Float32 or Float64" op (string x.DType))
@@ -216,8 +198,6 @@ and private plainBinary (p: BinaryPrim) (x: RawTensor) (y: RawTensor) : Tensor =
         Plain(Storage.floatScalar x.DType (p.ScalarForward(Storage.floatAt0 x, Storage.floatAt0 y)))
     else Plain(p.Kernel(x, y))
 
-/// The plain float scalar that `t` stands for at reverse level `tag` (one level down for a node of that tag, t itself
-/// otherwise), if it is one: the operands the scalar rules take without a tensor.
 and inline internal scalarBelow (tag: int64) (t: Tensor) : voption<struct (float * DType)> =
     let plain (r: RawTensor) = if r.Rank = 0 && r.IsFloat then ValueSome(struct (Storage.floatAt0 r, r.DType)) else ValueNone
     match t with
@@ -236,7 +216,6 @@ and private recordUnary (p: UnaryPrim) (x: Tensor) (tag: int64) (id: int64) : Te
         let y = match xp with Plain r -> plainUnary p r | _ -> unary p xp
         Recorded(y, p, x, Unchecked.defaultof<_>, tag, NodeIds.Above id)
 
-/// Applies a unary primitive, resolving the operand's outermost perturbation.
 and unary (p: UnaryPrim) (x: Tensor) : Tensor =
     match x with
     | RecordedScalar(_, _, _, _, _, tag, id) | Recorded(_, _, _, _, tag, id) -> recordUnary p x tag id
@@ -266,9 +245,6 @@ and private recordBinary (p: BinaryPrim) (a: Tensor) (b: Tensor) (tag: int64) : 
     | ValueNone ->
         Recorded(binaryBelow p (atLevel tag a) (atLevel tag b), p, a, b, tag, id)
 
-/// Applies a binary primitive. The operand with the larger (inner) tag is perturbed at this level;
-/// the other is a constant there. This and `nary` decide which operand is perturbed; the sweep (Reverse) and the level
-/// walks of the derivative API only follow the tags these make.
 and binary (p: BinaryPrim) (a: Tensor) (b: Tensor) : Tensor =
     let ta = a.Level
     let tb = b.Level
@@ -294,7 +270,6 @@ and binary (p: BinaryPrim) (a: Tensor) (b: Tensor) : Tensor =
         | Recorded _ | RecordedScalar _ -> recordBinary p a b tb
         | Plain _ -> invalidOp "unreachable"
 
-/// Applies an n-ary primitive (operands at the outermost tag are perturbed, the rest are constants).
 and nary (p: NaryPrim) (xs: Tensor[]) : Tensor =
     let tag = xs |> Array.fold (fun m x -> max m x.Level) 0L
     if tag = 0L then Plain(p.Kernel(xs |> Array.map (fun x -> x.Raw)))
@@ -309,7 +284,6 @@ and nary (p: NaryPrim) (xs: Tensor[]) : Tensor =
 
 // ------------------------------------------------------------------------- shape plumbing
 
-/// Broadcasts to `shape`. d/dx: the adjoint is summed back to x's shape.
 and broadcastTo (shape: int[]) (x: Tensor) : Tensor =
     if Shape.equal shape x.Shape then x
     else
@@ -322,7 +296,6 @@ and broadcastTo (shape: int[]) (x: Tensor) : Tensor =
                   member _.Jvp(_, _, dx) = broadcastTo shape dx
                   member _.Vjp(x, _, g) = sumTo x.Shape g } x
 
-/// Sums x down to `shape` (the inverse of broadcasting `shape` to x's shape).
 and sumTo (shape: int[]) (x: Tensor) : Tensor =
     if Shape.equal shape x.Shape then x
     else
@@ -336,7 +309,6 @@ and sumTo (shape: int[]) (x: Tensor) : Tensor =
 
 // ------------------------------------------------------------------------- arithmetic
 
-/// a + b with broadcasting. d = da + db; adjoints summed back to each operand's shape.
 and add (a: Tensor) (b: Tensor) : Tensor = binary (addPrim ()) a b
 and addPrim () : BinaryPrim =
     addPrimCell.Get(fun () ->

@@ -1,11 +1,3 @@
-/// Element-wise primitives: each result element depends only on the operands' elements at the same index (binary ones
-/// broadcast, and their VJPs sum back to each operand's shape). Arithmetic, cast, the transcendental functions,
-/// activations, kinks, extremes, selection and comparisons. Derivatives at kinks and ties follow TensorFlow and are
-/// stated per op; NaN propagates through values and derivatives at every order.
-///
-/// Adding an element-wise function is one declaration here (see DESIGN.md, "A new primitive"): its kernel over float32
-/// and float64 spans, its derivative f'(x, y) written with differentiable ops, and its scalar rules, then its public
-/// function.
 module Nabla.Core.Elementwise
 
 open System
@@ -80,26 +72,18 @@ module Kernels =
 
     // ------------------------------------------------------------------------- element-wise, unary
 
-    /// log(1 + x) on one float32, accurate for small x (log(u) * x / (u - 1) with u = 1 + x corrects u's rounding).
-    /// IEEE at the edges: NaN for NaN and for x < -1, -inf at -1, +inf at +inf (where the correction would give inf / inf).
     let log1pF32 (x: float32) =
         let u = 1.0f + x
         if u = 1.0f then x elif u = Single.PositiveInfinity then u else MathF.Log u * x / (u - 1.0f)
-    /// log(1 + x) on one float64 (as `log1pF32`).
     let log1pF64 (x: float) =
         let u = 1.0 + x
         if u = 1.0 then x elif u = Double.PositiveInfinity then u else Math.Log u * x / (u - 1.0)
 
 
-    /// 1 / (1 + e^-x) on one float32, for Sigmoid's scalar rule and Softplus's derivative rule (the kernel's
-    /// TensorPrimitives.Sigmoid gives the same bits on one element, as InlineScalarNodeTests checks).
     let sigmoidF32 (x: float32) = 1.0f / (1.0f + MathF.Exp(-x))
-    /// 1 / (1 + e^-x) on one float64 (as `sigmoidF32`).
     let sigmoidF64 (x: float) = 1.0 / (1.0 + Math.Exp(-x))
 
-    /// log(1 + e^x) on one float32 as max(x, 0) + log1p(exp(-|x|)): no overflow for large |x|.
     let softplusF32 (x: float32) = max x 0.0f + log1pF32 (MathF.Exp(-(abs x)))
-    /// log(1 + e^x) on one float64 (as `softplusF32`).
     let softplusF64 (x: float) = max x 0.0 + log1pF64 (Math.Exp(-(abs x)))
 
 
@@ -115,20 +99,13 @@ module Kernels =
             | _ -> unsupported op t.DType "a float or integer dtype"
         RawTensor(t.DType, t.Shape, data)
 
-    /// |x|; NaN stays NaN; an integer dtype's lowest value stays itself (two's complement wraps, as TensorFlow's abs).
     let abs (t: RawTensor) =
         numericMap "Abs" abs abs (fun x -> if x < 0 then -x else x) (fun x -> if x < 0L then -x else x) t
-    /// sign x on one Float32 element: 1, -1, or x itself for a zero (keeping its sign) and NaN (shared with Sign's and
-    /// Abs's scalar rules).
     let signF32 (x: float32) = if x > 0.0f then 1.0f elif x < 0.0f then -1.0f else x
-    /// sign x on one Float64 element, as signF32.
     let signF64 (x: float) = if x > 0.0 then 1.0 elif x < 0.0 then -1.0 else x
-    /// sign x: -1, 0 (a zero keeps its sign) or 1; NaN for NaN (as NumPy and TensorFlow 2).
     let sign (t: RawTensor) =
         numericMap "Sign" signF32 signF64 (fun x -> int (Math.Sign x)) (fun x -> int64 (Math.Sign x)) t
 
-    /// True when a Float32/Float64 tensor holds a NaN (false for every other dtype); reads an inline scalar without making
-    /// its array.
     let hasNaN (t: RawTensor) =
         if t.IsInlineScalar then Double.IsNaN t.InlineValue
         else
@@ -137,15 +114,11 @@ module Kernels =
             | :? (float[]) as a -> TensorPrimitives.IsNaNAny(ReadOnlySpan a)
             | _ -> false
 
-    /// max(x, 0) element-wise, one SIMD pass into a fresh array. NaN stays NaN (as TensorFlow's CPU kernel and NumPy's
-    /// maximum); max(-0, 0) is +0.
     let relu (t: RawTensor) =
         match t.Data with
         | :? (float32[]) | :? (float[]) -> unaryFloat "Relu" reluF32 reluF64 t
         | _ -> numericMap "Relu" id id (fun x -> max x 0) (fun x -> max x 0L) t
 
-    /// g where x > 0, NaN where x is NaN (x's own NaN), else 0 (x and g of one float dtype and one shape): relu's
-    /// derivative applied to g in one pass, with no mask tensor in between.
     let maskPositive (x: RawTensor) (g: RawTensor) =
         if not (Shape.equal x.Shape g.Shape) then
             invalidArg "g" (sprintf "ReluGrad: x has shape %s and g %s; expected the same shape" (Shape.format x.Shape) (Shape.format g.Shape))
@@ -161,8 +134,6 @@ module Kernels =
         | _ ->
             invalidArg "g" (sprintf "ReluGrad: x has dtype %s and g %s; expected one dtype, Float32 or Float64" (name x.DType) (name g.DType))
 
-    /// NaN where x is NaN (x's own NaN), +0 elsewhere (float dtypes): the derivative of a piecewise-constant map (0) carried
-    /// through NaN.
     let zeroOrNaN (t: RawTensor) = unaryFloat "ZeroOrNaN" zeroOrNaNF32 zeroOrNaNF64 t
     let square (t: RawTensor) = if t.IsFloat then squareFloat t else numericMap "Square" id id (fun x -> x * x) (fun x -> x * x) t
 
@@ -201,18 +172,12 @@ module Kernels =
           I32 = Some(loopRows min)
           I64 = Some(loopRows min) }
 
-    /// Integer floor division and modulo are not needed by the API; integer Divide goes through Float64 as TensorFlow's truediv.
-    /// a^b as IEEE pow: NaN for a negative a and a non-integer b, pow(NaN, 0) = 1, pow(1, NaN) = 1, NaN for any other NaN.
     let pow x y = binary powK x y
-    /// max(a, b) with broadcasting: NaN where either operand is NaN (TensorPrimitives.Max, as TensorFlow 2 since 2.4 and
-    /// NumPy's maximum); max(-0, +0) = +0.
     let maximum x y = binary maxK x y
-    /// min(a, b) with broadcasting: NaN where either operand is NaN; min(-0, +0) = -0.
     let minimum x y = binary minK x y
 
     // ------------------------------------------------------------------------- comparison and selection
 
-    /// The comparisons, as an enumeration so one kernel serves them all.
     type Comparison =
         | Equal = 0
         | NotEqual = 1
@@ -230,7 +195,6 @@ module Kernels =
         | Comparison.Less -> d < 0
         | _ -> d <= 0
 
-    /// Element-wise comparison with broadcasting; a Bool tensor. NaN compares unequal to everything.
     let compare (op: string) (c: Comparison) (x: RawTensor) (y: RawTensor) =
         if x.DType <> y.DType then
             invalidArg "y" (sprintf "%s: operands have dtypes %s and %s; expected the same dtype (use Cast)" op (name x.DType) (name y.DType))
@@ -255,7 +219,6 @@ module Kernels =
         | _ -> unsupported op x.DType "a numeric or bool dtype"
         RawTensor(DType.Bool, Array.copy shape, r)
 
-    /// Element-wise `cond ? x : y` with broadcasting of all three (cond Bool, x and y one dtype).
     let select (cond: RawTensor) (x: RawTensor) (y: RawTensor) =
         if cond.DType <> DType.Bool then
             invalidArg "condition" (sprintf "Where: condition has dtype %s; expected Bool" (name cond.DType))
@@ -276,14 +239,12 @@ module Kernels =
                 r
         RawTensor(x.DType, Array.copy shape, data)
 
-    /// Bool and: used for masks.
     let logicalAnd (x: RawTensor) (y: RawTensor) =
         let shape = Shape.broadcast "LogicalAnd" x.Shape y.Shape
         let a = (broadcastTo shape x).Data :?> bool[]
         let b = (broadcastTo shape y).Data :?> bool[]
         RawTensor(DType.Bool, Array.copy shape, Array.map2 (&&) a b)
 
-    /// Bool not: used for masks.
     let logicalNot (x: RawTensor) = RawTensor(DType.Bool, x.Shape, Array.map not (x.Data :?> bool[]))
 
 // Primitive singletons, created on first use: recursive *values* in a let-rec group compile to lazies
@@ -295,7 +256,6 @@ let private negPrimCell = PrimCell<UnaryPrim>()
 let private squarePrimCell = PrimCell<UnaryPrim>()
 
 
-/// a - b with broadcasting. d = da - db.
 let rec sub (a: Tensor) (b: Tensor) : Tensor = binary (subPrim ()) a b
 and subPrim () : BinaryPrim =
     subPrimCell.Get(fun () ->
@@ -311,7 +271,6 @@ and subPrim () : BinaryPrim =
             member _.ScalarVjpA(_, _, _, g) = g
             member _.ScalarVjpB(_, _, _, g) = -g })
 
-/// a * b with broadcasting. d = da b + a db.
 and mul (a: Tensor) (b: Tensor) : Tensor = binary (mulPrim ()) a b
 and mulPrim () : BinaryPrim =
     mulPrimCell.Get(fun () ->
@@ -327,7 +286,6 @@ and mulPrim () : BinaryPrim =
             member _.ScalarVjpA(_, b, _, g) = g * b
             member _.ScalarVjpB(a, _, _, g) = g * a })
 
-/// a / b with broadcasting. d = da / b - db a / b^2 = (da - db y) / b.
 and div (a: Tensor) (b: Tensor) : Tensor = binary (divPrim ()) a b
 and divPrim () : BinaryPrim =
     divPrimCell.Get(fun () ->
@@ -343,7 +301,6 @@ and divPrim () : BinaryPrim =
             member _.ScalarVjpA(_, b, _, g) = g / b
             member _.ScalarVjpB(_, b, y, g) = -(g * y / b) })
 
-/// -x. d = -dx.
 and neg (x: Tensor) : Tensor = unary (negPrim ()) x
 and negPrim () : UnaryPrim =
     negPrimCell.Get(fun () ->
@@ -356,7 +313,6 @@ and negPrim () : UnaryPrim =
             member _.ScalarForward x = -x
             member _.ScalarVjp(_, _, g) = -g })
 
-/// x^2. d = 2 x dx.
 and square (x: Tensor) : Tensor = unary (squarePrim ()) x
 and squarePrim () : UnaryPrim =
     squarePrimCell.Get(fun () ->
@@ -372,8 +328,6 @@ and squarePrim () : UnaryPrim =
 /// op(a) op(b) over the last two axes (ranks >= 2), op transposing when its flag is set, leading (batch) axes
 /// broadcast as NumPy. dC = op(dA) op(B) + op(A) op(dB); the adjoints are products with G whose flags are chosen so
 
-/// Converts to `dtype`. Between float dtypes d = cast dx and the adjoint is cast back; a cast to or
-/// from an integer or bool dtype has no derivative (the result is a constant).
 let rec cast (dtype: DType) (x: Tensor) : Tensor =
     if x.DType = dtype then x
     elif x.IsFloat && (dtype = DType.Float32 || dtype = DType.Float64) then
@@ -386,7 +340,6 @@ let rec cast (dtype: DType) (x: Tensor) : Tensor =
     else Plain(Storage.cast dtype x.Raw)
 
 
-/// The element-wise shortcut: a primitive from its kernel and f'(x, y) (y = f(x), both one level down).
 let elementwise (name: string) (kernel: RawTensor -> RawTensor) (derivative: Tensor -> Tensor -> Tensor) =
     { new UnaryPrim(name) with
         member _.IsElementwise = true
@@ -394,16 +347,12 @@ let elementwise (name: string) (kernel: RawTensor -> RawTensor) (derivative: Ten
         member _.Jvp(x, y, dx) = mul (derivative x y) dx
         member _.Vjp(x, y, g) = mul (derivative x y) g }
 
-/// The scalar rules of an element-wise primitive: f and f'(x, y) on one element in each dtype. Each mirrors, operation
-/// for operation, what the kernel and the tensor derivative compute on a one-element tensor (the libm function of that
-/// dtype, then the derivative's own arithmetic), so rank-0 values agree with shape-[1] ones bit for bit.
 type ScalarRules =
     { F64: float -> float
       D64: float -> float -> float
       F32: float32 -> float32
       D32: float32 -> float32 -> float32 }
 
-/// `elementwise` with scalar rules: plain rank-0 floats, and reverse nodes over them, skip the tensor machinery.
 let elementwiseScalar (name: string) (kernel: RawTensor -> RawTensor) (derivative: Tensor -> Tensor -> Tensor) (rules: ScalarRules) =
     { new UnaryPrim(name) with
         member _.IsElementwise = true
@@ -416,10 +365,6 @@ let elementwiseScalar (name: string) (kernel: RawTensor -> RawTensor) (derivativ
         member _.ScalarForward32 x = rules.F32 x
         member _.ScalarVjp32(x, y, gy) = rules.D32 x y * gy }
 
-/// The whole declaration of an element-wise float function, in one place: its name, its kernel over a range of a
-/// float32 and of a float64 array (`f32 a r offset length` writes f(a) into r; split over the kernel threads for large
-/// tensors), its derivative f'(x, y) written with differentiable ops (so every order follows), and its scalar rules
-/// (the same f and f' on one element, for rank-0 values). The result is flagged element-wise.
 let inline elementwiseFloat (name: string) (f32: float32[] -> float32[] -> int -> int -> unit) (f64: float[] -> float[] -> int -> int -> unit)
                             (derivative: Tensor -> Tensor -> Tensor) (rules: ScalarRules) =
     elementwiseScalar name (fun r -> Simd.unaryFloat name f32 f64 r) derivative rules
@@ -427,7 +372,6 @@ let inline elementwiseFloat (name: string) (f32: float32[] -> float32[] -> int -
 let private expPrim =
     elementwiseScalar "Exp" Kernels.exp (fun _ y -> y)
         { F64 = System.Math.Exp; D64 = (fun _ y -> y); F32 = System.MathF.Exp; D32 = (fun _ y -> y) }
-/// e^x. f' = e^x (the result itself).
 let exp (x: Tensor) = requireFloat "Exp" x; unary expPrim x
 
 let private logPrim =
@@ -436,14 +380,12 @@ let private logPrim =
         (fun a r o n -> System.Numerics.Tensors.TensorPrimitives.Log(ReadOnlySpan(a, o, n), Span(r, o, n)))
         (fun x _ -> div (onesLike x) x)
         { F64 = System.Math.Log; D64 = (fun x _ -> 1.0 / x); F32 = System.MathF.Log; D32 = (fun x _ -> 1.0f / x) }
-/// Natural logarithm. f' = 1 / x.
 let log (x: Tensor) = requireFloat "Log" x; unary logPrim x
 
 // sin and cos refer to each other; their primitives are made on first use (see the cells above for why not as values).
 let private sinPrimCell = PrimCell<UnaryPrim>()
 let private cosPrimCell = PrimCell<UnaryPrim>()
 
-/// Sine. f' = cos x.
 let rec sin (x: Tensor) = requireFloat "Sin" x; unary (sinPrim ()) x
 and private sinPrim () =
     sinPrimCell.Get(fun () ->
@@ -452,7 +394,6 @@ and private sinPrim () =
             (fun a r o n -> System.Numerics.Tensors.TensorPrimitives.Sin(ReadOnlySpan(a, o, n), Span(r, o, n)))
             (fun x _ -> cos x)
             { F64 = System.Math.Sin; D64 = (fun x _ -> System.Math.Cos x); F32 = System.MathF.Sin; D32 = (fun x _ -> System.MathF.Cos x) })
-/// Cosine. f' = -sin x.
 and cos (x: Tensor) = requireFloat "Cos" x; unary (cosPrim ()) x
 and private cosPrim () =
     cosPrimCell.Get(fun () ->
@@ -465,7 +406,6 @@ and private cosPrim () =
 let private tanhPrim =
     elementwiseScalar "Tanh" Kernels.tanh (fun _ y -> sub (onesLike y) (square y))
         { F64 = System.Math.Tanh; D64 = (fun _ y -> 1.0 - y * y); F32 = System.MathF.Tanh; D32 = (fun _ y -> 1.0f - y * y) }
-/// Hyperbolic tangent. f' = 1 - tanh^2 x (from the result).
 let tanh (x: Tensor) = requireFloat "Tanh" x; unary tanhPrim x
 
 let private atanPrim =
@@ -475,13 +415,11 @@ let private atanPrim =
         (fun x _ -> div (onesLike x) (add (onesLike x) (square x)))
         { F64 = System.Math.Atan; D64 = (fun x _ -> 1.0 / (1.0 + x * x))
           F32 = System.MathF.Atan; D32 = (fun x _ -> 1.0f / (1.0f + x * x)) }
-/// Arctangent, in (-pi/2, pi/2). f' = 1 / (1 + x^2). NaN for NaN (derivative NaN); +-pi/2 at +-inf (derivative 0).
 let atan (x: Tensor) = requireFloat "Atan" x; unary atanPrim x
 
 let private sqrtPrim =
     elementwiseScalar "Sqrt" Kernels.sqrt (fun _ y -> div (scalarLike y 0.5) y)
         { F64 = System.Math.Sqrt; D64 = (fun _ y -> 0.5 / y); F32 = System.MathF.Sqrt; D32 = (fun _ y -> 0.5f / y) }
-/// Square root. f' = 1 / (2 sqrt x) (from the result).
 let sqrt (x: Tensor) = requireFloat "Sqrt" x; unary sqrtPrim x
 
 
@@ -496,14 +434,8 @@ let private mask (x: Tensor) (c: RawTensor) = constant (Storage.cast x.DType c)
 
 let private zeroOrNaNPrim = elementwise "ZeroOrNaN" Kernels.zeroOrNaN (fun _ y -> y)
 
-/// NaN where x is NaN, +0 elsewhere (float dtypes). f' = f (0, or NaN at a NaN), so every derivative of it is NaN at a
-/// NaN too: the derivative of a piecewise-constant quantity (a mask, a sign, a selection) that must not hide a NaN.
 let zeroOrNaN (x: Tensor) = unary zeroOrNaNPrim x
 
-/// `r` made to carry NaN derivatives where `s` (of r's shape, or broadcastable to it) is NaN, for the derivative rules
-/// whose value already is NaN there but whose own derivative would be 0 (a fused kernel or a constant mask): r +
-/// zeroOrNaN s when s is perturbed (a dual number or a reverse node) and holds a NaN; r itself otherwise (at first order
-/// this costs nothing, not even the scan).
 let internal withNaNDerivatives (s: Tensor) (r: Tensor) =
     if s.Level = 0L || not (Kernels.hasNaN s.Raw) then r else add r (zeroOrNaN s)
 
@@ -514,7 +446,6 @@ let private zerosUnlessNaN (y: Tensor) = if Kernels.hasNaN y.Raw then zeroOrNaN 
 
 // ------------------------------------------------------------------------- comparisons (Bool, no derivative)
 
-/// Element-wise comparison with broadcasting; a Bool tensor with no derivative.
 let compare (op: string) (c: Kernels.Comparison) (a: Tensor) (b: Tensor) =
     constant (Kernels.compare op c a.Raw b.Raw)
 
@@ -531,8 +462,6 @@ let lessEqual a b = compare "LessEqual" Kernels.Comparison.LessEqual a b
 // that F# 10 mis-inlines across files, so the primitives are functions over these cells instead.
 let private powPrimCell = PrimCell<BinaryPrim>()
 
-/// `condition ? x : y` element-wise with broadcasting. d = where(c, dx, dy); the adjoint goes to x
-/// where the condition holds and to y elsewhere (summed back over broadcast axes).
 let rec where (condition: Tensor) (x: Tensor) (y: Tensor) : Tensor =
     if condition.DType <> DType.Bool then
         invalidArg "condition" (sprintf "Where: condition has dtype %s; expected Bool" (string condition.DType))
@@ -546,9 +475,6 @@ let rec where (condition: Tensor) (x: Tensor) (y: Tensor) : Tensor =
 
 // ------------------------------------------------------------------------- powers and activations
 
-/// a^b with broadcasting, IEEE pow: NaN for a < 0 with a non-integer b; pow(NaN, 0) = pow(1, NaN) = 1, any other NaN
-/// operand gives NaN. d/da = b a^(b-1); d/db = a^b log a, taken as 0 where a <= 0 (as TensorFlow). Where a or b is NaN
-/// both derivatives are NaN, even where the value is 1 (TensorFlow gives d/db = 0 at a NaN a).
 let rec pow (a: Tensor) (b: Tensor) : Tensor = binary (powPrim ()) a b
 and powPrim () : BinaryPrim =
     powPrimCell.Get(fun () ->
@@ -567,7 +493,6 @@ and private powDerivativeA (a: Tensor) (b: Tensor) =
 and private powDerivativeB (a: Tensor) (b: Tensor) (y: Tensor) =
     let d = mul y (safeLog a)
     if Kernels.hasNaN b.Raw then add d (zeroOrNaN b) else d
-/// log a where a > 0 or a is NaN (NaN there), else 0 (differentiable where a > 0).
 and safeLog (a: Tensor) =
     let positive = Kernels.logicalNot (Kernels.compare "Pow" Kernels.Comparison.LessEqual a.Raw (Storage.zeros a.DType [||]))
     let m = mask a positive
@@ -580,7 +505,6 @@ let private log1pPrim =
         (fun a r o n -> for i in o .. o + n - 1 do r.[i] <- Kernels.log1pF64 a.[i])
         (fun x _ -> div (onesLike x) (add (onesLike x) x))
         { F64 = Kernels.log1pF64; D64 = (fun x _ -> 1.0 / (1.0 + x)); F32 = Kernels.log1pF32; D32 = (fun x _ -> 1.0f / (1.0f + x)) }
-/// log(1 + x), accurate near 0. f' = 1 / (1 + x). IEEE: NaN for NaN and x < -1 (value and derivative), +inf at +inf.
 let log1p (x: Tensor) =
     requireFloat "Log1p" x
     unary log1pPrim x
@@ -591,7 +515,6 @@ let private tanPrim =
         (fun a r o n -> System.Numerics.Tensors.TensorPrimitives.Tan(ReadOnlySpan(a, o, n), Span(r, o, n)))
         (fun _ y -> add (onesLike y) (square y))
         { F64 = System.Math.Tan; D64 = (fun _ y -> 1.0 + y * y); F32 = System.MathF.Tan; D32 = (fun _ y -> 1.0f + y * y) }
-/// tan x. f' = 1 + tan^2 x (from the result). NaN for NaN and +-inf, derivative and tangent NaN there too.
 let tan (x: Tensor) =
     requireFloat "Tan" x
     unary tanPrim x
@@ -602,8 +525,6 @@ let private sigmoidPrim =
         (fun a r o n -> System.Numerics.Tensors.TensorPrimitives.Sigmoid(ReadOnlySpan(a, o, n), Span(r, o, n)))
         (fun _ y -> mul y (sub (onesLike y) y))
         { F64 = Kernels.sigmoidF64; D64 = (fun _ y -> y * (1.0 - y)); F32 = Kernels.sigmoidF32; D32 = (fun _ y -> y * (1.0f - y)) }
-/// 1 / (1 + e^-x). f' = y (1 - y) (from the result). NaN for NaN (derivative NaN); 1 at +inf and 0 at -inf (derivative
-/// 0 at both).
 let sigmoid (x: Tensor) =
     requireFloat "Sigmoid" x
     unary sigmoidPrim x
@@ -614,16 +535,10 @@ let private softplusPrim =
         (fun a r o n -> for i in o .. o + n - 1 do r.[i] <- Kernels.softplusF64 a.[i])
         (fun x _ -> sigmoid x)
         { F64 = Kernels.softplusF64; D64 = (fun x _ -> Kernels.sigmoidF64 x); F32 = Kernels.softplusF32; D32 = (fun x _ -> Kernels.sigmoidF32 x) }
-/// log(1 + e^x), computed without overflow. f' = sigmoid x. NaN for NaN (derivative NaN); +inf at +inf (derivative 1),
-/// 0 at -inf (derivative 0).
 let softplus (x: Tensor) =
     requireFloat "Softplus" x
     unary softplusPrim x
 
-/// g where x > 0, NaN where x is NaN, else 0 (g of x's shape and dtype): relu's derivative applied to g, as one fused
-/// kernel (no mask tensor). Linear in g; x enters only through the sign of its plain value, whose derivative is 0 (NaN at
-/// a NaN x, which Relu's rules add with `withNaNDerivatives`), so the JVP and VJP in g are reluGrad itself and x gets no
-/// adjoint here.
 let rec reluGrad (x: RawTensor) (g: Tensor) : Tensor =
     unary { new UnaryPrim("ReluGrad") with
               member _.IsElementwise = true
@@ -638,8 +553,6 @@ let private reluPrim =
         member _.Jvp(x, _, dx) = withNaNDerivatives x (reluGrad x.Raw dx)
         member _.Vjp(x, _, g) = withNaNDerivatives x (reluGrad x.Raw g) }
 
-/// max(x, 0). f' = 1 where x > 0, else 0 (so relu'(0) = 0, as TensorFlow). NaN propagates: relu(NaN) = NaN, and its
-/// gradient and tangent are NaN there (TensorFlow's ReluGrad gives 0), at every order.
 let relu (x: Tensor) =
     requireNumeric "Relu" x
     if not x.IsFloat then constant (Kernels.relu x.Raw)
@@ -649,9 +562,6 @@ let private signPrim =
     elementwiseScalar "Sign" Kernels.sign (fun x _ -> zerosUnlessNaN x)
         { F64 = Kernels.signF64; D64 = (fun x _ -> if System.Double.IsNaN x then x else 0.0)
           F32 = Kernels.signF32; D32 = (fun x _ -> if System.Single.IsNaN x then x else 0.0f) }
-/// sign x (-1, 0 or 1; a zero keeps its sign). f' = 0 everywhere: the gradient is zeros, never missing (as TensorFlow).
-/// NaN propagates: sign(NaN) = NaN (as TensorFlow 2 and NumPy), and the gradient and tangent are NaN there (TensorFlow's
-/// are 0), at every order.
 let sign (x: Tensor) =
     requireNumeric "Sign" x
     if not x.IsFloat then constant (Kernels.sign x.Raw)
@@ -661,14 +571,11 @@ let private absPrim =
     // sign x as a constant, unless x is perturbed and holds a NaN: then the differentiable sign, whose derivative is NaN there
     elementwiseScalar "Abs" Kernels.abs (fun x _ -> if x.Level <> 0L && Kernels.hasNaN x.Raw then sign x else constant (Kernels.sign x.Raw))
         { F64 = Operators.abs; D64 = (fun x _ -> Kernels.signF64 x); F32 = Operators.abs; D32 = (fun x _ -> Kernels.signF32 x) }
-/// |x|. f' = sign x (so abs'(0) = 0, as TensorFlow). NaN propagates: abs(NaN) = NaN with a NaN gradient and tangent;
-/// abs(+-inf) = +inf with derivative +-1.
 let abs (x: Tensor) =
     requireNumeric "Abs" x
     if not x.IsFloat then constant (Kernels.abs x.Raw)
     else unary absPrim x
 
-/// Element-wise square for every numeric dtype (float dtypes are differentiable: d = 2 x dx).
 let squareAny (x: Tensor) =
     requireNumeric "Square" x
     if x.IsFloat then square x else constant (Kernels.square x.Raw)
@@ -692,15 +599,10 @@ let private extremePrim (name: string) (kernel: RawTensor -> RawTensor -> RawTen
 let private maxPrim = extremePrim "Maximum" Kernels.maximum Kernels.Comparison.GreaterEqual Kernels.Comparison.Less
 let private minPrim = extremePrim "Minimum" Kernels.minimum Kernels.Comparison.LessEqual Kernels.Comparison.Greater
 
-/// max(a, b) with broadcasting. On ties the whole gradient goes to a (as TensorFlow). NaN where either operand is NaN
-/// (as TensorFlow 2 and NumPy's maximum), and there both operands' gradients and tangents are NaN (TensorFlow gives the
-/// whole gradient to b).
 let maximum (a: Tensor) (b: Tensor) : Tensor =
     requireNumeric "Maximum" a
     if not a.IsFloat then constant (Kernels.maximum a.Raw b.Raw) else binary maxPrim a b
 
-/// min(a, b) with broadcasting. On ties the whole gradient goes to a (as TensorFlow). NaN where either operand is NaN,
-/// and there both operands' gradients and tangents are NaN.
 let minimum (a: Tensor) (b: Tensor) : Tensor =
     requireNumeric "Minimum" a
     if not a.IsFloat then constant (Kernels.minimum a.Raw b.Raw) else binary minPrim a b
@@ -726,9 +628,6 @@ let private clipPrim =
             |> Array.reduce add
         member _.Vjp(xs, y, g, i) = sumTo xs.[i].Shape (where (constant (clipWinner i xs)) g (zerosUnlessNaN y)) }
 
-/// min(max(x, lo), hi) with broadcasting: the gradient flows to x where lo <= x <= hi (ties included), to lo below it
-/// and to hi above it (as TensorFlow's clip_by_value). NaN where x, lo or hi is NaN, and there all three gradients and
-/// tangents are NaN.
 let clipByValue (x: Tensor) (lo: Tensor) (hi: Tensor) =
     Shape.broadcast "ClipByValue" (Shape.broadcast "ClipByValue" x.Shape lo.Shape) hi.Shape |> ignore
     requireNumeric "ClipByValue" x

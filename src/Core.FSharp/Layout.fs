@@ -1,6 +1,3 @@
-/// Layout: where elements go, never what they are. Reshape, transpose, slice and its adjoint pad, concatenation,
-/// axes inserted and removed, stacking, and gathering rows by index with its adjoint scatter-add. Every primitive here
-/// is linear, so its JVP is itself applied to the tangent and its VJP the inverse movement of the adjoint.
 module Nabla.Core.Layout
 
 open System
@@ -17,7 +14,6 @@ module Kernels =
 
     let private unsupported (op: string) (d: DType) (expected: string) =
         invalidArg "x" (sprintf "%s: dtype %s is not supported; expected %s" op (name d) expected)
-    /// Permutes axes: result axis i is input axis perm[i].
     let transpose (perm: int[]) (t: RawTensor) =
         let outShape = perm |> Array.map (fun p -> t.Shape.[p])
         let s = Shape.strides t.Shape
@@ -41,7 +37,6 @@ module Kernels =
             RawTensor(t.DType, outShape, data)
         else RawTensor(t.DType, outShape, copyStrided t.DType t.Data outStrides 0 outShape)
 
-    /// The block of `t` starting at `start` with extent `size` (both full length, already checked).
     let slice (start: int[]) (size: int[]) (t: RawTensor) =
         let s = Shape.strides t.Shape
         let mutable off = 0
@@ -77,14 +72,11 @@ module Kernels =
                             idx.[ax] <- 0
                             ax <- ax - 1
 
-    /// Zeros of `shape` with `t` written at offset `start` (the adjoint of `slice`).
     let pad (shape: int[]) (start: int[]) (t: RawTensor) =
         let r = zeros t.DType shape
         writeAt r start t
         r
 
-    /// The tensors `ts` (one dtype) placed into one tensor of `shape`, each at its offset in `starts`: concatenation,
-    /// copied bit for bit (signed zeros and NaN payloads kept; no arithmetic).
     let concatAt (shape: int[]) (starts: int[][]) (ts: RawTensor[]) =
         let r = zeros ts.[0].DType shape
         Array.iter2 (writeAt r) starts ts
@@ -99,7 +91,6 @@ module Kernels =
         | :? (int64[]) as a -> (for i in a do check i); Array.map int a
         | _ -> invalidArg "indices" (sprintf "%s: indices have dtype %s; expected Int32 or Int64" op (name indices.DType))
 
-    /// Rows of x along `axis` picked by `indices` (any shape): x.shape[:axis] ++ indices.shape ++ x.shape[axis+1:].
     let gather (axis: int) (indices: RawTensor) (x: RawTensor) =
         let n = x.Shape.[axis]
         let idx = indexList "Gather" indices n
@@ -113,7 +104,6 @@ module Kernels =
                 Array.Copy(x.Data, (o * n + idx.[j]) * inner, r, (o * k + j) * inner, inner)
         RawTensor(x.DType, outShape, r)
 
-    /// The adjoint of gather: zeros of x's shape (extent n on `axis`) with each row of g added at its index.
     let scatterAdd (axis: int) (indices: RawTensor) (n: int) (g: RawTensor) =
         let idx = indexList "ScatterAdd" indices n
         let k = idx.Length
@@ -134,7 +124,6 @@ module Kernels =
 
 let private opError (op: string) (msg: string) = invalidArg "x" (op + ": " + msg)
 
-/// Reshapes (one -1 allowed). Linear: d(reshape x) = reshape dx.
 let rec reshape (shape: int[]) (x: Tensor) : Tensor =
     let shape = Shape.resolveReshape "Reshape" x.Shape shape
     if Shape.equal shape x.Shape then x
@@ -145,7 +134,6 @@ let rec reshape (shape: int[]) (x: Tensor) : Tensor =
                   member _.Vjp(x, _, g) = reshape x.Shape g } x
 
 
-/// Permutes axes (result axis i is input axis perm[i]; null reverses). The adjoint uses the inverse permutation.
 let rec transpose (perm: int[]) (x: Tensor) : Tensor =
     let rank = x.Rank
     let perm = if isNull perm then Array.init rank (fun i -> rank - 1 - i) else perm
@@ -184,7 +172,6 @@ let rec slice (start: int[]) (size: int[]) (x: Tensor) : Tensor =
                   member _.Jvp(_, _, dx) = slice start size dx
                   member _.Vjp(x, _, g) = pad x.Shape start g } x
 
-/// Zeros of `shape` with x written at `start` (the adjoint of slice). Adjoint: slice.
 and pad (shape: int[]) (start: int[]) (x: Tensor) : Tensor =
     if Shape.equal shape x.Shape then x
     else
@@ -230,7 +217,6 @@ let rec concat (axis: int) (xs: Tensor[]) : Tensor =
                      slice b xs.[i].Shape g } xs
 
 
-/// Inserts an axis of extent 1 at `axis` (-rank-1 <= axis <= rank). Linear (a reshape).
 let expandDims (axis: int) (x: Tensor) =
     let rank = x.Rank
     let a = if axis < 0 then axis + rank + 1 else axis
@@ -239,7 +225,6 @@ let expandDims (axis: int) (x: Tensor) =
     let shape = Array.concat [ x.Shape.[.. a - 1]; [| 1 |]; x.Shape.[a ..] ]
     reshape shape x
 
-/// Removes axes of extent 1: all of them, or only `axis` (which must have extent 1). Linear (a reshape).
 let squeeze (axis: int option) (x: Tensor) =
     match axis with
     | None -> reshape (x.Shape |> Array.filter (fun d -> d <> 1)) x
@@ -249,7 +234,6 @@ let squeeze (axis: int option) (x: Tensor) =
             invalidArg "axis" (sprintf "Squeeze: axis %d of shape %s has extent %d; expected 1" axis (Shape.format x.Shape) x.Shape.[a])
         reshape (Array.append x.Shape.[.. a - 1] x.Shape.[a + 1 ..]) x
 
-/// Stacks equal-shaped tensors along a new axis. Each operand's adjoint is its slice.
 let stack (axis: int) (xs: Tensor[]) =
     if isNull xs || xs.Length = 0 then invalidArg "values" "Stack: expected at least one tensor"
     let shape = xs.[0].Shape
@@ -266,7 +250,6 @@ let stack (axis: int) (xs: Tensor[]) =
                                      xs.Length (Shape.format shape) (Shape.format out) (Shape.bigSize out) Shape.maxElements)
     concat a (xs |> Array.map (expandDims a))
 
-/// Rows of x along `axis` chosen by integer `indices` (any shape). The adjoint scatters (adds) rows back.
 let rec gather (axis: int) (indices: Tensor) (x: Tensor) : Tensor =
     if x.Rank = 0 then invalidArg "x" "Gather: expected a tensor of rank >= 1, got a scalar"
     let a = Shape.normAxis "Gather" x.Rank axis
@@ -283,7 +266,6 @@ let rec gather (axis: int) (indices: Tensor) (x: Tensor) : Tensor =
               member _.Jvp(_, _, dx) = gather a indices dx
               member _.Vjp(_, _, g) = scatterAdd a indices n g } x
 
-/// The adjoint of gather: rows of g added into zeros (extent n on `axis`) at `indices`. Adjoint: gather.
 and scatterAdd (axis: int) (indices: Tensor) (n: int) (g: Tensor) : Tensor =
     let axis = Shape.normAxis "ScatterAdd" (g.Rank - indices.Rank + 1) axis
     let idx = indices.Raw

@@ -1,5 +1,3 @@
-/// Matrix products: MatMul over the last two axes with broadcast batch axes, and MatVec. The kernels go through the
-/// linear-algebra provider that Backend chose (MKL, another CBLAS, or MathNet's managed code).
 module Nabla.Core.Products
 
 open System
@@ -14,9 +12,6 @@ module Kernels =
     open System.Runtime.Intrinsics
     open Nabla.Core.Storage
 
-    /// 2-D matrix product op(a) * op(b) of row-major matrices, through the provider `Backend` chose
-    /// (MathNet's ILinearAlgebraProvider: MKL, another CBLAS, or MathNet's managed code).
-    /// A row-major m x k matrix is the column-major k x m matrix, so C = A B is computed as C^T = B^T A^T.
     let matmul2 (transA: bool) (transB: bool) (a: RawTensor) (b: RawTensor) =
         let m = if transA then a.Shape.[1] else a.Shape.[0]
         let k = if transA then a.Shape.[0] else a.Shape.[1]
@@ -47,7 +42,6 @@ module Kernels =
         RawTensor(a.DType, [| m; n |], data)
 
 
-    /// op(a) op(b) over the last two axes, broadcasting the leading (batch) axes. Ranks >= 2, checked by the caller.
     let matmul (transA: bool) (transB: bool) (a: RawTensor) (b: RawTensor) =
         if a.Rank = 2 && b.Rank = 2 then matmul2 transA transB a b
         else
@@ -90,8 +84,6 @@ module Kernels =
 
 let private opError (op: string) (msg: string) = invalidArg "x" (op + ": " + msg)
 
-/// For C = op(A) op(B) with adjoint G: dA as a product with transpose flags (nothing materialised), given the
-/// product function (2-D or batched): G B^T, B G^T, G B or B^T G^T for the four flag pairs.
 let matmulAdjointA (mm: bool -> bool -> Tensor -> Tensor -> Tensor) (transA: bool) (transB: bool) (b: Tensor) (g: Tensor) =
     match transA, transB with
     | false, false -> mm false true g b
@@ -99,7 +91,6 @@ let matmulAdjointA (mm: bool -> bool -> Tensor -> Tensor -> Tensor) (transA: boo
     | false, true -> mm false false g b
     | true, true -> mm true true b g
 
-/// For C = op(A) op(B) with adjoint G: dB (A^T G, A G, G^T A or G^T A^T for the four flag pairs).
 let matmulAdjointB (mm: bool -> bool -> Tensor -> Tensor -> Tensor) (transA: bool) (transB: bool) (a: Tensor) (g: Tensor) =
     match transA, transB with
     | false, false -> mm true false a g
@@ -108,9 +99,6 @@ let matmulAdjointB (mm: bool -> bool -> Tensor -> Tensor -> Tensor) (transA: boo
     | true, true -> mm true true g a
 
 
-/// op(a) op(b) over the last two axes (ranks >= 2), op transposing when its flag is set, leading (batch) axes
-/// broadcast as NumPy. dC = op(dA) op(B) + op(A) op(dB); the adjoints are products with G whose flags are chosen so
-/// nothing is materialised, summed back over broadcast batch axes.
 let rec matmul (transA: bool) (transB: bool) (a: Tensor) (b: Tensor) : Tensor =
     let ra, rb = a.Rank, b.Rank
     if ra < 2 || rb < 2 then
@@ -144,7 +132,6 @@ and matmulPrim (transA: bool) (transB: bool) : BinaryPrim =
         member _.VjpB(a, b, _, g) = sumTo b.Shape (matmulAdjointB matmul transA transB a g) }
 
 
-/// Matrix-vector product over the last axes (tf.linalg.matvec): a [..., m, n], x [..., n] -> [..., m].
 let matvec (transA: bool) (a: Tensor) (x: Tensor) =
     if x.Rank < 1 || a.Rank < 2 then
         invalidArg "x" (sprintf "MatVec: expected a matrix of rank >= 2 and a vector of rank >= 1, got shapes %s and %s" (Shape.format a.Shape) (Shape.format x.Shape))

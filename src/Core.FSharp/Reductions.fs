@@ -1,6 +1,3 @@
-/// Reductions over axes: sum, mean, max, min, product, log-sum-exp, and the arg-extremes. Each takes its axes (null:
-/// all; negative count from the end) and keepDims, as TensorFlow's reduce_*; the empty reductions give TensorFlow's
-/// identities (0, 1, -inf, +inf).
 module Nabla.Core.Reductions
 
 open System
@@ -28,7 +25,6 @@ module Kernels =
         let outer = if n = 0 then Shape.size (keep |> Array.map (fun a -> t.Shape.[a])) else t.Size / n
         moved, outer, n
 
-    /// Reduces each row of the [outer, n] view with a typed row function.
     let reduceRows (op: string) (f32: float32[] -> int -> int -> float32) (f64: float[] -> int -> int -> float)
                    (i32: (int[] -> int -> int -> int) option) (i64: (int64[] -> int -> int -> int64) option)
                    (axes: int[]) (keepDims: bool) (t: RawTensor) =
@@ -69,12 +65,8 @@ module Kernels =
             | _ -> unsupported op t.DType "a float or integer dtype"
         RawTensor(t.DType, Shape.reduced t.Shape axes keepDims, data)
 
-    /// Largest element over the (sorted, normalised) axes. NaN for a slice holding a NaN; an empty slice gives -inf (float
-    /// dtypes) or the dtype's lowest value (Int32, Int64), as TensorFlow.
     let reduceMax axes keepDims (t: RawTensor) = extremeRows "ReduceMax" true axes keepDims t
 
-    /// Smallest element over the (sorted, normalised) axes. NaN for a slice holding a NaN; an empty slice gives +inf (float
-    /// dtypes) or the dtype's highest value (Int32, Int64), as TensorFlow.
     let reduceMin axes keepDims (t: RawTensor) = extremeRows "ReduceMin" false axes keepDims t
 
     let reduceProd axes keepDims (t: RawTensor) =
@@ -82,8 +74,6 @@ module Kernels =
             (Some(fun a o n -> let mutable p = 1 in (for i in o .. o + n - 1 do p <- p * a.[i]); p))
             (Some(fun a o n -> let mutable p = 1L in (for i in o .. o + n - 1 do p <- p * a.[i]); p)) axes keepDims t
 
-    /// For each element, the product of the other elements of its reduction group (exact with zeros:
-    /// the adjoint of ReduceProd). Same shape as t.
     let prodOthers (axes: int[]) (t: RawTensor) =
         let keep = [| for i in 0 .. t.Rank - 1 do if not (Array.contains i axes) then yield i |]
         let perm = Array.append keep axes
@@ -127,9 +117,6 @@ module Kernels =
                 i <- i + 1
         int64 best
 
-    /// Index of the largest (or smallest) element along one axis, as Int64: the first on ties, the first NaN's when the
-    /// slice holds a NaN (as NumPy; TensorFlow leaves NaN unspecified). Compared in the tensor's own dtype (Int64 values
-    /// beyond 2^53 are told apart); Bool as 0 and 1.
     let argExtreme (op: string) (largest: bool) (axis: int) (t: RawTensor) =
         let moved, outer, n = rows [| axis |] t
         if n = 0 then invalidArg "x" (sprintf "%s: axis %d of shape %s is empty" op axis (Shape.format t.Shape))
@@ -146,7 +133,6 @@ module Kernels =
 
 let private opError (op: string) (msg: string) = invalidArg "x" (op + ": " + msg)
 
-/// Sums over `axes` (null: all; negative count from the end). The adjoint is broadcast back.
 let rec sum (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
     let ax = Shape.normAxes "ReduceSum" x.Rank axes
     if not x.IsFloat && x.DType = DType.Bool then
@@ -159,7 +145,6 @@ let rec sum (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
                   broadcastTo x.Shape (reshape kept g) } x
 
 
-/// Mean over `axes` (null: all): the sum divided by the number of reduced elements.
 let mean (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
     let ax = Shape.normAxes "ReduceMean" x.Rank axes
     if not x.IsFloat then
@@ -196,14 +181,8 @@ let private extreme (op: string) (kernel: int[] -> bool -> RawTensor -> RawTenso
                       let r = mul (weights x y) (expandBack x ax g)
                       if y.Level = 0L then r else withNaNDerivatives (expandBack x ax y) r } x
 
-/// Largest element over axes. Ties split the adjoint evenly. NaN for a slice holding a NaN (as TensorFlow 2), with a
-/// NaN adjoint for every element of that slice; an empty slice gives -inf (Float32/Float64) or the dtype's lowest value
-/// (Int32/Int64), as TensorFlow, and the gradient of an empty x is empty.
 let reduceMax (axes: int[]) (keepDims: bool) (x: Tensor) = extreme "ReduceMax" Kernels.reduceMax axes keepDims x
 
-/// Smallest element over axes. Ties split the adjoint evenly. NaN for a slice holding a NaN, with a NaN adjoint for
-/// every element of that slice; an empty slice gives +inf (Float32/Float64) or the dtype's highest value (Int32/Int64),
-/// as TensorFlow, and the gradient of an empty x is empty.
 let reduceMin (axes: int[]) (keepDims: bool) (x: Tensor) = extreme "ReduceMin" Kernels.reduceMin axes keepDims x
 
 /// The product kernel, with TensorFlow's value for an empty group: 1 (the empty product).
@@ -211,11 +190,6 @@ let private prodKernel (ax: int[]) (keepDims: bool) (r: RawTensor) =
     if r.Size = 0 then Storage.ones r.DType (Shape.reduced r.Shape ax keepDims)
     else Kernels.reduceProd ax keepDims r
 
-/// Product over axes; the product of an empty group is 1 (as TensorFlow), with an empty gradient.
-/// d/dx_i = product of the other elements of x_i's group. In a group without zeros that is
-/// y / x_i, differentiable to any order; in a group holding a zero it is computed exactly with exclusive
-/// prefix/suffix products and used as a constant at the level below, so higher derivatives of such groups
-/// miss the terms that pass through the zero (first derivatives are always exact).
 let rec reduceProd (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
     if x.DType = DType.Bool then invalidArg "x" "ReduceProd: dtype Bool is not supported; expected a float or integer dtype"
     let ax = axesOf "ReduceProd" x axes
@@ -235,9 +209,6 @@ let rec reduceProd (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
                   member _.Jvp(x, y, dx) = sum ax keepDims (mul (others x y) dx)
                   member _.Vjp(x, y, g) = mul (others x y) (expandBack x ax g) } x
 
-/// log(sum(exp x)) over axes, shifted by the (gradient-free) max so large logits do not overflow; where that max is
-/// not finite the shift is 0 (as TensorFlow), so a slice holding a NaN gives NaN (value, gradient, tangent), one holding
-/// +inf gives +inf, and one of only -inf (or an empty one) gives -inf. d = softmax(x) dx.
 let reduceLogSumExp (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
     if not x.IsFloat then invalidArg "x" (sprintf "ReduceLogSumExp: dtype %s is not supported; expected Float32 or Float64" (string x.DType))
     let ax = axesOf "ReduceLogSumExp" x axes
@@ -252,7 +223,6 @@ let reduceLogSumExp (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
         let r = add (log (sum ax true (exp (sub x s)))) s
         if keepDims then r else reshape (Shape.reduced x.Shape ax false) r
 
-/// Mean over axes for every numeric dtype: integer means truncate, as TensorFlow's.
 let meanAny (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
     if x.IsFloat then mean axes keepDims x
     elif x.DType = DType.Bool then invalidArg "x" "ReduceMean: dtype Bool is not supported"
@@ -263,14 +233,10 @@ let meanAny (axes: int[]) (keepDims: bool) (x: Tensor) : Tensor =
         let q = Storage.cast DType.Float64 s |> Storage.toDoubles |> Array.map (fun v -> if n = 0 then 0.0 else truncate (v / float n))
         constant (Storage.cast x.DType (RawTensor(DType.Float64, s.Shape, q)))
 
-/// Index of the largest element along an axis (Int64, first on ties; no derivative). A slice holding a NaN gives the
-/// index of its first NaN (as NumPy's argmax; TensorFlow leaves it unspecified). An empty axis is an error.
 let argMax (axis: int) (x: Tensor) =
     if x.Rank = 0 then invalidArg "x" "ArgMax: expected a tensor of rank >= 1, got a scalar"
     constant (Kernels.argExtreme "ArgMax" true (Shape.normAxis "ArgMax" x.Rank axis) x.Raw)
 
-/// Index of the smallest element along an axis (Int64, first on ties; no derivative). A slice holding a NaN gives the
-/// index of its first NaN (as NumPy's argmin). An empty axis is an error.
 let argMin (axis: int) (x: Tensor) =
     if x.Rank = 0 then invalidArg "x" "ArgMin: expected a tensor of rank >= 1, got a scalar"
     constant (Kernels.argExtreme "ArgMin" false (Shape.normAxis "ArgMin" x.Rank axis) x.Raw)

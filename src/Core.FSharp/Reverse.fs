@@ -1,6 +1,6 @@
 /// The reverse sweep: iterative (never recursive), popping nodes by decreasing id from a heap of pending adjoint
 /// contributions local to the sweep, so one recorded graph serves any number of sweeps and threads.
-module Nabla.Core.Reverse
+module internal Nabla.Core.Reverse
 
 open System.Collections.Generic
 open System.Runtime.CompilerServices

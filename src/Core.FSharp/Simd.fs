@@ -1,6 +1,6 @@
 /// Loops that run the element-wise kernels fast: chunks split over the kernel threads, and 256-bit vector kernels
 /// (exp, tanh, relu and its masks) where TensorPrimitives has none or a slower one.
-module Nabla.Core.Simd
+module internal Nabla.Core.Simd
 
 open System
 open System.Numerics.Tensors

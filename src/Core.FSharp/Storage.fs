@@ -57,6 +57,7 @@ type RawTensor private (dtype: DType, shape: int[], data: Array, scalar: float) 
 /// random values, one-hot rows). Every tensor op builds on these; none of them differentiates.
 module Storage =
 
+    /// The dtype's name as error messages print it (`Float32`).
     let dtypeName (d: DType) = d.ToString()
 
     /// True for the five defined dtypes (a C# cast such as `(DType)42` makes others).
@@ -67,6 +68,7 @@ module Storage =
         if not (isDefined d) then
             invalidArg "dtype" (sprintf "%s: dtype %d is not a valid DType; expected one of Float32, Float64, Int32, Int64, Bool" op (int d))
 
+    /// The .NET element type of a dtype's arrays (float32, float, int, int64, bool).
     let elementType (d: DType) =
         match d with
         | DType.Float32 -> typeof<float32>
@@ -76,6 +78,7 @@ module Storage =
         | DType.Bool -> typeof<bool>
         | _ -> checkDType "Alloc" d; typeof<float>
 
+    /// The dtype whose arrays have `a`'s element type; an ArgumentException for any other array.
     let dtypeOfArray (a: Array) =
         match a with
         | :? (float32[]) -> DType.Float32
@@ -85,8 +88,10 @@ module Storage =
         | :? (bool[]) -> DType.Bool
         | _ -> invalidArg "data" (sprintf "unsupported element type %s" (a.GetType().GetElementType().Name))
 
+    /// A fresh, zeroed array of `n` elements of the dtype's element type.
     let alloc (dtype: DType) (n: int) = Array.CreateInstance(elementType dtype, n)
 
+    /// A tensor over `data` (not copied: do not mutate it afterwards) with the given shape; the dtype is the array's.
     let ofArray (shape: int[]) (data: Array) = RawTensor(dtypeOfArray data, shape, data)
 
     /// A tensor of the given dtype and shape filled with `value` (converted).
@@ -103,7 +108,9 @@ module Storage =
             | _ -> checkDType "Fill" dtype; null
         RawTensor(dtype, Array.copy shape, data)
 
+    /// Zeros of the given dtype and shape (as `full` with 0).
     let zeros dtype shape = full dtype shape 0.0
+    /// Ones of the given dtype and shape (as `full` with 1).
     let ones dtype shape = full dtype shape 1.0
     /// The shape of every scalar the fast paths make (never mutated: it is empty).
     let private scalarShape: int[] = [||]
@@ -162,6 +169,7 @@ module Storage =
                 | _ -> checkDType "Cast" dtype; null
             RawTensor(dtype, t.Shape, data)
 
+    /// `t`'s elements under another shape of the same size, sharing its array (no copy; the caller checks the size).
     let reshape (shape: int[]) (t: RawTensor) = RawTensor(t.DType, shape, t.Data)
 
     /// An ArgumentException naming `op` for a dtype other than Float32 and Float64.

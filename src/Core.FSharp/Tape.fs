@@ -1,5 +1,5 @@
 /// What a tape, an accumulator or a transform does with the core's perturbation levels (see Tape.fsi).
-module internal Nabla.Core.Tape
+module Nabla.Core.Tape
 
 open System.Collections.Generic
 open System.Runtime.CompilerServices
@@ -13,6 +13,10 @@ open Nabla.Core.Layout
 // path pays no call for its common cases (a plain value; a value whose outer level is active).
 
 [<MethodImpl(MethodImplOptions.AggressiveInlining)>]
+let newTag () = Tags.next ()
+
+let restartTag (tag: int64) = Tags.successor tag
+
 let isPlain (t: Tensor) = t.Level = 0L
 
 [<MethodImpl(MethodImplOptions.AggressiveInlining)>]

@@ -6,9 +6,20 @@
 ///
 /// A value's tower: a plain value carries no level; a reverse node or a dual of tag `t` holds the value one level down
 /// (`Tensor.Primal`), whose levels are all older than `t` (inner perturbations sit outside outer ones).
-module internal Nabla.Core.Tape
+module Nabla.Core.Tape
 
 open Nabla.Core
+
+// ------------------------------------------------------------------------- tags
+
+/// <summary>A fresh perturbation tag for a new scope (a tape, an accumulator, a transform's call), larger than every
+/// tag drawn before: a newer tag denotes an inner perturbation. Thread-safe.</summary>
+val newTag: unit -> int64
+
+/// <summary>The tag a scope of <paramref name="tag"/> takes when it restarts (a tape's <c>Reset</c>): larger than
+/// <paramref name="tag"/> and smaller than every tag drawn after it by <c>newTag</c>, so the scope keeps its place
+/// among the scopes made before and after it.</summary>
+val restartTag: tag: int64 -> int64
 
 // ------------------------------------------------------------------------- levels
 

@@ -107,7 +107,7 @@ public static partial class Autodiff
     {
         ArgumentNullException.ThrowIfNull(f);
         var xv = Input("Jacobian", x);
-        long tag = Core.Tags.next();
+        long tag = Core.Tape.newTag();
         var leaf = Core.Tape.watch(tag, xv);
         var y = Call("Jacobian", f, leaf, x.IsWeak);
         if (Core.Tape.jacobian(tag, xv.DType, y, new[] { leaf }, false, false) is { } j) return Out(j.Value);

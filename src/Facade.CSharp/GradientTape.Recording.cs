@@ -91,7 +91,7 @@ public sealed partial class GradientTape
     {
         scope.ReleaseGraph(); // what was recorded so far is a constant to the restarted tape: its results keep no graph
         // The successor of the old tag keeps the tape below the scopes created after it (inner tapes stay inner).
-        scope = new Scope(this, Core.Tags.successor(scope.Tag));
+        scope = new Scope(this, Core.Tape.restartTag(scope.Tag));
         lock (watchedVariables)
         {
             watchedVariables.Clear();

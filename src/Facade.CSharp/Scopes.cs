@@ -11,7 +11,7 @@ namespace Nabla;
 /// </summary>
 internal sealed class Scope
 {
-    internal Scope(object owner) : this(owner, Core.Tags.next()) { }
+    internal Scope(object owner) : this(owner, Core.Tape.newTag()) { }
 
     /// <summary>A scope for a tag drawn elsewhere (by a core transform).</summary>
     internal Scope(object owner, long tag)

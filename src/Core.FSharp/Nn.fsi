@@ -1,0 +1,38 @@
+/// Neural-network helpers, composed from primitives so every order of derivative is exact, and
+/// numerically stable: exponentials are always shifted by a gradient-free max.
+module Nabla.Core.Nn
+
+open Nabla.Core
+
+/// exp(x) / sum(exp(x)) along `axis`, shifted by the max (no overflow for logits of 1e4).
+/// d = y (dx - sum(y dx)). A row holding a NaN is NaN throughout (the max is NaN), value, gradient and tangent, as
+/// TensorFlow; so is a row holding +inf or only -inf (inf - inf in the shift, as TensorFlow's kernel).
+val softmax: axis: int -> logits: Tensor -> Tensor
+
+/// (x - m) - log(sum(exp(x - m))) along `axis` with m the gradient-free max, as TensorFlow computes it: stable,
+/// and accurate in Float32 for large logits (x - logsumexp(x) would round the ~1e4 log-sum-exp first).
+/// d = dx - softmax(x) sum(dx). A row holding a NaN is NaN throughout (value, gradient, tangent), as TensorFlow; a -inf
+/// logit among finite ones gives -inf, a row holding +inf or only -inf gives NaN (inf - inf in the shift).
+val logSoftmax: axis: int -> logits: Tensor -> Tensor
+
+/// -sum(labels * log_softmax(logits)) along `axis`, per example. Differentiable in both labels and logits;
+/// d/dlogits = softmax(logits) sum(labels) - labels.
+val softmaxCrossEntropyWithLogits: axis: int -> labels: Tensor -> logits: Tensor -> Tensor
+
+/// Rows of `depth` with 1 at each index (indices outside [0, depth) give zero rows).
+/// An ArgumentException naming OneHot for a negative depth, an undefined dtype, or more than Array.MaxLength elements.
+val oneHot: depth: int -> dtype: DType -> indices: Tensor -> Tensor
+
+/// Cross-entropy against integer class indices (labels of shape logits.Shape without the last axis).
+/// d/dlogits = softmax(logits) - one_hot(labels).
+val sparseSoftmaxCrossEntropyWithLogits: labels: Tensor -> logits: Tensor -> Tensor
+
+/// max(x, 0) - x z + log(1 + e^-|x|), element-wise (stable), written with a select on x >= 0 as TensorFlow so
+/// that the derivative at x = 0 is sigmoid(0) - z. d/dx = sigmoid(x) - z; d/dz = -x.
+val sigmoidCrossEntropyWithLogits: labels: Tensor -> logits: Tensor -> Tensor
+
+/// value + bias along the last axis (bias of rank 1, value of rank >= 2), one fused row-wise kernel.
+/// d = dvalue + dbias; the bias adjoint sums over every axis but the last.
+val biasAdd: value: Tensor -> bias: Tensor -> Tensor
+
+val internal biasPrim: unit -> BinaryPrim
