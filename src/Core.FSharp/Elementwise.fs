@@ -13,10 +13,6 @@ module Kernels =
     open Nabla.Core.Simd
     open Nabla.Core.Combinators.Kernels
 
-    let private name (d: DType) = d.ToString()
-
-    let private unsupported (op: string) (d: DType) (expected: string) =
-        invalidArg "x" (sprintf "%s: dtype %s is not supported; expected %s" op (name d) expected)
     let neg (t: RawTensor) =
         match t.Data with
         | :? (int[]) as a -> RawTensor(t.DType, t.Shape, Array.map (~-) a)
@@ -132,7 +128,7 @@ module Kernels =
             forChunks a.Length (maskPositiveF64 a b r)
             RawTensor(g.DType, g.Shape, r)
         | _ ->
-            invalidArg "g" (sprintf "ReluGrad: x has dtype %s and g %s; expected one dtype, Float32 or Float64" (name x.DType) (name g.DType))
+            invalidArg "g" (sprintf "ReluGrad: x has dtype %s and g %s; expected one dtype, Float32 or Float64" (dtypeName x.DType) (dtypeName g.DType))
 
     let zeroOrNaN (t: RawTensor) = unaryFloat "ZeroOrNaN" zeroOrNaNF32 zeroOrNaNF64 t
     let square (t: RawTensor) = if t.IsFloat then squareFloat t else numericMap "Square" id id (fun x -> x * x) (fun x -> x * x) t
@@ -197,7 +193,7 @@ module Kernels =
 
     let compare (op: string) (c: Comparison) (x: RawTensor) (y: RawTensor) =
         if x.DType <> y.DType then
-            invalidArg "y" (sprintf "%s: operands have dtypes %s and %s; expected the same dtype (use Cast)" op (name x.DType) (name y.DType))
+            invalidArg "y" (sprintf "%s: operands have dtypes %s and %s; expected the same dtype (use Cast)" op (dtypeName x.DType) (dtypeName y.DType))
         let shape = Shape.broadcast op x.Shape y.Shape
         let bx = broadcastTo shape x
         let by = broadcastTo shape y
@@ -221,9 +217,9 @@ module Kernels =
 
     let select (cond: RawTensor) (x: RawTensor) (y: RawTensor) =
         if cond.DType <> DType.Bool then
-            invalidArg "condition" (sprintf "Where: condition has dtype %s; expected Bool" (name cond.DType))
+            invalidArg "condition" (sprintf "Where: condition has dtype %s; expected Bool" (dtypeName cond.DType))
         if x.DType <> y.DType then
-            invalidArg "y" (sprintf "Where: x and y have dtypes %s and %s; expected the same dtype" (name x.DType) (name y.DType))
+            invalidArg "y" (sprintf "Where: x and y have dtypes %s and %s; expected the same dtype" (dtypeName x.DType) (dtypeName y.DType))
         let shape = Shape.broadcast "Where" (Shape.broadcast "Where" cond.Shape x.Shape) y.Shape
         let c = (broadcastTo shape cond).Data :?> bool[]
         let bx = broadcastTo shape x

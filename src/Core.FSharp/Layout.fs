@@ -10,10 +10,6 @@ module Kernels =
     open System.Runtime.Intrinsics
     open Nabla.Core.Storage
 
-    let private name (d: DType) = d.ToString()
-
-    let private unsupported (op: string) (d: DType) (expected: string) =
-        invalidArg "x" (sprintf "%s: dtype %s is not supported; expected %s" op (name d) expected)
     let transpose (perm: int[]) (t: RawTensor) =
         let outShape = perm |> Array.map (fun p -> t.Shape.[p])
         let s = Shape.strides t.Shape
@@ -89,7 +85,7 @@ module Kernels =
         match indices.Data with
         | :? (int[]) as a -> (for i in a do check (int64 i)); a
         | :? (int64[]) as a -> (for i in a do check i); Array.map int a
-        | _ -> invalidArg "indices" (sprintf "%s: indices have dtype %s; expected Int32 or Int64" op (name indices.DType))
+        | _ -> invalidArg "indices" (sprintf "%s: indices have dtype %s; expected Int32 or Int64" op (dtypeName indices.DType))
 
     let gather (axis: int) (indices: RawTensor) (x: RawTensor) =
         let n = x.Shape.[axis]

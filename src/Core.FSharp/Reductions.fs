@@ -12,10 +12,6 @@ module Kernels =
     open System.Runtime.Intrinsics
     open Nabla.Core.Storage
 
-    let private name (d: DType) = d.ToString()
-
-    let private unsupported (op: string) (d: DType) (expected: string) =
-        invalidArg "x" (sprintf "%s: dtype %s is not supported; expected %s" op (name d) expected)
     /// Moves the (sorted, normalised) axes to the end and views the tensor as [outer, n] rows.
     let private rows (axes: int[]) (t: RawTensor) =
         let keep = [| for i in 0 .. t.Rank - 1 do if not (Array.contains i axes) then yield i |]

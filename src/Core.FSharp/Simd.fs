@@ -155,21 +155,11 @@ let inline mapV256 ([<InlineIfLambda>] f: Vector256<'T> -> Vector256<'T>) ([<Inl
 let simdMath = Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported
 
 /// r[i] = max(x[i], 0) over [o, o + n), NaN kept: x with every lane where x <= 0 cleared (a NaN lane fails x <= 0 and
-/// keeps its bits; -0 becomes +0). One compare and one and-not per vector, SIMD where the hardware has it.
+/// keeps its bits; -0 becomes +0). One compare and one and-not per vector (SIMD, as `mapV256`).
 let inline reluRange (x: 'T[]) (r: 'T[]) (o: int) (n: int) =
     let zero: 'T = LanguagePrimitives.GenericZero
-    let mutable i = o
-    if Vector256.IsHardwareAccelerated && n >= Vector256<'T>.Count then
-        let xs = MemoryMarshal.Cast<'T, Vector256<'T>>(ReadOnlySpan(x, o, n))
-        let rs = MemoryMarshal.Cast<'T, Vector256<'T>>(Span(r, o, n))
-        for j in 0 .. xs.Length - 1 do
-            let v = xs.[j]
-            rs.[j] <- Vector256.AndNot(v, Vector256.LessThanOrEqual(v, Vector256<'T>.Zero))
-        i <- o + xs.Length * Vector256<'T>.Count
-    while i < o + n do
-        let v = x.[i]
-        r.[i] <- if v <= zero then zero else v
-        i <- i + 1
+    mapV256 (fun v -> Vector256.AndNot(v, Vector256.LessThanOrEqual(v, Vector256<'T>.Zero)))
+            (fun v -> if v <= zero then zero else v) x r o n
 
 /// r[i] = (x[i] > 0 ? g[i] : x[i] is NaN ? x[i] : 0) over [o, o + n): relu's derivative applied to g, NaN where x is
 /// NaN (the and-not keeps a NaN lane of x and clears every other), SIMD where the hardware has it.
@@ -189,21 +179,10 @@ let inline maskPositiveRange (x: 'T[]) (g: 'T[]) (r: 'T[]) (o: int) (n: int) =
         r.[i] <- if v > zero then g.[i] elif v = v then zero else v
         i <- i + 1
 
-/// r[i] = (x[i] is NaN ? x[i] : +0) over [o, o + n), SIMD where the hardware has it.
+/// r[i] = (x[i] is NaN ? x[i] : +0) over [o, o + n) (SIMD, as `mapV256`).
 let inline zeroOrNaNRange (x: 'T[]) (r: 'T[]) (o: int) (n: int) =
     let zero: 'T = LanguagePrimitives.GenericZero
-    let mutable i = o
-    if Vector256.IsHardwareAccelerated && n >= Vector256<'T>.Count then
-        let xs = MemoryMarshal.Cast<'T, Vector256<'T>>(ReadOnlySpan(x, o, n))
-        let rs = MemoryMarshal.Cast<'T, Vector256<'T>>(Span(r, o, n))
-        for j in 0 .. xs.Length - 1 do
-            let v = xs.[j]
-            rs.[j] <- Vector256.AndNot(v, Vector256.Equals(v, v))
-        i <- o + xs.Length * Vector256<'T>.Count
-    while i < o + n do
-        let v = x.[i]
-        r.[i] <- if v = v then zero else v
-        i <- i + 1
+    mapV256 (fun v -> Vector256.AndNot(v, Vector256.Equals(v, v))) (fun v -> if v = v then zero else v) x r o n
 
 let reluF32 (x: float32[]) (r: float32[]) (o: int) (n: int) = reluRange x r o n
 let reluF64 (x: float[]) (r: float[]) (o: int) (n: int) = reluRange x r o n

@@ -60,6 +60,10 @@ module Storage =
     /// The dtype's name as error messages print it (`Float32`).
     let dtypeName (d: DType) = d.ToString()
 
+    /// The ArgumentException of a kernel that does not support dtype `d`: names the op, the dtype and what it expected.
+    let unsupported (op: string) (d: DType) (expected: string) =
+        invalidArg "x" (sprintf "%s: dtype %s is not supported; expected %s" op (dtypeName d) expected)
+
     /// True for the five defined dtypes (a C# cast such as `(DType)42` makes others).
     let isDefined (d: DType) = int d >= int DType.Float32 && int d <= int DType.Bool
 

@@ -21,10 +21,6 @@ open Nabla.Properties.TestData
 open Nabla.Properties.Tolerances
 open Nabla.Properties.Cases
 
-let private holds (label: string) (ok: bool) = Prop.label label ok
-
-let private all (props: Property list) = List.reduce (.&.) props
-
 // ------------------------------------------------------------------ functions of one tensor
 
 /// A function of one tensor, taken from an op case, and the point to differentiate it at.
@@ -85,7 +81,7 @@ let firstOrder (tol: Tolerances) (seed: int) (t: Target) : Property =
     let cDir = like y (directions seed 2 m)
     let _, jvpT = Derivatives.jvp g x tDir
     let vjpC = pullback cDir
-    all
+    allOf
         [ agree (label "forward Jacobian = central FD") tol.Fd jFd jForward
           agree (label "reverse Jacobian = central FD") tol.Fd jFd jReverse
           agree (label "reverse Jacobian = forward Jacobian") tol.Ad jForward jReverse
@@ -129,7 +125,7 @@ let secondOrder (tol: Tolerances) (seed: int) (t: Target) : Property =
     let kVjp = values ((snd (Derivatives.vjp k x)) ck)            // reverse-over-forward
     let lJvp = values (snd (Derivatives.jvp l x t1))              // forward-over-reverse
     let lVjp = values ((snd (Derivatives.vjp l x)) cl)            // reverse-over-reverse
-    all
+    allOf
         [ agree (label "H v: forward-over-reverse (hvp) = central FD of grad") tol.Fd hvFd hvFwdRev
           agree (label "H v: reverse-over-reverse = central FD of grad") tol.Fd hvFd hvRevRev
           agree (label "H v: reverse-over-reverse = forward-over-reverse") tol.Ad hvFwdRev hvRevRev
@@ -160,7 +156,7 @@ let float32AgreesWithFloat64 (tol: Tolerances) (seed: int) (t32: Target, t64: Ta
         let wt = like y w
         values (Derivatives.hvp (fun x -> let y = t.G x in sumAll (Elementwise.mul wt (Elementwise.mul y y))) t.X (like t.X v))
     let g32 = vjp t32 y32
-    all
+    allOf
         [ holds (label (sprintf "operand is Float32 (got %A)" t32.X.DType)) (t32.X.DType = DType.Float32)
           holds (label (sprintf "vjp of a Float32 operand is Float32 (got %A)" g32.DType)) (g32.DType = DType.Float32)
           agree (label "value") tol.Float32 (values y64) (values y32)
@@ -179,14 +175,14 @@ let valueMatchesReference (c: OpCase) : Property =
 
 /// The value, and first derivatives with respect to each operand and to all of them.
 let firstOrderOfCase (c: OpCase) : Property =
-    valueMatchesReference c :: (targets DType.Float64 false c |> List.map (firstOrder c.Tol c.Seed)) |> all
+    valueMatchesReference c :: (targets DType.Float64 false c |> List.map (firstOrder c.Tol c.Seed)) |> allOf
 
 /// Second derivatives with respect to each operand and to all of them.
 let secondOrderOfCase (c: OpCase) : Property =
-    targets DType.Float64 false c |> List.map (secondOrder c.Tol c.Seed) |> all
+    targets DType.Float64 false c |> List.map (secondOrder c.Tol c.Seed) |> allOf
 
 /// Float32 against Float64 with respect to each operand and to all of them.
 let float32OfCase (c: OpCase) : Property =
     List.zip (targets DType.Float32 true c) (targets DType.Float64 true c)
     |> List.map (float32AgreesWithFloat64 c.Tol c.Seed)
-    |> all
+    |> allOf

@@ -15,9 +15,6 @@ open Nabla.Properties.Tolerances
 [<Literal>]
 let CostlyRuns = 100
 
-let private holds (label: string) (ok: bool) = Prop.label label ok
-let private all (props: Property list) = List.reduce (.&.) props
-
 /// Logits c + d with c = +-1e4 and small offsets d: every value, gradient and Hessian-vector product
 /// is finite and equals the same quantity at d (softmax, logSoftmax and the cross-entropies are
 /// invariant under a shift along their axis; log-sum-exp shifts by c), whose values are checked
@@ -70,14 +67,14 @@ let ``Softmax, LogSoftmax, ReduceLogSumExp and cross-entropies at logits of 1e4:
             let gFar, gNear = values (Derivatives.grad readout shifted), values (Derivatives.grad readout near)
             let hFar, hNear = values (Derivatives.hvp readout shifted v), values (Derivatives.hvp readout near (like near (values v)))
             let finite (a: float[]) = a |> Array.forall Double.IsFinite
-            all [ holds (label "value finite") (finite (values y))
-                  holds (label "gradient finite") (finite gFar)
-                  holds (label "hvp finite") (finite hFar)
-                  holds (label (sprintf "shape %s (got %s)" (Shape.format eShape) (Shape.format y.Shape))) (Shape.equal y.Shape eShape)
-                  agreeScaled (label "value = reference at d (+ c for log-sum-exp)") (valueTol viaLogSumExp) 1.0 (Array.map (fun e -> e + offset) expected) (values y)
-                  agree (label "gradient = gradient at d") tol gNear gFar
-                  agree (label "hvp = hvp at d") tol hNear hFar ] ]
-        |> all)
+            allOf [ holds (label "value finite") (finite (values y))
+                    holds (label "gradient finite") (finite gFar)
+                    holds (label "hvp finite") (finite hFar)
+                    holds (label (sprintf "shape %s (got %s)" (Shape.format eShape) (Shape.format y.Shape))) (Shape.equal y.Shape eShape)
+                    agreeScaled (label "value = reference at d (+ c for log-sum-exp)") (valueTol viaLogSumExp) 1.0 (Array.map (fun e -> e + offset) expected) (values y)
+                    agree (label "gradient = gradient at d") tol gNear gFar
+                    agree (label "hvp = hvp at d") tol hNear hFar ] ]
+        |> allOf)
 
 /// SigmoidCrossEntropyWithLogits at logits of +-1e4 (+ small offsets): finite, value relu(x) - x z
 /// (log1p(e^-|x|) underflows to 0), gradient sigmoid(x) - z = 1 - z or -z, Hessian 0.
@@ -104,10 +101,10 @@ let ``SigmoidCrossEntropyWithLogits at logits of 1e4: finite and exact`` () =
         // Float32 values: x z with |x| ~ 1e4 is rounded to ulp(1e4) ~ 1e-3 before the subtraction (the reference is
         // computed in Float64 from the same inputs), so the value's floor is 2e-3 there
         let valueTol = if dtype = DType.Float32 then { RTol = 1e-6; ATol = 2e-3 } else tol
-        all [ agree (label "value = relu(x) - x z") valueTol (Array.map2 (fun x z -> max x 0.0 - x * z) xs zs) (values y)
-              agree (label "d/dx = sigmoid(x) - z") tol (Array.map2 (fun x z -> (if x > 0.0 then 1.0 else 0.0) - z) xs zs) (values g)
-              agree (label "d/dz = -x") tol (Array.map (fun x -> -x) xs) (values (Derivatives.grad (fun z -> Nn.sigmoidCrossEntropyWithLogits z xt) zt))
-              agree (label "Hessian (diagonal) = sigmoid'(x) = 0") tol (Array.zeroCreate xs.Length) (values h) ])
+        allOf [ agree (label "value = relu(x) - x z") valueTol (Array.map2 (fun x z -> max x 0.0 - x * z) xs zs) (values y)
+                agree (label "d/dx = sigmoid(x) - z") tol (Array.map2 (fun x z -> (if x > 0.0 then 1.0 else 0.0) - z) xs zs) (values g)
+                agree (label "d/dz = -x") tol (Array.map (fun x -> -x) xs) (values (Derivatives.grad (fun z -> Nn.sigmoidCrossEntropyWithLogits z xt) zt))
+                agree (label "Hessian (diagonal) = sigmoid'(x) = 0") tol (Array.zeroCreate xs.Length) (values h) ])
 
 /// Fixed logits [1e4, 0, -1e4]: softmax [1, 0, 0] and log-softmax [0, -1e4, -2e4] exactly, log-sum-exp 1e4.
 [<Xunit.Fact>]

@@ -16,8 +16,6 @@ let private analytic = { RTol = 1e-10; ATol = 1e-12 }
 
 let private agree label expected actual = Tolerances.agree label analytic expected actual
 
-let private all (props: Property list) = List.reduce (.&.) props
-
 let private assertClose (what: string) (tol: Tol) (expected: float[]) (actual: float[]) =
     let scale = 1.0 + (expected |> Array.fold (fun m v -> max m (abs v)) 0.0)
     Assert.True(expected.Length = actual.Length, sprintf "%s: expected %d values, got %d" what expected.Length actual.Length)
@@ -38,7 +36,7 @@ let private modes = [ "forward", forward; "reverse", reverse ]
 [<Property(MaxTest = 50)>]
 let ``perturbation confusion: d/dx (x * d/dy (x + y)) = 1 in every mode mix`` () =
     Prop.forAll (Arb.fromGen (Gen.two anywhere)) (fun (x0, y0) ->
-        all
+        allOf
             [ for outerName, outer in modes do
                 for innerName, inner in modes do
                     let d = outer (fun x -> Elementwise.mul x (inner (fun y -> Combinators.add x y) (scalar y0))) (scalar x0)
@@ -49,7 +47,7 @@ let ``perturbation confusion: d/dx (x * d/dy (x + y)) = 1 in every mode mix`` ()
 [<Property(MaxTest = 50)>]
 let ``perturbation confusion: d/dx (x * d/dy (x * y)) = 2x in every mode mix`` () =
     Prop.forAll (Arb.fromGen (Gen.two anywhere)) (fun (x0, y0) ->
-        all
+        allOf
             [ for outerName, outer in modes do
                 for innerName, inner in modes do
                     let d = outer (fun x -> Elementwise.mul x (inner (fun y -> Elementwise.mul x y) (scalar y0))) (scalar x0)
@@ -61,7 +59,7 @@ let ``perturbation confusion: d/dx (x * d/dy (x * y)) = 2x in every mode mix`` (
 let ``perturbation confusion: hessian of x * d/dy (x * y) = 2`` () =
     Prop.forAll (Arb.fromGen (Gen.two anywhere)) (fun (x0, y0) ->
         let f (x: Tensor) = Elementwise.mul x (Derivatives.grad (fun y -> Elementwise.mul x y) (scalar y0))
-        all
+        allOf
             [ agree "hessian (forward-over-reverse), inner reverse" [| 2.0 |] (values (Derivatives.hessian f (scalar x0)))
               agree "diffn 2, inner reverse" [| 2.0 |] (values (Derivatives.diffn 2 f (scalar x0))) ])
 
@@ -75,7 +73,7 @@ let ``reused intermediate: b = a + a; c = b * b has gradient 8a`` () =
         let a = tensor shape data
         let f (a: Tensor) = let b = Combinators.add a a in Elementwise.mul b b
         let v = like a (directions 17 1 a.Size)
-        all
+        allOf
             [ agree "reverse (grad of sum)" (data |> Array.map (fun x -> 8.0 * x)) (values (Derivatives.grad f a))
               agree "forward (jvp along v)" (Array.map2 (fun x d -> 8.0 * x * d) data (values v)) (values (snd (Derivatives.jvp f a v)))
               agree "reverse-over-reverse (H v = 8 v)" (values v |> Array.map ((*) 8.0))
@@ -91,7 +89,7 @@ let ``reused intermediate: b = a + a; c = b + b has gradient 4`` () =
         let f (a: Tensor) = let b = Combinators.add a a in Combinators.add b b
         let c = directions 23 1 a.Size
         let _, pullback = Derivatives.vjp f a
-        all
+        allOf
             [ agree "reverse (grad of sum)" (Array.create a.Size 4.0) (values (Derivatives.grad f a))
               agree "forward (diff)" (Array.create a.Size 4.0) (values (Derivatives.diff f a))
               agree "vjp with cotangent c = 4 c" (c |> Array.map ((*) 4.0)) (values (pullback (like a c))) ])
@@ -109,7 +107,7 @@ let ``one recorded graph serves several sweeps`` () =
         let again = values (pullback (like a c1))
         let other = values (pullback (like a c2))
         let sum = values (pullback (like a (Array.map2 (+) c1 c2)))
-        all
+        allOf
             [ agree "same cotangent, second sweep" first again
               agree "linear in the cotangent" (Array.map2 (+) first other) sum ])
 
@@ -149,7 +147,7 @@ let ``hessian of sum(exp(x * x)) is diagonal exp(x^2) (2 + 4 x^2)`` () =
         let h = Derivatives.hessian (fun x -> Reductions.sum null false (Elementwise.exp (Elementwise.mul x x))) x
         let n = data.Length
         let expected = Array.init (n * n) (fun k -> let i, j = k / n, k % n in if i = j then exp (data.[i] ** 2.0) * (2.0 + 4.0 * data.[i] ** 2.0) else 0.0)
-        all
+        allOf
             [ Prop.label (sprintf "shape %s = x.Shape ++ x.Shape" (Shape.format h.Shape)) (Shape.equal h.Shape (Array.append shape shape))
               agree "entries" expected (values h) ])
 
@@ -165,7 +163,7 @@ let ``hessian of the quadratic form x^T A x is A + A^T`` () =
         let a = tensor [| n; n |] aData
         let h = Derivatives.hessian (fun x -> Reductions.sum null false (Elementwise.mul x (Products.matmul false false a x))) (tensor [| n; 1 |] xData)
         let expected = Array.init (n * n) (fun k -> let i, j = k / n, k % n in aData.[i * n + j] + aData.[j * n + i])
-        all
+        allOf
             [ Prop.label (sprintf "shape %s = [n; 1; n; 1]" (Shape.format h.Shape)) (Shape.equal h.Shape [| n; 1; n; 1 |])
               agree "entries" expected (values h) ])
 
@@ -176,7 +174,7 @@ let ``diffn 3 sin = -cos, and the cycle of derivatives of sin`` () =
         let x = tensor [| 3 |] data
         let expected =
             [| Array.map sin data; Array.map cos data; Array.map (sin >> (~-)) data; Array.map (cos >> (~-)) data; Array.map sin data |]
-        all
+        allOf
             [ for k in 0..4 ->
                 agree (sprintf "diffn %d sin" k) expected.[k] (values (Derivatives.diffn k Elementwise.sin x)) ])
 
@@ -207,7 +205,7 @@ let ``jacobian with more outputs than inputs: forward = reverse = analytic, shap
                 let i, jj, kk = k / 4, (k / 2) % 2, k % 2
                 if jj <> kk then 0.0
                 else (cData.[i] * cos (cData.[i] * xData.[jj]) + sin (cData.[i] * xData.[jj])) * exp xData.[jj])
-        all
+        allOf
             [ Prop.label (sprintf "shape %s = [3; 2; 2]" (Shape.format j.Shape)) (Shape.equal j.Shape [| 3; 2; 2 |])
               agree "jacobian = analytic" expected (values j)
               agree "jacobian = reverse-mode rows" (jacobianByReverse f x) (values j)
@@ -234,7 +232,7 @@ let ``jacobian with fewer outputs than inputs: reverse = forward = analytic, sha
                     let sech2 = 1.0 - tanh (x0 * x2) ** 2.0
                     3.0 * xData.[i * 3 + col] ** 2.0
                     + (if col = 0 then sech2 * x2 elif col = 2 then sech2 * x0 else 0.0))
-        all
+        allOf
             [ Prop.label (sprintf "shape %s = [2; 2; 3]" (Shape.format j.Shape)) (Shape.equal j.Shape [| 2; 2; 3 |])
               agree "jacobian = analytic" expected (values j)
               agree "jacobian = forward-mode columns" (jacobianByForward f x) (values j)

@@ -156,3 +156,9 @@ let genIndices (n: int) =
         let raw = if int64s then Storage.ofArray (Array.copy shape) (Array.map int64 idx :> Array) else Storage.ofArray (Array.copy shape) (Array.copy idx :> Array)
         return shape, idx, Combinators.constant raw
     }
+
+/// A property that holds when `ok`, labelled `label` in FsCheck's report.
+let holds (label: string) (ok: bool) = Prop.label label ok
+
+/// The conjunction of `props` (each keeps its label in the report).
+let allOf (props: Property list) = List.reduce (.&.) props

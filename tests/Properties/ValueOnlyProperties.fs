@@ -17,9 +17,6 @@ open Nabla.Properties.Tolerances
 [<Literal>]
 let Runs = 200
 
-let private holds (label: string) (ok: bool) = Prop.label label ok
-let private all (props: Property list) = List.reduce (.&.) props
-
 // ------------------------------------------------------------------ comparisons and integer kernels: values only
 
 /// Six comparisons with broadcasting on every numeric dtype, values from a small grid so ties are
@@ -75,7 +72,7 @@ let ``Comparisons (broadcasting, every numeric dtype, ties): values, Bool, no de
                   agree (label "vjp of cast(cmp x b) * x = sumTo(cmp * c)") tol
                         (snd (Reference.sumTo sa (shape, Array.map2 (*) expected (values cot)))) (values cotangent) ]
             else []
-        all (valueProps @ derivativeProps))
+        allOf (valueProps @ derivativeProps))
 
 /// Integer tensors flow through the element-wise ops and reductions with their own kernels (no
 /// derivative): Int32 and Int64 values in [-4, 4] (exponents in [0, 3]), exact against the reference,
@@ -107,10 +104,10 @@ let ``Integer dtypes: Abs, Sign, Relu, Square, Maximum, Minimum, Pow, ReduceMax,
               sprintf "ReduceProd axes=%s keepDims=%b" (formatAxes axes) keepDims, Reductions.reduceProd axes keepDims ta, Reference.reduceProd axes keepDims (sa, a) ]
         [ for name, y, (eShape, expected) in cases ->
             let label s = sprintf "%s on %A: %s" name dtype s
-            all [ holds (label (sprintf "dtype kept (got %A)" y.DType)) (y.DType = dtype)
-                  holds (label (sprintf "shape %s (got %s)" (Shape.format eShape) (Shape.format y.Shape))) (Shape.equal y.Shape eShape)
-                  agree (label "values") { RTol = 0.0; ATol = 0.0 } expected (values y) ] ]
-        |> all)
+            allOf [ holds (label (sprintf "dtype kept (got %A)" y.DType)) (y.DType = dtype)
+                    holds (label (sprintf "shape %s (got %s)" (Shape.format eShape) (Shape.format y.Shape))) (Shape.equal y.Shape eShape)
+                    agree (label "values") { RTol = 0.0; ATol = 0.0 } expected (values y) ] ]
+        |> allOf)
 
 // ------------------------------------------------------------------ integer reductions and arg-extremes: values only
 
@@ -131,9 +128,9 @@ let ``MeanAny on Int32 and Int64 (axes, keepDims): truncated values, dtype kept`
     Prop.forAll (Arb.fromGen genIntegerReduction) (fun (shape, axes, keepDims, dtype, data) ->
         let y = Reductions.meanAny axes keepDims (tensorAs dtype shape data)
         let eShape, expected = Reference.meanTruncated axes keepDims (shape, data)
-        all [ holds (sprintf "dtype %A (got %A)" dtype y.DType) (y.DType = dtype)
-              holds (sprintf "shape %s (got %s)" (Shape.format eShape) (Shape.format y.Shape)) (Shape.equal y.Shape eShape)
-              agree (sprintf "values (axes %s, keepDims %b)" (formatAxes axes) keepDims) { RTol = 0.0; ATol = 0.0 } expected (values y) ])
+        allOf [ holds (sprintf "dtype %A (got %A)" dtype y.DType) (y.DType = dtype)
+                holds (sprintf "shape %s (got %s)" (Shape.format eShape) (Shape.format y.Shape)) (Shape.equal y.Shape eShape)
+                agree (sprintf "values (axes %s, keepDims %b)" (formatAxes axes) keepDims) { RTol = 0.0; ATol = 0.0 } expected (values y) ])
 
 /// ArgMax and ArgMin along a random (possibly negative) axis of every numeric dtype, with ties
 /// (values from a small grid): the first extreme index, as Int64.
@@ -153,19 +150,19 @@ let ``ArgMax and ArgMin (random axis, every numeric dtype, ties): first index, I
           "ArgMin", Reductions.argMin axis x, Reference.argExtreme false axis (shape, data) ]
         |> List.map (fun (name, y, (eShape, expected)) ->
             let label s = sprintf "%s axis=%d on %A: %s" name axis dtype s
-            all [ holds (label (sprintf "dtype Int64 (got %A)" y.DType)) (y.DType = DType.Int64)
-                  holds (label (sprintf "shape %s (got %s)" (Shape.format eShape) (Shape.format y.Shape))) (Shape.equal y.Shape eShape)
-                  agree (label "first extreme index") { RTol = 0.0; ATol = 0.0 } expected (values y) ])
-        |> all)
+            allOf [ holds (label (sprintf "dtype Int64 (got %A)" y.DType)) (y.DType = DType.Int64)
+                    holds (label (sprintf "shape %s (got %s)" (Shape.format eShape) (Shape.format y.Shape))) (Shape.equal y.Shape eShape)
+                    agree (label "first extreme index") { RTol = 0.0; ATol = 0.0 } expected (values y) ])
+        |> allOf)
 
 // ------------------------------------------------------------------ creation kernels: values only
 
 let private allDTypes = [ DType.Float32; DType.Float64; DType.Int32; DType.Int64 ]
 
 let private exactly (label: string) (dtype: DType) (shape: int[]) (expected: float[]) (r: RawTensor) =
-    all [ holds (sprintf "%s: dtype %A (got %A)" label dtype r.DType) (r.DType = dtype)
-          holds (sprintf "%s: shape %s (got %s)" label (Shape.format shape) (Shape.format r.Shape)) (Shape.equal r.Shape shape)
-          agree (label + ": values") { RTol = 0.0; ATol = 0.0 } expected (Storage.toDoubles r) ]
+    allOf [ holds (sprintf "%s: dtype %A (got %A)" label dtype r.DType) (r.DType = dtype)
+            holds (sprintf "%s: shape %s (got %s)" label (Shape.format shape) (Shape.format r.Shape)) (Shape.equal r.Shape shape)
+            agree (label + ": values") { RTol = 0.0; ATol = 0.0 } expected (Storage.toDoubles r) ]
 
 /// Range with integer or half-integer start, limit and delta of either sign (so every value is
 /// exact): start, start + delta, ... while short of limit, in every numeric dtype (integers with
@@ -200,11 +197,11 @@ let ``Storage.linspace: values, length, ends exact`` () =
         let label = sprintf "Linspace(%g, %g, %d)" start stop num
         let r64 = Storage.linspace start stop num DType.Float64
         let r32 = Storage.linspace start stop num DType.Float32
-        all [ holds (label + ": shape") (Shape.equal r64.Shape [| num |] && Shape.equal r32.Shape [| num |])
-              holds (label + ": dtypes") (r64.DType = DType.Float64 && r32.DType = DType.Float32)
-              agree (label + ": Float64 values") { RTol = 1e-15; ATol = 1e-15 } expected (Storage.toDoubles r64)
-              agree (label + ": Float32 values") { RTol = 1e-6; ATol = 1e-7 } expected (Storage.toDoubles r32)
-              holds (label + ": first = start, last = stop exactly (Float64)")
+        allOf [ holds (label + ": shape") (Shape.equal r64.Shape [| num |] && Shape.equal r32.Shape [| num |])
+                holds (label + ": dtypes") (r64.DType = DType.Float64 && r32.DType = DType.Float32)
+                agree (label + ": Float64 values") { RTol = 1e-15; ATol = 1e-15 } expected (Storage.toDoubles r64)
+                agree (label + ": Float32 values") { RTol = 1e-6; ATol = 1e-7 } expected (Storage.toDoubles r32)
+                holds (label + ": first = start, last = stop exactly (Float64)")
                     (num = 0 || (Storage.getDouble r64 0 = start && (num = 1 || Storage.getDouble r64 (num - 1) = stop))) ])
 
 [<Property(MaxTest = 50)>]
