@@ -1052,6 +1052,7 @@ let squaredDifference (a: Tensor) (b: Tensor) =
     requireNumeric "SquaredDifference" a
     if a.DType <> b.DType then
         invalidArg "b" (sprintf "SquaredDifference: operands have dtypes %s and %s; expected the same dtype" (string a.DType) (string b.DType))
+    Shape.broadcast "SquaredDifference" a.Shape b.Shape |> ignore
     squareAny (sub a b)
 
 let private floorDivInt32 (a: int) (b: int) =

@@ -37,11 +37,11 @@ public class ElementwiseOpsTests
         return outer.Gradient(g, t)!.ToDouble();
     }
 
-    private static void Close(double expected, double actual, double rtol, string what)
+    private static void Close(double expected, double actual, double rtol, string what, double atol = 1e-300)
     {
         bool ok = double.IsNaN(expected) ? double.IsNaN(actual)
             : double.IsInfinity(expected) ? actual == expected
-            : Math.Abs(actual - expected) <= rtol * Math.Abs(expected) + 1e-300;
+            : Math.Abs(actual - expected) <= rtol * Math.Abs(expected) + atol;
         Assert.True(ok, $"{what}: expected {expected:R}, got {actual:R}");
     }
 
@@ -107,11 +107,21 @@ public class ElementwiseOpsTests
     [MemberData(nameof(SpecialValues))]
     public void SpecialFunction_MatchesItsHighPrecisionValue_InBothDtypes(string name, double x, double expected)
     {
-        Close(expected, Special(name, Constant(x)).ToDouble(), 4e-15, $"{name}({x}) Float64");
-        // Float32: the float64 value rounded once (the input is rounded to Float32 first, so compare at that input)
+        // relative 4e-15, and for Lgamma and Digamma at negative x (reflection: a difference of two larger terms) an
+        // absolute 2e-15 as well
+        double atol = x < 0 && name is "Lgamma" or "Digamma" ? 2e-15 : 1e-300;
+        Close(expected, Special(name, Constant(x)).ToDouble(), 4e-15, $"{name}({x}) Float64", atol);
+        // Float32: the float64 value rounded once (only where x itself is a Float32 value); below Float32's normal range
+        // the correctly rounded subnormal
         float x32 = (float)x;
         if (x32 == x)
-            Close(expected, Special(name, Constant(x32)).ToDouble(), 1.2e-7, $"{name}({x}) Float32");
+        {
+            double e32 = (float)expected;
+            if (Math.Abs(expected) < 1.2e-38)
+                Assert.Equal(e32, Special(name, Constant(x32)).ToDouble());
+            else
+                Close(expected, Special(name, Constant(x32)).ToDouble(), 1.2e-7, $"{name}({x}) Float32");
+        }
     }
 
     [Fact]
@@ -217,11 +227,11 @@ public class ElementwiseOpsTests
     {
         Close(0.8413447460685429, Gelu(Constant(1.0)).ToDouble(), 1e-15, "gelu(1)");
         Close(0.8411919906082768, Gelu(Constant(1.0), approximate: true).ToDouble(), 1e-15, "gelu(1) tanh");
-        Close(-1.1049268290566094e-24, Gelu(Constant(-10.0)).ToDouble(), 1e-12, "gelu(-10), no cancellation");
+        Close(-7.619853024160526066e-23, Gelu(Constant(-10.0)).ToDouble(), 1e-14, "gelu(-10), no cancellation");
         Assert.Equal(new[] { -0.4, 0.0, 3.0 }, V(LeakyRelu(Constant(new[] { -2.0, 0.0, 3.0 }))));
         Assert.Equal(new[] { 0.0, 0.0, 6.0, 5.5 }, V(Relu6(Constant(new[] { -1.0, 0.0, 8.0, 5.5 }))));
         Assert.Equal(-1.0, Elu(Constant(-Inf)).ToDouble());
-        Close(-1.7580993408473766, Selu(Constant(-100.0)).ToDouble(), 1e-15, "selu(-100)");
+        Close(-1.7580993408473768599, Selu(Constant(-100.0)).ToDouble(), 1e-15, "selu(-100)");
         Assert.Equal(new[] { -1000.0, 0.0 }, V(LogSigmoid(Constant(new[] { -1000.0, 1000.0 }))));
         Assert.Equal(new[] { -0.5, 0.75 }, V(Softsign(Constant(new[] { -1.0, 3.0 }))));
         Close(0.7310585786300049, Silu(Constant(1.0)).ToDouble(), 1e-15, "silu(1)");
@@ -332,7 +342,7 @@ public class ElementwiseOpsTests
     public void SquaredDifference_WorksForIntegersAndBroadcasts()
     {
         Assert.Equal(new[] { 4, 1, 0 }, SquaredDifference(Constant(new[] { 1, 2, 3 }), Constant(3)).ToArray<int>());
-        Assert.Equal(-2.0 * (1.0 - 3.0), Grad1(v => SquaredDifference(v, 3.0), 1.0));
+        Assert.Equal(2.0 * (1.0 - 3.0), Grad1(v => SquaredDifference(v, 3.0), 1.0));
         var e = Assert.Throws<ArgumentException>(() => SquaredDifference(Constant(new[] { 1.0, 2.0 }), Constant(new[] { 1.0, 2.0, 3.0 })));
         Assert.StartsWith("SquaredDifference:", e.Message);
     }
