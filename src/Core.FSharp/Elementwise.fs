@@ -796,12 +796,18 @@ module SpecialFunctions =
 
 /// An element-wise float function evaluated in float64 by a scalar function (float32 rounds the float64 value once), in a
 /// scalar loop split over the kernel threads.
-let private elementwiseVia64 (name: string) (f: float -> float) (derivative: Tensor -> Tensor -> Tensor) (d64: float -> float -> float) =
+/// `d32` mirrors in float32 what `derivative` computes on one float32 element.
+let private elementwiseVia64With (name: string) (f: float -> float) (derivative: Tensor -> Tensor -> Tensor) (d64: float -> float -> float)
+                                 (d32: float32 -> float32 -> float32) =
     elementwiseFloat name
         (fun a r o n -> for i in o .. o + n - 1 do r.[i] <- float32 (f (float a.[i])))
         (fun a r o n -> for i in o .. o + n - 1 do r.[i] <- f a.[i])
         derivative
-        { F64 = f; D64 = d64; F32 = (fun x -> float32 (f (float x))); D32 = (fun x y -> float32 (d64 (float x) (float y))) }
+        { F64 = f; D64 = d64; F32 = (fun x -> float32 (f (float x))); D32 = d32 }
+
+/// As `elementwiseVia64With` for a derivative that is itself such a function (its float32 value the float64 one rounded).
+let private elementwiseVia64 (name: string) (f: float -> float) (derivative: Tensor -> Tensor -> Tensor) (d64: float -> float -> float) =
+    elementwiseVia64With name f derivative d64 (fun x y -> float32 (d64 (float x) (float y)))
 
 /// 1 - x^2 with differentiable ops.
 let private oneMinusSquare (x: Tensor) = sub (onesLike x) (square x)
@@ -819,9 +825,11 @@ let private acosPrim =
     elementwiseFloat "Acos"
         (fun a r o n -> System.Numerics.Tensors.TensorPrimitives.Acos(ReadOnlySpan(a, o, n), Span(r, o, n)))
         (fun a r o n -> System.Numerics.Tensors.TensorPrimitives.Acos(ReadOnlySpan(a, o, n), Span(r, o, n)))
-        (fun x _ -> neg (div (onesLike x) (sqrt (oneMinusSquare x))))
-        { F64 = Math.Acos; D64 = (fun x _ -> -(1.0 / Math.Sqrt(1.0 - x * x)))
-          F32 = MathF.Acos; D32 = (fun x _ -> -(1.0f / MathF.Sqrt(1.0f - x * x))) }
+        // -1 / sqrt(1 - x^2) with the sign in the constant, in both forms: a negated quotient would let the JIT fold the
+        // sign into the constant at tier 1 and change a NaN's sign bit between the scalar rule and the kernel
+        (fun x _ -> div (neg (onesLike x)) (sqrt (oneMinusSquare x)))
+        { F64 = Math.Acos; D64 = (fun x _ -> -1.0 / Math.Sqrt(1.0 - x * x))
+          F32 = MathF.Acos; D32 = (fun x _ -> -1.0f / MathF.Sqrt(1.0f - x * x)) }
 let acos (x: Tensor) = requireFloat "Acos" x; unary acosPrim x
 
 // sinh and cosh refer to each other, as sin and cos do.
@@ -875,14 +883,18 @@ let atanh (x: Tensor) = requireFloat "Atanh" x; unary atanhPrim x
 /// 2 / sqrt(pi)
 let private twoOverSqrtPi = 1.1283791670955126
 
-let private erfDerivative (x: Tensor) = mul (scalarLike x twoOverSqrtPi) (exp (neg (square x)))
+/// c e^(-x^2) with the constant c first (erf: 2/sqrt(pi), erfc: -2/sqrt(pi)); the scalar rules compute it in the same
+/// order, with no negated product the JIT could refold (which would change a NaN's sign bit between the two paths).
+let private gaussianDerivative (c: float) (x: Tensor) = mul (scalarLike x c) (exp (neg (square x)))
 
 let private erfPrim =
-    elementwiseVia64 "Erf" SpecialFunctions.erf (fun x _ -> erfDerivative x) (fun x _ -> twoOverSqrtPi * Math.Exp(-(x * x)))
+    elementwiseVia64With "Erf" SpecialFunctions.erf (fun x _ -> gaussianDerivative twoOverSqrtPi x) (fun x _ -> twoOverSqrtPi * Math.Exp(-(x * x)))
+        (fun x _ -> float32 twoOverSqrtPi * MathF.Exp(-(x * x)))
 let erf (x: Tensor) = requireFloat "Erf" x; unary erfPrim x
 
 let private erfcPrim =
-    elementwiseVia64 "Erfc" SpecialFunctions.erfc (fun x _ -> neg (erfDerivative x)) (fun x _ -> -(twoOverSqrtPi * Math.Exp(-(x * x))))
+    elementwiseVia64With "Erfc" SpecialFunctions.erfc (fun x _ -> gaussianDerivative (-twoOverSqrtPi) x) (fun x _ -> -twoOverSqrtPi * Math.Exp(-(x * x)))
+        (fun x _ -> float32 (-twoOverSqrtPi) * MathF.Exp(-(x * x)))
 let erfc (x: Tensor) = requireFloat "Erfc" x; unary erfcPrim x
 
 let private expm1Prim =
@@ -1182,3 +1194,18 @@ let private floatTest (op: string) (f32: float32 -> bool) (f64: float -> bool) (
 
 let isNan (x: Tensor) = floatTest "IsNan" Single.IsNaN Double.IsNaN x
 let isFinite (x: Tensor) = floatTest "IsFinite" Single.IsFinite Double.IsFinite x
+
+// ------------------------------------------------------------------------- Softsign (a primitive, for its scalar rules)
+
+let private softsignF64 (x: float) = x / (1.0 + Math.Abs x)
+let private softsignF32 (x: float32) = x / (1.0f + MathF.Abs x)
+
+/// x / (1 + |x|), f' = 1 / (1 + |x|)^2 (as TensorFlow's SoftsignGrad); the kernel and the scalar rules share one scalar
+/// function, so rank-0 values and shape-[1] ones agree bit for bit (NaN payloads included).
+let softsignPrim =
+    elementwiseFloat "Softsign"
+        (fun a r o n -> for i in o .. o + n - 1 do r.[i] <- softsignF32 a.[i])
+        (fun a r o n -> for i in o .. o + n - 1 do r.[i] <- softsignF64 a.[i])
+        (fun x _ -> div (onesLike x) (square (add (onesLike x) (abs x))))
+        { F64 = softsignF64; D64 = (fun x _ -> let d = 1.0 + Math.Abs x in 1.0 / (d * d))
+          F32 = softsignF32; D32 = (fun x _ -> let d = 1.0f + MathF.Abs x in 1.0f / (d * d)) }

@@ -462,3 +462,6 @@ val isNan: x: Tensor -> Tensor
 
 /// True where x is neither infinite nor NaN (`is_finite`), float dtypes; a Bool tensor, no derivative.
 val isFinite: x: Tensor -> Tensor
+
+/// Softsign's primitive, x / (1 + |x|) with f' = 1 / (1 + |x|)^2 (Nn.softsign applies it).
+val internal softsignPrim: UnaryPrim

@@ -104,7 +104,7 @@ let gelu (approximate: bool) (x: Tensor) =
 
 let softsign (x: Tensor) =
     requireFloat "Softsign" x
-    div x (add (onesLike x) (abs x))
+    unary Elementwise.softsignPrim x
 
 let silu (beta: float) (x: Tensor) =
     requireFloat "Silu" x

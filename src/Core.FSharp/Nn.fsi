@@ -42,8 +42,8 @@ val internal biasPrim: unit -> BinaryPrim
 /// Erfc / Tanh, so every order follows; NaN for NaN.
 val gelu: approximate: bool -> x: Tensor -> Tensor
 
-/// x / (1 + |x|) (`tf.nn.softsign`). f' = 1 / (1 + |x|)^2 (1 at 0, as TensorFlow's SoftsignGrad). A composite; the
-/// second derivative at 0 takes Abs's rule (sign 0 = 0), so it is 0 there.
+/// x / (1 + |x|) (`tf.nn.softsign`). f' = 1 / (1 + |x|)^2 (1 at 0, as TensorFlow's SoftsignGrad), written with Abs, so
+/// the second derivative at 0 takes Abs's rule (sign 0 = 0) and is 0 there. NaN for NaN (value and derivative).
 val softsign: x: Tensor -> Tensor
 
 /// x sigmoid(beta x) (`tf.nn.silu`, also `swish`; beta 1 by default). f' = s + beta x s (1 - s) with s = sigmoid(beta x).
