@@ -34,7 +34,8 @@ public class ElementwiseOpsTests
             inner.Watch(t);
             g = inner.Gradient(f(t), t)!;
         }
-        return outer.Gradient(g, t)!.ToDouble();
+        // a piecewise-constant derivative (a slope mask) is unconnected to x: its derivative is 0
+        return outer.Gradient(g, t, unconnectedGradients: UnconnectedGradients.Zero)!.ToDouble();
     }
 
     private static void Close(double expected, double actual, double rtol, string what, double atol = 1e-300)
@@ -220,6 +221,23 @@ public class ElementwiseOpsTests
             Assert.True(double.IsNaN(f(Constant(NaN, dtype)).ToDouble()));
             Assert.True(double.IsNaN(Grad1(f, NaN, dtype)));
         }
+    }
+
+    [Fact]
+    public void SecondDerivatives_AtNaN_AreNaN_AndAtKinksTakeTheOneSidedRule()
+    {
+        foreach (var (name, f) in new (string, Func<Tensor, Tensor>)[]
+                 {
+                     ("LeakyRelu", x => LeakyRelu(x)), ("Relu6", Relu6), ("Elu", Elu), ("Selu", Selu), ("Floor", Floor),
+                     ("Round", Round), ("Erf", Erf), ("Lgamma", Lgamma), ("Digamma", Digamma), ("Softsign", Softsign),
+                     ("Asin", Asin), ("Rsqrt", Rsqrt), ("Gelu", x => Gelu(x)),
+                 })
+            Assert.True(double.IsNaN(Grad2(f, NaN)), $"{name}'' at NaN is {Grad2(f, NaN)}");
+        Assert.Equal(0.0, Grad2(x => LeakyRelu(x), 0.0));
+        Assert.Equal(0.0, Grad2(Relu6, 6.0));
+        Assert.Equal(0.0, Grad2(Elu, 0.0));          // y = 0 is not below 0: the rule's constant branch
+        Assert.Equal(Math.Exp(-2), Grad2(Elu, -2.0), 14);
+        Assert.Equal(0.0, Grad2(Floor, 1.5));
     }
 
     [Fact]
