@@ -715,13 +715,56 @@ module SpecialFunctions =
     /// tan(pi x) with the argument reduced to [0, 1) first (period 1).
     let private tanPi (x: float) = Math.Tan(Math.PI * (x - Math.Floor x))
 
+    // B_2j / (2j)! for j = 1..8, Euler-Maclaurin's coefficients
+    let private bernoulliOverFactorial =
+        [| 1.0 / 6.0 / 2.0; -1.0 / 30.0 / 24.0; 1.0 / 42.0 / 720.0; -1.0 / 30.0 / 40320.0; 5.0 / 66.0 / 3628800.0
+           -691.0 / 2730.0 / 479001600.0; 7.0 / 6.0 / 87178291200.0; -3617.0 / 510.0 / 20922789888000.0 |]
+
+    /// The Hurwitz zeta function zeta(s, q) = sum_k (q + k)^-s for an integer s >= 2: the terms summed directly until
+    /// q + k >= 20, then Euler-Maclaurin's tail. Works for a negative non-integer q (its terms are then of either sign).
+    let private hurwitzZeta (s: int) (q: float) =
+        let mutable a = q
+        let mutable sum = 0.0
+        let sf = float s
+        while a < 20.0 do
+            sum <- sum + Math.Pow(a, -sf)
+            a <- a + 1.0
+        let mutable tail = Math.Pow(a, 1.0 - sf) / (sf - 1.0) + 0.5 * Math.Pow(a, -sf)
+        // j-th term: B_2j/(2j)! s (s+1) ... (s+2j-2) a^-(s+2j-1)
+        let mutable rising = sf
+        let mutable power = Math.Pow(a, -sf - 1.0)
+        let a2 = 1.0 / (a * a)
+        for j in 0 .. bernoulliOverFactorial.Length - 1 do
+            tail <- tail + bernoulliOverFactorial.[j] * rising * power
+            rising <- rising * (sf + float (2 * j + 1)) * (sf + float (2 * j + 2))
+            power <- power * a2
+        sum + tail
+
     // Lanczos (g = 7, n = 9) for 0.5 <= x < 10: ~1e-15 relative in Gamma.
     let private lanczos =
         [| 0.99999999999980993; 676.5203681218851; -1259.1392167224028; 771.32342877765313; -176.61502916214059
            12.507343278686905; -0.13857109526572012; 9.9843695780195716e-6; 1.5056327351493116e-7 |]
 
+    /// lgamma(1 + z) = -gamma z + sum_(k>=2) (-1)^k zeta(k) z^k / k for |z| <= 0.2 (full relative accuracy near the zero
+    /// at 1, where Lanczos' absolute error would dominate); zeta(k) from the Hurwitz zeta at q = 1.
+    let private lgamma1p =
+        let zetas = lazy (Array.init 30 (fun i -> let k = i + 2 in (if k % 2 = 0 then 1.0 else -1.0) * hurwitzZeta k 1.0 / float k))
+        fun (z: float) ->
+            let c = zetas.Force()
+            let mutable sum = 0.0
+            let mutable power = z * z
+            for i in 0 .. c.Length - 1 do
+                sum <- sum + c.[i] * power
+                power <- power * z
+            -0.57721566490153286061 * z + sum
+
     let rec lgamma (x: float) : float =
         if Double.IsNaN x then x
+        elif Math.Abs(x - 1.0) <= 0.2 then lgamma1p (x - 1.0)
+        elif Math.Abs(x - 2.0) <= 0.2 then
+            // lgamma(x) = log(x - 1) + lgamma(x - 1), both accurate near the zero at 2
+            let z = x - 2.0
+            Kernels.log1pF64 z + lgamma1p z
         elif Double.IsInfinity x then Double.PositiveInfinity
         elif x <= 0.0 && x = Math.Floor x then Double.PositiveInfinity
         elif x < 0.5 then
@@ -756,31 +799,6 @@ module SpecialFunctions =
             let z2 = 1.0 / (v * v)
             let tail = z2 * (1.0 / 12.0 - z2 * (1.0 / 120.0 - z2 * (1.0 / 252.0 - z2 * (1.0 / 240.0 - z2 * (1.0 / 132.0 - z2 * (691.0 / 32760.0 - z2 / 12.0))))))
             acc + Math.Log v - 0.5 / v - tail
-
-    // B_2j / (2j)! for j = 1..8, Euler-Maclaurin's coefficients
-    let private bernoulliOverFactorial =
-        [| 1.0 / 6.0 / 2.0; -1.0 / 30.0 / 24.0; 1.0 / 42.0 / 720.0; -1.0 / 30.0 / 40320.0; 5.0 / 66.0 / 3628800.0
-           -691.0 / 2730.0 / 479001600.0; 7.0 / 6.0 / 87178291200.0; -3617.0 / 510.0 / 20922789888000.0 |]
-
-    /// The Hurwitz zeta function zeta(s, q) = sum_k (q + k)^-s for an integer s >= 2: the terms summed directly until
-    /// q + k >= 20, then Euler-Maclaurin's tail. Works for a negative non-integer q (its terms are then of either sign).
-    let private hurwitzZeta (s: int) (q: float) =
-        let mutable a = q
-        let mutable sum = 0.0
-        let sf = float s
-        while a < 20.0 do
-            sum <- sum + Math.Pow(a, -sf)
-            a <- a + 1.0
-        let mutable tail = Math.Pow(a, 1.0 - sf) / (sf - 1.0) + 0.5 * Math.Pow(a, -sf)
-        // j-th term: B_2j/(2j)! s (s+1) ... (s+2j-2) a^-(s+2j-1)
-        let mutable rising = sf
-        let mutable power = Math.Pow(a, -sf - 1.0)
-        let a2 = 1.0 / (a * a)
-        for j in 0 .. bernoulliOverFactorial.Length - 1 do
-            tail <- tail + bernoulliOverFactorial.[j] * rising * power
-            rising <- rising * (sf + float (2 * j + 1)) * (sf + float (2 * j + 2))
-            power <- power * a2
-        sum + tail
 
     /// The polygamma function psi^(n)(x) = (-1)^(n+1) n! zeta(n + 1, x) for n >= 1 (n = 0 is digamma). At 0 and the
     /// negative integers: +inf for odd n (a pole of even order), NaN for even n (the sign depends on the side).

@@ -333,8 +333,9 @@ module internal SpecialFunctions =
     val expm1: x: float -> float
     /// e^x - 1 in float32 (through float64).
     val expm1F32: x: float32 -> float32
-    /// log |Gamma(x)|: Lanczos (g = 7) on [0.5, 10), Stirling's series from 10, reflection below 0.5; +inf at 0, the
-    /// negative integers and ±inf.
+    /// log |Gamma(x)|: the Taylor series of lgamma(1 + z) (zeta values) within 0.2 of 1 and 2 (full relative accuracy
+    /// near those zeros), Lanczos (g = 7) elsewhere on [0.5, 10), Stirling's series from 10, reflection below 0.5; +inf
+    /// at 0, the negative integers and ±inf.
     val lgamma: x: float -> float
     /// psi(x) = Gamma'(x) / Gamma(x): recurrence up to 10 then the asymptotic series; reflection below 0. NaN at 0, the
     /// negative integers and -inf; +inf at +inf.

@@ -69,6 +69,13 @@ public class ElementwiseOpsTests
         new object[] { "Lgamma", -0.5, 1.2655121234846453965 },
         new object[] { "Lgamma", -2.5, -0.056243716497674050673 },
         new object[] { "Lgamma", 1.5, -0.12078223763524522235 },
+        // near the zeros at 1 and 2: full relative accuracy (references at the exact double inputs)
+        new object[] { "Lgamma", 1.0000000001, -5.772157125783244041e-11 },   // at the double nearest 1.0000000001
+        new object[] { "Lgamma", 0.9, 0.066376239734742971189 },
+        new object[] { "Lgamma", 1.2, -0.08537409000331584972 },
+        new object[] { "Lgamma", 1.99999999, -4.2278432930433731409e-9 },    // at the double nearest 1.99999999
+        new object[] { "Lgamma", 2.15, 0.070455733704111815129 },
+        new object[] { "Lgamma", 1.8, -0.071083872914372166988 },
         new object[] { "Digamma", 1.0, -0.57721566490153286061 },
         new object[] { "Digamma", 0.5, -1.9635100260214234794 },
         new object[] { "Digamma", 2.5, 0.70315664064524318723 },
