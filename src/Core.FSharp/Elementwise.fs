@@ -901,18 +901,21 @@ let atanh (x: Tensor) = requireFloat "Atanh" x; unary atanhPrim x
 /// 2 / sqrt(pi)
 let private twoOverSqrtPi = 1.1283791670955126
 
-/// c e^(-x^2) with the constant c first (erf: 2/sqrt(pi), erfc: -2/sqrt(pi)); the scalar rules compute it in the same
-/// order, with no negated product the JIT could refold (which would change a NaN's sign bit between the two paths).
+/// c e^(-x^2) with the constant c first (erf: 2/sqrt(pi), erfc: -2/sqrt(pi)). The scalar rules compute it in the same
+/// order and give a NaN x's NaN explicitly as this rule does (x with its sign flipped by the negation): the JIT may
+/// reassociate -(x * x) at tier 1 and change a NaN's sign bit, so a NaN is not left to the arithmetic there.
 let private gaussianDerivative (c: float) (x: Tensor) = mul (scalarLike x c) (exp (neg (square x)))
 
 let private erfPrim =
-    elementwiseVia64With "Erf" SpecialFunctions.erf (fun x _ -> gaussianDerivative twoOverSqrtPi x) (fun x _ -> twoOverSqrtPi * Math.Exp(-(x * x)))
-        (fun x _ -> float32 twoOverSqrtPi * MathF.Exp(-(x * x)))
+    elementwiseVia64With "Erf" SpecialFunctions.erf (fun x _ -> gaussianDerivative twoOverSqrtPi x)
+        (fun x _ -> if Double.IsNaN x then -x else twoOverSqrtPi * Math.Exp(-(x * x)))
+        (fun x _ -> if Single.IsNaN x then -x else float32 twoOverSqrtPi * MathF.Exp(-(x * x)))
 let erf (x: Tensor) = requireFloat "Erf" x; unary erfPrim x
 
 let private erfcPrim =
-    elementwiseVia64With "Erfc" SpecialFunctions.erfc (fun x _ -> gaussianDerivative (-twoOverSqrtPi) x) (fun x _ -> -twoOverSqrtPi * Math.Exp(-(x * x)))
-        (fun x _ -> float32 (-twoOverSqrtPi) * MathF.Exp(-(x * x)))
+    elementwiseVia64With "Erfc" SpecialFunctions.erfc (fun x _ -> gaussianDerivative (-twoOverSqrtPi) x)
+        (fun x _ -> if Double.IsNaN x then -x else -twoOverSqrtPi * Math.Exp(-(x * x)))
+        (fun x _ -> if Single.IsNaN x then -x else float32 (-twoOverSqrtPi) * MathF.Exp(-(x * x)))
 let erfc (x: Tensor) = requireFloat "Erfc" x; unary erfcPrim x
 
 let private expm1Prim =
@@ -928,7 +931,9 @@ let private reciprocalPrim =
         (fun a r o n -> System.Numerics.Tensors.TensorPrimitives.Divide(1.0f, ReadOnlySpan(a, o, n), Span(r, o, n)))
         (fun a r o n -> System.Numerics.Tensors.TensorPrimitives.Divide(1.0, ReadOnlySpan(a, o, n), Span(r, o, n)))
         (fun _ y -> neg (square y))
-        { F64 = (fun x -> 1.0 / x); D64 = (fun _ y -> -(y * y)); F32 = (fun x -> 1.0f / x); D32 = (fun _ y -> -(y * y)) }
+        // a NaN y is given as neg (square y) gives it (sign flipped), not left to how the JIT orders -(y * y)
+        { F64 = (fun x -> 1.0 / x); D64 = (fun _ y -> if Double.IsNaN y then -y else -(y * y))
+          F32 = (fun x -> 1.0f / x); D32 = (fun _ y -> if Single.IsNaN y then -y else -(y * y)) }
 let reciprocal (x: Tensor) = requireFloat "Reciprocal" x; unary reciprocalPrim x
 
 let private rsqrtPrim =

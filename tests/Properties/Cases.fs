@@ -565,12 +565,14 @@ let all : OpRow list =
       unary "LeakyRelu" awayFromKink (Elementwise.leakyRelu 0.2) (fun v -> if v > 0.0 then v else 0.2 * v) |> note "alpha 0.2, away from 0"
       unary "Relu6" awayFromRelu6Kinks Elementwise.relu6 (fun v -> min (max v 0.0) 6.0) |> note "away from 0 and 6"
       unary "Elu" awayFromKink Elementwise.elu (fun v -> if v > 0.0 then v else Math.Exp v - 1.0) |> note "away from 0"
-      unary "Selu" awayFromKink Elementwise.selu (fun v -> 1.0507009873554805 * (if v > 0.0 then v else 1.6732632423543772 * (Math.Exp v - 1.0))) |> note "away from 0"
-      unary "Gelu" anywhere (Nn.gelu false) SpecialReference.gelu |> note "exact"
-      unary "Gelu" anywhere (Nn.gelu true) (fun v -> 0.5 * v * (1.0 + Math.Tanh(Math.Sqrt(2.0 / Math.PI) * (v + 0.044715 * v * v * v)))) |> note "tanh approximation"
+      // Selu, Gelu, Silu and LogSigmoid are composites (no scalar rules of their own), so `special` rows: the NaN
+      // bit-for-bit check of scalar rules against kernels is for primitives
+      special "Selu" (unaryCase "Selu" awayFromKink Elementwise.selu (fun v -> 1.0507009873554805 * (if v > 0.0 then v else 1.6732632423543772 * (Math.Exp v - 1.0)))) |> note "away from 0"
+      special "Gelu" (unaryCase "Gelu" anywhere (Nn.gelu false) SpecialReference.gelu) |> note "exact"
+      special "Gelu" (unaryCase "Gelu" anywhere (Nn.gelu true) (fun v -> 0.5 * v * (1.0 + Math.Tanh(Math.Sqrt(2.0 / Math.PI) * (v + 0.044715 * v * v * v))))) |> note "tanh approximation"
       unary "Softsign" awayFromKink Nn.softsign (fun v -> v / (1.0 + abs v)) |> note "away from 0"
-      unary "Silu" anywhere (Nn.silu 1.0) (fun v -> v / (1.0 + Math.Exp -v))
-      unary "LogSigmoid" anywhere Nn.logSigmoid (fun v -> -Math.Log(1.0 + Math.Exp -v))
+      special "Silu" (unaryCase "Silu" anywhere (Nn.silu 1.0) (fun v -> v / (1.0 + Math.Exp -v)))
+      special "LogSigmoid" (unaryCase "LogSigmoid" anywhere Nn.logSigmoid (fun v -> -Math.Log(1.0 + Math.Exp -v)))
       binary "Atan2" nonZero anywhere Elementwise.atan2 (fun y x -> Math.Atan2(y, x)) |> note "broadcasting, y away from 0"
       binary "SquaredDifference" anywhere anywhere Elementwise.squaredDifference (fun a b -> (a - b) * (a - b)) |> note "broadcasting"
       binary "FloorMod" anywhere nonZero Elementwise.floorMod floorMod |> where awayFromModJumps |> note "broadcasting, away from the jumps"
