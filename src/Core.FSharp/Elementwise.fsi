@@ -318,3 +318,151 @@ val minimum: a: Tensor -> b: Tensor -> Tensor
 /// and to hi above it (as TensorFlow's clip_by_value). NaN where x, lo or hi is NaN, and there all three gradients and
 /// tangents are NaN.
 val clipByValue: x: Tensor -> lo: Tensor -> hi: Tensor -> Tensor
+
+// ------------------------------------------------------------------------- more element-wise ops (tf.math)
+
+/// Scalar special functions in float64 (erf, erfc, expm1, lgamma, digamma, polygamma), for the kernels and the tests.
+module internal SpecialFunctions =
+    /// The error function: an everywhere-convergent series of positive terms for |x| < 3, 1 - erfc beyond (±1 from
+    /// |x| >= 6). About 1 ulp; NaN for NaN.
+    val erf: x: float -> float
+    /// The complementary error function: 1 - erf for x < 1, Laplace's continued fraction for x >= 1 (full relative
+    /// accuracy in the tail, 0 beyond 27.5), 2 - erfc(-x) for x < 0.
+    val erfc: x: float -> float
+    /// e^x - 1, accurate near 0.
+    val expm1: x: float -> float
+    /// e^x - 1 in float32 (through float64).
+    val expm1F32: x: float32 -> float32
+    /// log |Gamma(x)|: the Taylor series of lgamma(1 + z) (zeta values) within 0.2 of 1 and 2 (full relative accuracy
+    /// near those zeros), Lanczos (g = 7) elsewhere on [0.5, 10), Stirling's series from 10, reflection below 0.5; +inf
+    /// at 0, the negative integers and ±inf.
+    val lgamma: x: float -> float
+    /// psi(x) = Gamma'(x) / Gamma(x): recurrence up to 10 then the asymptotic series; reflection below 0. NaN at 0, the
+    /// negative integers and -inf; +inf at +inf.
+    val digamma: x: float -> float
+    /// psi^(n)(x) for n >= 0 (n = 0 is digamma): (-1)^(n+1) n! zeta(n + 1, x), the Hurwitz zeta summed directly then by
+    /// Euler-Maclaurin. At 0 and the negative integers +inf for odd n, NaN for even n; 0 at +inf, NaN at -inf.
+    val polygamma: n: int -> x: float -> float
+
+/// Arcsine (TensorFlow's `asin`). f' = 1 / sqrt(1 - x^2). NaN outside [-1, 1] and for NaN (value and derivative); the
+/// derivative is +inf at ±1 (as TensorFlow's AsinGrad, which divides by sqrt(1 - x^2)).
+val asin: x: Tensor -> Tensor
+
+/// Arccosine (TensorFlow's `acos`). f' = -1 / sqrt(1 - x^2). NaN outside [-1, 1] and for NaN; the derivative is -inf at
+/// ±1 (as TensorFlow).
+val acos: x: Tensor -> Tensor
+
+/// Hyperbolic sine (`sinh`). f' = cosh x. ±inf beyond overflow; NaN for NaN.
+val sinh: x: Tensor -> Tensor
+
+/// Hyperbolic cosine (`cosh`). f' = sinh x. +inf beyond overflow; NaN for NaN.
+val cosh: x: Tensor -> Tensor
+
+/// Inverse hyperbolic sine (`asinh`). f' = 1 / sqrt(x^2 + 1). ±inf at ±inf (derivative 0); NaN for NaN.
+val asinh: x: Tensor -> Tensor
+
+/// Inverse hyperbolic cosine (`acosh`). f' = 1 / sqrt(x^2 - 1): +inf at x = 1 (as TensorFlow's AcoshGrad, 1 / sinh y);
+/// NaN below 1 and for NaN (value and derivative).
+val acosh: x: Tensor -> Tensor
+
+/// Inverse hyperbolic tangent (`atanh`). f' = 1 / (1 - x^2): +inf at ±1, where the value is ±inf (as TensorFlow's
+/// AtanhGrad); NaN outside [-1, 1] and for NaN.
+val atanh: x: Tensor -> Tensor
+
+/// The error function (`erf`), accurate to about an ulp in both dtypes (computed in float64). f' = 2/sqrt(pi) e^(-x^2).
+/// ±1 at ±inf (derivative 0); NaN for NaN.
+val erf: x: Tensor -> Tensor
+
+/// The complementary error function 1 - erf x (`erfc`), with full relative accuracy in the tail (erfc 10 = 2.09e-45 in
+/// float64). f' = -2/sqrt(pi) e^(-x^2). 0 at +inf, 2 at -inf (derivative 0); NaN for NaN.
+val erfc: x: Tensor -> Tensor
+
+/// e^x - 1 (`expm1`), accurate near 0. f' = e^x. -1 at -inf (derivative 0), +inf at +inf; NaN for NaN.
+val expm1: x: Tensor -> Tensor
+
+/// 1 / x (`reciprocal`), float dtypes. f' = -1/x^2, from the result as TensorFlow's ReciprocalGrad (-y^2): ±inf at ±0
+/// with derivative -inf; 0 at ±inf with derivative -0.
+val reciprocal: x: Tensor -> Tensor
+
+/// 1 / sqrt x (`rsqrt`). f' = -y^3 / 2 from the result y, as TensorFlow's RsqrtGrad: +inf at 0 with derivative -inf;
+/// NaN below 0 and for NaN.
+val rsqrt: x: Tensor -> Tensor
+
+/// The largest integer <= x (`floor`), float dtypes. f' = 0 (NaN at a NaN). TensorFlow's gradient is None; here it is
+/// zeros, so sums of Floor with other terms and higher orders need no special case.
+val floor: x: Tensor -> Tensor
+
+/// The smallest integer >= x (`ceil`), float dtypes. f' = 0 (NaN at a NaN); TensorFlow's gradient is None.
+val ceil: x: Tensor -> Tensor
+
+/// The nearest integer, ties to even (`round`, as TensorFlow's banker's rounding: round(0.5) = 0, round(1.5) = 2,
+/// round(-2.5) = -2). Integer tensors are returned unchanged. f' = 0 (NaN at a NaN); TensorFlow's gradient is None.
+val round: x: Tensor -> Tensor
+
+/// The polygamma function psi^(n)(x) (`polygamma`), n >= 0 an integer order (TensorFlow's takes the order as a
+/// tensor; its gradient in the order is undefined there too). f' = psi^(n+1)(x). At 0 and the negative integers +inf for
+/// odd n and NaN for even n.
+val polygamma: n: int -> x: Tensor -> Tensor
+
+/// The digamma function psi(x) = d/dx log Gamma(x) (`digamma`). f' = psi^(1)(x) (trigamma, `polygamma 1`). NaN at 0,
+/// the negative integers and -inf; +inf at +inf.
+val digamma: x: Tensor -> Tensor
+
+/// log |Gamma(x)| (`lgamma`), computed in float64. f' = digamma x. +inf at 0, the negative integers and ±inf (with a NaN
+/// derivative at the poles, digamma's value there); NaN for NaN.
+val lgamma: x: Tensor -> Tensor
+
+/// x > 0 ? x : alpha x (`tf.nn.leaky_relu`, alpha 0.2 in TensorFlow). f' = 1 where x > 0, else alpha: at 0 the
+/// derivative is alpha, as TensorFlow's LeakyReluGrad. NaN for NaN (value and derivative at every order).
+val leakyRelu: alpha: float -> x: Tensor -> Tensor
+
+/// min(max(x, 0), 6) (`tf.nn.relu6`). f' = 1 where 0 < x < 6, else 0: the derivative is 0 at both kinks, as
+/// TensorFlow's Relu6Grad. NaN for NaN (value and derivative).
+val relu6: x: Tensor -> Tensor
+
+/// x > 0 ? x : e^x - 1 (`tf.nn.elu`). f' = y + 1 where y < 0, else 1 (from the result, as TensorFlow's EluGrad): 1 at 0.
+/// NaN for NaN (value and derivative).
+val elu: x: Tensor -> Tensor
+
+/// scale (x > 0 ? x : alpha (e^x - 1)) with TensorFlow's alpha = 1.6732632423543772 and scale = 1.0507009873554805
+/// (`tf.nn.selu`). f' = scale (y' + alpha) where the inner value y' < 0, else scale: scale at 0, as TensorFlow's SeluGrad.
+val selu: x: Tensor -> Tensor
+
+/// atan(y / x) in the right quadrant (`atan2(y, x)`), broadcasting. d/dy = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2):
+/// NaN at y = x = 0 (0/0, TensorFlow's Atan2 gradient gives the same). atan2(±0, -0) = ±pi, atan2(±0, +0) = ±0 (IEEE).
+val atan2: y: Tensor -> x: Tensor -> Tensor
+
+/// (a - b)^2 with broadcasting (`squared_difference`), float and integer dtypes. d/da = 2 (a - b), d/db = -2 (a - b).
+val squaredDifference: a: Tensor -> b: Tensor -> Tensor
+
+/// floor(a / b) with broadcasting (`floordiv`): integers round toward -inf (-7 // 2 = -4); an integer division by zero is
+/// an ArgumentException (TensorFlow raises), MinValue // -1 wraps; floats give floor of the IEEE quotient (±inf, NaN at
+/// 0/0). No derivative (TensorFlow's gradient is None): the result is a constant.
+val floorDiv: a: Tensor -> b: Tensor -> Tensor
+
+/// a - floor(a / b) b with broadcasting (`floormod`): the result takes the divisor's sign (-7 mod 2 = 1, 7 mod -2 = -1);
+/// an integer division by zero is an ArgumentException, floats give NaN for a zero divisor. d/da = 1, d/db = -floor(a/b)
+/// (as TensorFlow's FloorMod gradient); integers have no derivative.
+val floorMod: a: Tensor -> b: Tensor -> Tensor
+
+/// The sum of same-shaped, same-dtype tensors (`add_n`, no broadcasting). d = sum of the tangents; every input gets the
+/// whole adjoint. ArgumentException for no inputs or a shape or dtype mismatch (naming the input).
+val addN: xs: Tensor array -> Tensor
+
+/// x and y element-wise with broadcasting (`logical_and`), Bool only, no derivative.
+val logicalAnd: x: Tensor -> y: Tensor -> Tensor
+
+/// x or y element-wise with broadcasting (`logical_or`), Bool only, no derivative.
+val logicalOr: x: Tensor -> y: Tensor -> Tensor
+
+/// not x element-wise (`logical_not`), Bool only, no derivative.
+val logicalNot: x: Tensor -> Tensor
+
+/// True where x is NaN (`is_nan`), float dtypes; a Bool tensor, no derivative.
+val isNan: x: Tensor -> Tensor
+
+/// True where x is neither infinite nor NaN (`is_finite`), float dtypes; a Bool tensor, no derivative.
+val isFinite: x: Tensor -> Tensor
+
+/// Softsign's primitive, x / (1 + |x|) with f' = 1 / (1 + |x|)^2 (Nn.softsign applies it).
+val internal softsignPrim: UnaryPrim

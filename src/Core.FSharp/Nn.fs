@@ -89,3 +89,27 @@ and biasPrim () : BinaryPrim =
             member _.JvpB(_, _, y, db) = broadcastTo y.Shape db
             member _.VjpA(_, _, _, g) = g
             member _.VjpB(_, b, _, g) = sumTo b.Shape g })
+
+// ------------------------------------------------------------------------- activations composed of primitives
+
+let gelu (approximate: bool) (x: Tensor) =
+    requireFloat "Gelu" x
+    if approximate then
+        // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+        let inner = mul (scalarLike x 0.7978845608028654) (add x (mul (scalarLike x 0.044715) (mul x (square x))))
+        mul (mul (scalarLike x 0.5) x) (add (onesLike x) (tanh inner))
+    else
+        // 0.5 x erfc(-x / sqrt 2): the erfc form keeps full relative accuracy for negative x
+        mul (mul (scalarLike x 0.5) x) (erfc (mul (scalarLike x -0.7071067811865476) x))
+
+let softsign (x: Tensor) =
+    requireFloat "Softsign" x
+    unary Elementwise.softsignPrim x
+
+let silu (beta: float) (x: Tensor) =
+    requireFloat "Silu" x
+    if beta = 1.0 then mul x (sigmoid x) else mul x (sigmoid (mul (scalarLike x beta) x))
+
+let logSigmoid (x: Tensor) =
+    requireFloat "LogSigmoid" x
+    neg (softplus (neg x))

@@ -36,3 +36,19 @@ val sigmoidCrossEntropyWithLogits: labels: Tensor -> logits: Tensor -> Tensor
 val biasAdd: value: Tensor -> bias: Tensor -> Tensor
 
 val internal biasPrim: unit -> BinaryPrim
+
+/// The Gaussian error linear unit (`tf.nn.gelu`). Exact (approximate = false, TensorFlow's default): 0.5 x erfc(-x/sqrt 2)
+/// = x Phi(x), f' = Phi(x) + x phi(x). Approximate: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). A composite of
+/// Erfc / Tanh, so every order follows; NaN for NaN.
+val gelu: approximate: bool -> x: Tensor -> Tensor
+
+/// x / (1 + |x|) (`tf.nn.softsign`). f' = 1 / (1 + |x|)^2 (1 at 0, as TensorFlow's SoftsignGrad), written with Abs, so
+/// the second derivative at 0 takes Abs's rule (sign 0 = 0) and is 0 there. NaN for NaN (value and derivative).
+val softsign: x: Tensor -> Tensor
+
+/// x sigmoid(beta x) (`tf.nn.silu`, also `swish`; beta 1 by default). f' = s + beta x s (1 - s) with s = sigmoid(beta x).
+/// A composite; NaN for NaN.
+val silu: beta: float -> x: Tensor -> Tensor
+
+/// log sigmoid(x) = -softplus(-x) (`tf.math.log_sigmoid`), without overflow. f' = sigmoid(-x). A composite; NaN for NaN.
+val logSigmoid: x: Tensor -> Tensor

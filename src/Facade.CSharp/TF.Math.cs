@@ -138,4 +138,84 @@ public static partial class TF
         var c = Scopes.Resolve(condition);
         return Binary("Where", x, y, (a, b) => Core.Elementwise.where(c, a, b));
     }
+
+    /// <summary>Element-wise arcsine, in [-π/2, π/2] (<c>tf.math.asin</c>). Derivative: 1 / √(1 - x²).</summary>
+    /// <remarks>NaN outside [-1, 1] and for NaN (value, gradient, tangent); the derivative is +inf at ±1, as TensorFlow's.</remarks>
+    public static Tensor Asin(Tensor x) => Unary(x, Core.Elementwise.asin);
+
+    /// <summary>Element-wise arccosine, in [0, π] (<c>tf.math.acos</c>). Derivative: -1 / √(1 - x²).</summary>
+    /// <remarks>NaN outside [-1, 1] and for NaN; the derivative is -inf at ±1, as TensorFlow's.</remarks>
+    public static Tensor Acos(Tensor x) => Unary(x, Core.Elementwise.acos);
+
+    /// <summary>Element-wise hyperbolic sine (<c>tf.math.sinh</c>). Derivative: cosh x.</summary>
+    /// <remarks>±inf beyond overflow and at ±inf (derivative +inf); NaN for NaN.</remarks>
+    public static Tensor Sinh(Tensor x) => Unary(x, Core.Elementwise.sinh);
+
+    /// <summary>Element-wise hyperbolic cosine (<c>tf.math.cosh</c>). Derivative: sinh x.</summary>
+    /// <remarks>+inf beyond overflow and at ±inf (derivative ±inf); NaN for NaN.</remarks>
+    public static Tensor Cosh(Tensor x) => Unary(x, Core.Elementwise.cosh);
+
+    /// <summary>Element-wise inverse hyperbolic sine (<c>tf.math.asinh</c>). Derivative: 1 / √(x² + 1).</summary>
+    /// <remarks>±inf at ±inf (derivative 0); NaN for NaN.</remarks>
+    public static Tensor Asinh(Tensor x) => Unary(x, Core.Elementwise.asinh);
+
+    /// <summary>Element-wise inverse hyperbolic cosine (<c>tf.math.acosh</c>). Derivative: 1 / √(x² - 1).</summary>
+    /// <remarks>The derivative is +inf at x = 1 (TensorFlow's AcoshGrad, 1 / sinh y, gives the same); NaN below 1 and for NaN.</remarks>
+    public static Tensor Acosh(Tensor x) => Unary(x, Core.Elementwise.acosh);
+
+    /// <summary>Element-wise inverse hyperbolic tangent (<c>tf.math.atanh</c>). Derivative: 1 / (1 - x²).</summary>
+    /// <remarks>±inf at ±1 with derivative +inf (as TensorFlow's AtanhGrad); NaN outside [-1, 1] and for NaN.</remarks>
+    public static Tensor Atanh(Tensor x) => Unary(x, Core.Elementwise.atanh);
+
+    /// <summary>Element-wise error function (<c>tf.math.erf</c>), about an ulp in both dtypes. Derivative: 2/√π e^(-x²).</summary>
+    /// <remarks>±1 at ±inf (derivative 0); NaN for NaN.</remarks>
+    public static Tensor Erf(Tensor x) => Unary(x, Core.Elementwise.erf);
+
+    /// <summary>Element-wise complementary error function 1 - erf x (<c>tf.math.erfc</c>), with full relative accuracy in
+    /// the tail. Derivative: -2/√π e^(-x²).</summary>
+    /// <remarks>0 at +inf and 2 at -inf (derivative 0); NaN for NaN.</remarks>
+    public static Tensor Erfc(Tensor x) => Unary(x, Core.Elementwise.erfc);
+
+    /// <summary>Element-wise eˣ - 1 (<c>tf.math.expm1</c>), accurate near 0. Derivative: eˣ.</summary>
+    /// <remarks>-1 at -inf (derivative 0), +inf at +inf; NaN for NaN.</remarks>
+    public static Tensor Expm1(Tensor x) => Unary(x, Core.Elementwise.expm1);
+
+    /// <summary>Element-wise 1 / x (<c>tf.math.reciprocal</c>), float dtypes. Derivative: -1/x² (from the result, -y², as
+    /// TensorFlow's ReciprocalGrad).</summary>
+    /// <remarks>±inf at ±0 with derivative -inf; 0 at ±inf with derivative -0; NaN for NaN.</remarks>
+    public static Tensor Reciprocal(Tensor x) => Unary(x, Core.Elementwise.reciprocal);
+
+    /// <summary>Element-wise 1 / √x (<c>tf.math.rsqrt</c>). Derivative: -y³/2 from the result y (TensorFlow's RsqrtGrad).</summary>
+    /// <remarks>+inf at 0 with derivative -inf; NaN below 0 and for NaN.</remarks>
+    public static Tensor Rsqrt(Tensor x) => Unary(x, Core.Elementwise.rsqrt);
+
+    /// <summary>Element-wise largest integer &lt;= x (<c>tf.math.floor</c>), float dtypes. Derivative: 0.</summary>
+    /// <remarks>TensorFlow's gradient is None; here it is zeros (NaN at a NaN input), so Floor inside a larger expression
+    /// needs no special case. ±inf and NaN stay themselves.</remarks>
+    public static Tensor Floor(Tensor x) => Unary(x, Core.Elementwise.floor);
+
+    /// <summary>Element-wise smallest integer &gt;= x (<c>tf.math.ceil</c>), float dtypes. Derivative: 0.</summary>
+    /// <remarks>TensorFlow's gradient is None; here zeros (NaN at a NaN input).</remarks>
+    public static Tensor Ceil(Tensor x) => Unary(x, Core.Elementwise.ceil);
+
+    /// <summary>Element-wise nearest integer, half to even (<c>tf.math.round</c>, banker's rounding: 0.5 → 0, 1.5 → 2,
+    /// -2.5 → -2). Derivative: 0.</summary>
+    /// <remarks>Integer tensors come back unchanged. TensorFlow's gradient is None; here zeros (NaN at a NaN input).</remarks>
+    public static Tensor Round(Tensor x) => Unary(x, Core.Elementwise.round);
+
+    /// <summary>Element-wise log |Γ(x)| (<c>tf.math.lgamma</c>), computed in Float64. Derivative: digamma x.</summary>
+    /// <remarks>+inf at 0, the negative integers and ±inf (gradient NaN at the poles); NaN for NaN.</remarks>
+    public static Tensor Lgamma(Tensor x) => Unary(x, Core.Elementwise.lgamma);
+
+    /// <summary>Element-wise digamma ψ(x) = d/dx ln Γ(x) (<c>tf.math.digamma</c>). Derivative: the trigamma function
+    /// ψ⁽¹⁾(x) (<see cref="Polygamma"/> of order 1).</summary>
+    /// <remarks>NaN at 0, the negative integers and -inf; +inf at +inf.</remarks>
+    public static Tensor Digamma(Tensor x) => Unary(x, Core.Elementwise.digamma);
+
+    /// <summary>Element-wise polygamma ψ⁽ⁿ⁾(x) (<c>tf.math.polygamma</c>) of integer order <paramref name="n"/> &gt;= 0
+    /// (0 is digamma). Derivative: ψ⁽ⁿ⁺¹⁾(x).</summary>
+    /// <remarks>TensorFlow takes the order as a float tensor (broadcast with x); here it is one integer, and, as in
+    /// TensorFlow, there is no derivative in the order. At 0 and the negative integers: +inf for odd n, NaN for even n.</remarks>
+    /// <exception cref="ArgumentException">A negative order, or a non-float x.</exception>
+    public static Tensor Polygamma(int n, Tensor x) => Unary(x, v => Core.Elementwise.polygamma(n, v));
 }

@@ -75,6 +75,7 @@ public class EmptyTensorTests
         {
             ("Add", Add), ("Subtract", Subtract), ("Multiply", Multiply), ("Divide", Divide), ("Pow", Pow),
             ("Maximum", Maximum), ("Minimum", Minimum),
+            ("Atan2", Atan2), ("SquaredDifference", SquaredDifference), ("FloorMod", FloorMod),
         };
         foreach (var (op, f) in binary)
         {
@@ -89,6 +90,35 @@ public class EmptyTensorTests
         yield return new("ClipByValue", "[0]", E0, x => ClipByValue(x, -1.0, Ones(new[] { 1 }, DType.Float64)), E0);
         yield return new("Where", "[2,0]", E20, x => Where(Greater(x, 0.0), x, 1.0), E20);
         yield return new("Where", "[0] with a full y", new[] { 1 }, y => Where(Constant(new bool[0]), Z(0), y * 1.0), E0, GradValues: new[] { 0.0 });
+
+        // ------------------------------------------------------------ element-wise ops of more than one tensor, or with a parameter
+        yield return new("FloorDiv", "[2,0] with a weak scalar", E20, x => FloorDiv(x, 2.0), E20, Grad: Grad.Null);
+        yield return new("FloorDiv", "[0] with [3]", E0, x => FloorDiv(x, Ones(new[] { 3 }, DType.Float64)), Throws: "not broadcastable");
+        yield return new("AddN", "three [2,0]", E20, x => AddN(new[] { x, x * 2.0, x }), E20);
+        yield return new("AddN", "[0] with [3]", E0, x => AddN(new[] { x, Ones(new[] { 3 }, DType.Float64) }), Throws: "does not broadcast");
+        foreach (var shape in new[] { E0, E20 })
+            yield return new("Polygamma", Shapes(shape), shape, x => Polygamma(1, x), shape);
+
+        // ------------------------------------------------------------ logical ops and tests (Bool, no gradient)
+        foreach (var shape in new[] { E0, E20 })
+        {
+            yield return new("LogicalAnd", Shapes(shape), shape, x => LogicalAnd(Less(x, 0.0), Greater(x, 1.0)), shape, DType: DType.Bool, Grad: Grad.Null);
+            yield return new("LogicalOr", Shapes(shape), shape, x => LogicalOr(Less(x, 0.0), Constant(true)), shape, DType: DType.Bool, Grad: Grad.Null);
+            yield return new("LogicalNot", Shapes(shape), shape, x => LogicalNot(Less(x, 0.0)), shape, DType: DType.Bool, Grad: Grad.Null);
+            yield return new("IsNan", Shapes(shape), shape, x => IsNan(x), shape, DType: DType.Bool, Grad: Grad.Null);
+            yield return new("IsFinite", Shapes(shape), shape, x => IsFinite(x), shape, DType: DType.Bool, Grad: Grad.Null);
+        }
+
+        // ------------------------------------------------------------ activations
+        var activations = new (string Op, Func<Tensor, Tensor> F)[]
+        {
+            ("LeakyRelu", x => LeakyRelu(x)), ("Relu6", Relu6), ("Elu", Elu), ("Selu", Selu), ("Gelu", x => Gelu(x)),
+            ("Softsign", Softsign), ("Silu", x => Silu(x)), ("LogSigmoid", LogSigmoid),
+        };
+        foreach (var (op, f) in activations)
+            foreach (var shape in new[] { E0, E20 })
+                yield return new(op, Shapes(shape), shape, f, shape);
+        yield return new("Gelu", "tanh approximation, [2,0]", E20, x => Gelu(x, approximate: true), E20);
 
         // ------------------------------------------------------------ comparisons and arg-extremes
         foreach (var op in new[] { "Equal", "NotEqual", "Greater", "Less", "GreaterEqual", "LessEqual" })

@@ -409,6 +409,34 @@ let exactProductGradient (c: OpCase) : Property =
     let gradient = (snd (Derivatives.vjp (fun x -> c.Apply [| x |]) x)) cot
     agree "vjp = naive product of the other elements" defaultTolerances.Ad expected (values gradient)
 
+
+// ------------------------------------------------------------------ samples of the tf.math additions
+
+/// Values at least 0.1 from every integer and half-integer (where Floor, Ceil and Round jump).
+let awayFromSteps = Gen.zip (Gen.choose (-3, 2)) (Gen.elements [ 0.1; 0.2; 0.3; 0.4; 0.6; 0.7; 0.8; 0.9 ]) |> Gen.map (fun (k, u) -> float k + u + 0.0001 * float (k + 3))
+
+/// Away from Relu6's kinks at 0 and 6.
+let awayFromRelu6Kinks = Gen.oneof [ genAwayFromZero 0.05 2.0; genIn 4.0 5.95; genIn 6.05 8.0 ]
+
+/// AddN over 1 to 4 operands of one random shape.
+let addNCase =
+    gen {
+        let! shape = genShape
+        let! n = Gen.choose (1, 4)
+        let! operands = Gen.arrayOfLength n (genData anywhere shape)
+        let! seed = genSeed
+        return case (sprintf "AddN of %d" n) (operands |> Array.map (fun d -> shape, d)) (fun xs -> Elementwise.addN xs)
+                    (fun xs -> fst xs.[0], Array.init (snd xs.[0]).Length (fun i -> xs |> Array.sumBy (fun v -> (snd v).[i])))
+                    seed
+    }
+
+/// FloorMod's operands with a / b at least 0.05 from an integer everywhere (where it jumps).
+let private awayFromModJumps (c: OpCase) =
+    snd (Reference.map2 (fun a b -> let q = a / b in q - Math.Floor q) c.Operands.[0] c.Operands.[1])
+    |> Array.forall (fun f -> f > 0.05 && f < 0.95)
+
+let private floorMod (a: float) (b: float) = a - Math.Floor(a / b) * b
+
 // ------------------------------------------------------------------ rows
 
 /// Samples per check: enough to cover the shape and parameter space of one op, small enough for all rows to run in
@@ -515,6 +543,40 @@ let all : OpRow list =
       binary "Minimum" anywhere anywhere Elementwise.minimum min |> where noTies |> note "broadcasting, no ties"
       special "Where" whereCase |> note "random condition, broadcasting" |> costly
       special "ClipByValue" clipCase |> note "broadcasting, away from the bounds" |> costly
+      // tf.math additions
+      unary "Asin" (genIn -0.9 0.9) Elementwise.asin Math.Asin
+      unary "Acos" (genIn -0.9 0.9) Elementwise.acos Math.Acos
+      unary "Sinh" anywhere Elementwise.sinh Math.Sinh
+      unary "Cosh" anywhere Elementwise.cosh Math.Cosh
+      unary "Asinh" anywhere Elementwise.asinh Math.Asinh
+      unary "Acosh" (genIn 1.2 3.0) Elementwise.acosh Math.Acosh
+      unary "Atanh" (genIn -0.9 0.9) Elementwise.atanh Math.Atanh
+      unary "Erf" anywhere Elementwise.erf SpecialReference.erf
+      unary "Erfc" anywhere Elementwise.erfc SpecialReference.erfc
+      unary "Expm1" anywhere Elementwise.expm1 (fun v -> Math.Exp v - 1.0)
+      unary "Reciprocal" nonZero Elementwise.reciprocal (fun v -> 1.0 / v)
+      unary "Rsqrt" positive Elementwise.rsqrt (fun v -> 1.0 / Math.Sqrt v)
+      unary "Floor" awayFromSteps Elementwise.floor Math.Floor |> note "derivative 0"
+      unary "Ceil" awayFromSteps Elementwise.ceil Math.Ceiling |> note "derivative 0"
+      unary "Round" awayFromSteps Elementwise.round (fun v -> Math.Round(v, MidpointRounding.ToEven)) |> note "derivative 0"
+      unary "Lgamma" positive Elementwise.lgamma SpecialReference.lgamma
+      unary "Digamma" positive Elementwise.digamma SpecialReference.digamma
+      unary "Polygamma" positive (Elementwise.polygamma 1) SpecialReference.trigamma |> note "order 1"
+      unary "LeakyRelu" awayFromKink (Elementwise.leakyRelu 0.2) (fun v -> if v > 0.0 then v else 0.2 * v) |> note "alpha 0.2, away from 0"
+      unary "Relu6" awayFromRelu6Kinks Elementwise.relu6 (fun v -> min (max v 0.0) 6.0) |> note "away from 0 and 6"
+      unary "Elu" awayFromKink Elementwise.elu (fun v -> if v > 0.0 then v else Math.Exp v - 1.0) |> note "away from 0"
+      // Selu, Gelu, Silu and LogSigmoid are composites (no scalar rules of their own), so `special` rows: the NaN
+      // bit-for-bit check of scalar rules against kernels is for primitives
+      special "Selu" (unaryCase "Selu" awayFromKink Elementwise.selu (fun v -> 1.0507009873554805 * (if v > 0.0 then v else 1.6732632423543772 * (Math.Exp v - 1.0)))) |> note "away from 0"
+      special "Gelu" (unaryCase "Gelu" anywhere (Nn.gelu false) SpecialReference.gelu) |> note "exact"
+      special "Gelu" (unaryCase "Gelu" anywhere (Nn.gelu true) (fun v -> 0.5 * v * (1.0 + Math.Tanh(Math.Sqrt(2.0 / Math.PI) * (v + 0.044715 * v * v * v))))) |> note "tanh approximation"
+      unary "Softsign" awayFromKink Nn.softsign (fun v -> v / (1.0 + abs v)) |> note "away from 0"
+      special "Silu" (unaryCase "Silu" anywhere (Nn.silu 1.0) (fun v -> v / (1.0 + Math.Exp -v)))
+      special "LogSigmoid" (unaryCase "LogSigmoid" anywhere Nn.logSigmoid (fun v -> -Math.Log(1.0 + Math.Exp -v)))
+      binary "Atan2" nonZero anywhere Elementwise.atan2 (fun y x -> Math.Atan2(y, x)) |> note "broadcasting, y away from 0"
+      binary "SquaredDifference" anywhere anywhere Elementwise.squaredDifference (fun a b -> (a - b) * (a - b)) |> note "broadcasting"
+      binary "FloorMod" anywhere nonZero Elementwise.floorMod floorMod |> where awayFromModJumps |> note "broadcasting, away from the jumps"
+      special "AddN" addNCase |> note "1 to 4 operands"
       // casts
       cast "Cast Float64 -> Float32 -> Float64" (Elementwise.cast DType.Float32 >> Elementwise.cast DType.Float64)
       cast "Cast to Float32" (Elementwise.cast DType.Float32) |> noFloat32
