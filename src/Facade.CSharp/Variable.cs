@@ -28,11 +28,17 @@ public sealed class Variable
     {
         get
         {
+            // a stateless call (Keras' stateless_call) reads the tensors given for the variables on this thread
+            var subs = Substitutions;
+            if (subs != null && subs.TryGetValue(this, out var given)) return given;
             var h = value; // one read: the handle watched is the handle returned, whatever another thread assigns
             Scopes.OnVariableRead(this, h);
             return h;
         }
     }
+
+    /// <summary>Tensors read in place of variables on this thread, while a Keras stateless call runs (null otherwise).</summary>
+    [ThreadStatic] internal static Dictionary<Variable, Tensor>? Substitutions;
 
     // Every value handle a variable has held, mapped to the variable (weakly): a handle passed where a Tensor is
     // expected (a source of Gradient, a watched tensor) is differentiated as the variable.
