@@ -297,6 +297,50 @@ public abstract class Layer
         else variable.Assign(value);
     }
 
+    /// <summary>Writes every weight of the layer (<see cref="Variables"/>) to a safetensors file under its name
+    /// ("layer_name/weight_name"), with the layer's name and class in the metadata (Keras' <c>save_weights</c>, in the
+    /// safetensors format rather than HDF5).</summary>
+    /// <exception cref="InvalidOperationException">The layer is not built, or two weights share a name (give the layers
+    /// distinct names).</exception>
+    public void SaveWeights(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var vars = Variables;
+        if (!built && vars.Count == 0) throw new InvalidOperationException($"{Name}.SaveWeights: the layer is not built; call it once (or Build it) so that its weights exist.");
+        var byName = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var v in vars)
+            if (!byName.TryAdd(v.Name, v.Handle))
+                throw new InvalidOperationException($"{Name}.SaveWeights: two weights are named '{v.Name}'; give their layers distinct names.");
+        Saving.SafeTensors.Save(path, byName, new Dictionary<string, string> { ["format"] = "nabla.keras", ["name"] = Name, ["class"] = GetType().Name });
+    }
+
+    /// <summary>Reads weights saved by <see cref="SaveWeights"/> (or any safetensors file whose tensor names are the weights'
+    /// names) into the layer's variables (Keras' <c>load_weights</c>). Every weight must be in the file with its shape;
+    /// float tensors are cast to the weight's dtype (F16/BF16 files load into Float32 or Float64 weights). Everything is
+    /// checked before any variable changes.</summary>
+    /// <exception cref="InvalidOperationException">The layer is not built.</exception>
+    /// <exception cref="InvalidDataException">The file is not valid safetensors, lacks weights, or has a shape or dtype that
+    /// does not fit (the message lists them).</exception>
+    public void LoadWeights(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var vars = Variables;
+        if (!built && vars.Count == 0) throw new InvalidOperationException($"{Name}.LoadWeights: the layer is not built; call it once (or Build it) so that its weights exist.");
+        var file = Saving.SafeTensors.Load(path);
+        var problems = new List<string>();
+        var values = new List<(Variable, Tensor)>();
+        foreach (var v in vars)
+        {
+            if (!file.TryGetValue(v.Name, out var t)) { problems.Add($"'{v.Name}' is missing"); continue; }
+            if (!t.Shape.SequenceEqual(v.Shape)) { problems.Add($"'{v.Name}' has shape {Shapes.Format(t.Shape)} in the file but {Shapes.Format(v.Shape)} in the layer"); continue; }
+            if (t.DType != v.DType && !(t.DType.IsFloat() && v.DType.IsFloat())) { problems.Add($"'{v.Name}' has dtype {t.DType} in the file but {v.DType} in the layer"); continue; }
+            values.Add((v, t.DType == v.DType ? t : TF.Cast(t, v.DType)));
+        }
+        if (problems.Count > 0)
+            throw new InvalidDataException($"{Name}.LoadWeights: {path}: {string.Join("; ", problems)}.");
+        foreach (var (v, t) in values) v.Assign(t);
+    }
+
     /// <summary>"Name (TypeName)".</summary>
     public override string ToString() => $"{Name} ({GetType().Name})";
 }
