@@ -222,11 +222,12 @@ module private Kernels =
                 | _ -> floatOnly "Conv2DBackpropFilter" x
             RawTensor(x.DType, g.FilterShape, data)
 
-    /// For each output element of a max pool, the flat index into x of its window's maximum: TF's CPU rule, the
-    /// first maximum in row-major window order (a later element replaces it only when strictly greater, so a NaN
-    /// met first stays and a NaN met later is passed over).
+    /// For each output element of a max pool, its value and the flat index into x of its window's maximum: TF's CPU
+    /// rule, the first maximum in row-major window order (a later element replaces it only when strictly greater, so
+    /// a NaN met first stays and a NaN met later is passed over).
     let inline private argmaxOf (g: PoolGeometry) (x: ^T[]) =
         let idx: int[] = Array.zeroCreate (g.PN * g.POH * g.POW * g.PC)
+        let y: ^T[] = Array.zeroCreate idx.Length
         forBatch g.PN (int64 idx.Length * int64 (g.PKH * g.PKW)) (fun n ->
             for oh in 0 .. g.POH - 1 do
                 let struct (kh0, kh1) = taps oh g.PSH 1 g.PPT g.PH g.PKH
@@ -240,25 +241,36 @@ module private Kernels =
                             let iw = ow * g.PSW + kw - g.PPL
                             let xo = ((n * g.PH + ih) * g.PW + iw) * g.PC
                             if first then
-                                for c in 0 .. g.PC - 1 do idx.[yo + c] <- xo + c
+                                for c in 0 .. g.PC - 1 do
+                                    idx.[yo + c] <- xo + c
+                                    y.[yo + c] <- x.[xo + c]
                                 first <- false
                             else
                                 for c in 0 .. g.PC - 1 do
-                                    let best = x.[idx.[yo + c]]
-                                    if best < x.[xo + c] then idx.[yo + c] <- xo + c)
-        idx
+                                    let v = x.[xo + c]
+                                    if y.[yo + c] < v then
+                                        y.[yo + c] <- v
+                                        idx.[yo + c] <- xo + c)
+        struct (idx, y)
 
+    /// The argmax indices and the pooled values.
     let argmax (g: PoolGeometry) (x: RawTensor) =
         match x.Data with
-        | :? (float32[]) as a -> argmaxOf g a
-        | :? (float[]) as a -> argmaxOf g a
+        | :? (float32[]) as a -> let struct (i, y) = argmaxOf g a in struct (i, RawTensor(x.DType, g.OutShape, y))
+        | :? (float[]) as a -> let struct (i, y) = argmaxOf g a in struct (i, RawTensor(x.DType, g.OutShape, y))
         | _ -> floatOnly "MaxPool2D" x
 
     let gatherFlat (idx: int[]) (shape: int[]) (x: RawTensor) =
         let data: Array =
             match x.Data with
-            | :? (float32[]) as a -> Array.init idx.Length (fun i -> a.[idx.[i]]) :> _
-            | :? (float[]) as a -> Array.init idx.Length (fun i -> a.[idx.[i]]) :> _
+            | :? (float32[]) as a ->
+                let r = Array.zeroCreate idx.Length
+                for i in 0 .. idx.Length - 1 do r.[i] <- a.[idx.[i]]
+                r :> _
+            | :? (float[]) as a ->
+                let r = Array.zeroCreate idx.Length
+                for i in 0 .. idx.Length - 1 do r.[i] <- a.[idx.[i]]
+                r :> _
             | _ -> floatOnly "MaxPool2D" x
         RawTensor(x.DType, shape, data)
 
@@ -332,12 +344,15 @@ and private backpropFilter (g: ConvGeometry) (x: Tensor) (gy: Tensor) : Tensor =
                member _.VjpA(_, gy, _, gw) = backpropInput g gy gw
                member _.VjpB(x, _, _, gw) = conv g x gw } x gy
 
-/// y = x at the flat indices idx (the max pool once its argmax is known): linear, adjoint scatterFlat.
-let rec private gatherFlat (idx: int[]) (shape: int[]) (x: Tensor) : Tensor =
+/// y = x at the flat indices idx (the max pool once its argmax is known): linear, adjoint scatterFlat. `known` is
+/// a value whose gather the argmax kernel already made, `knownResult` that gather (any other value is gathered).
+let rec private gatherKnown (known: RawTensor) (knownResult: RawTensor) (idx: int[]) (shape: int[]) (x: Tensor) : Tensor =
     unary { new UnaryPrim("MaxPool2D") with
-              member _.Kernel r = Kernels.gatherFlat idx shape r
+              member _.Kernel r = if obj.ReferenceEquals(r, known) then knownResult else Kernels.gatherFlat idx shape r
               member _.Jvp(_, _, dx) = gatherFlat idx shape dx
               member _.Vjp(x, _, gy) = scatterFlat idx x.Shape gy } x
+
+and private gatherFlat (idx: int[]) (shape: int[]) (x: Tensor) : Tensor = gatherKnown null null idx shape x
 
 /// Each element of g added at its flat index into zeros of `shape` (MaxPoolGrad): linear, adjoint gatherFlat
 /// (MaxPoolGradGrad).
@@ -553,8 +568,9 @@ let private poolGeometry (op: string) (ksize: int[]) (strides: int[]) (padding: 
 let maxPool2d (ksize: int[]) (strides: int[]) (padding: string) (dataFormat: string) (input: Tensor) =
     let last, x, g = poolGeometry "MaxPool2D" ksize strides padding dataFormat input
     // the argmax of the value at the bottom of every perturbation: the same at every level
-    let idx = Kernels.argmax g x.Raw
-    let y = gatherFlat idx g.OutShape x
+    let raw = x.Raw
+    let struct (idx, pooled) = Kernels.argmax g raw
+    let y = gatherKnown raw pooled idx g.OutShape x
     if last then y else toFirst y
 
 let avgPool2d (ksize: int[]) (strides: int[]) (padding: string) (dataFormat: string) (input: Tensor) =
