@@ -268,4 +268,28 @@ public class ConvTests
         Assert.Equal(new double[24], grads[0]!.ToArray<double>());
         Assert.Equal(new double[108], grads[1]!.ToArray<double>());
     }
+
+    [Fact]
+    public void Float32MaxPoolPicksTheSameElementsAsFloat64()
+    {
+        // 19 channels: the Float32 kernel compares 8 channels at a time and the rest one by one; small integers make
+        // many ties, which both dtypes must break alike (first in row-major window order)
+        var rng = new Random(7);
+        var values = Enumerable.Range(0, 2 * 5 * 6 * 19).Select(_ => (double)rng.Next(4)).ToArray();
+        var x64 = TF.Reshape(TF.Constant(values), 2, 5, 6, 19);
+        var x32 = TF.Cast(x64, DType.Float32);
+        foreach (var padding in new[] { "SAME", "VALID" })
+        {
+            using var tape = new GradientTape(persistent: true);
+            tape.Watch(x64);
+            tape.Watch(x32);
+            var y64 = TF.MaxPool2D(x64, new[] { 3, 2 }, new[] { 2, 1 }, padding);
+            var y32 = TF.MaxPool2D(x32, new[] { 3, 2 }, new[] { 2, 1 }, padding);
+            Close(y64.ToArray<double>(), y32.ToArray<float>().Select(v => (double)v).ToArray());
+            var w = Ramp(y64.Shape.ToArray());
+            var g64 = tape.Gradient(y64, x64, w)!.ToArray<double>();
+            var g32 = tape.Gradient(y32, x32, TF.Cast(w, DType.Float32))!.ToArray<float>();
+            Close(g64, g32.Select(v => (double)v).ToArray());
+        }
+    }
 }
