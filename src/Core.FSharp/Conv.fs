@@ -46,18 +46,26 @@ module private Kernels =
         let k1 = if start >= n then 0 else min k ((n - 1 - start) / d + 1)
         struct (k0, max k0 k1)
 
-    /// The patch matrix [N OH OW, KH KW C] of an ungrouped convolution: row p holds the input under output pixel p,
-    /// zeros where the window lies in the padding.
-    let im2col (g: ConvGeometry) (x: 'T[]) : 'T[] =
+    /// Images per patch matrix: at most `chunkElements` elements in one (at least one image), so that a large batch
+    /// is done in parts with a bounded scratch matrix and no index overflows.
+    let chunkElements = 1L <<< 24
+    let imagesPerChunk (g: ConvGeometry) =
+        let perImage = max 1L (int64 g.OH * int64 g.OW * int64 (g.KH * g.KW * g.C))
+        int (max 1L (min (int64 g.N) (chunkElements / perImage)))
+
+    /// The patch matrix [count OH OW, KH KW C] of images n0 .. n0 + count - 1 of an ungrouped convolution: row p holds
+    /// the input under output pixel p, zeros where the window lies in the padding.
+    let im2col (g: ConvGeometry) (n0: int) (count: int) (x: 'T[]) : 'T[] =
         let k = g.KH * g.KW * g.C
         // rows whose window lies wholly inside the input are written whole; the others are cleared first
-        let cols: 'T[] = GC.AllocateUninitializedArray (g.N * g.OH * g.OW * k)
-        forBatch g.N (int64 cols.Length) (fun n ->
+        let cols: 'T[] = GC.AllocateUninitializedArray (count * g.OH * g.OW * k)
+        forBatch count (int64 cols.Length) (fun r ->
+            let n = n0 + r
             for oh in 0 .. g.OH - 1 do
                 let struct (kh0, kh1) = taps oh g.SH g.DH g.PT g.H g.KH
                 for ow in 0 .. g.OW - 1 do
                     let struct (kw0, kw1) = taps ow g.SW g.DW g.PL g.W g.KW
-                    let row = ((n * g.OH + oh) * g.OW + ow) * k
+                    let row = ((r * g.OH + oh) * g.OW + ow) * k
                     if kh0 <> 0 || kh1 <> g.KH || kw0 <> 0 || kw1 <> g.KW then Span(cols, row, k).Clear()
                     for kh in kh0 .. kh1 - 1 do
                         let ih = oh * g.SH + kh * g.DH - g.PT
@@ -75,16 +83,16 @@ module private Kernels =
                                     .CopyTo(Span(cols, row + (kh * g.KW + kw) * g.C, g.C)))
         cols
 
-    /// The adjoint of im2col: every patch row added back into an input-shaped array.
-    let col2im (g: ConvGeometry) (cols: 'T[]) (addInto: 'T[] -> int -> 'T[] -> int -> int -> unit) : 'T[] =
+    /// The adjoint of im2col: every patch row of images n0 .. n0 + count - 1 added back into dx (input-shaped).
+    let col2im (g: ConvGeometry) (n0: int) (count: int) (cols: 'T[]) (addInto: 'T[] -> int -> 'T[] -> int -> int -> unit) (dx: 'T[]) =
         let k = g.KH * g.KW * g.C
-        let dx: 'T[] = Array.zeroCreate (g.N * g.H * g.W * g.C)
-        forBatch g.N (int64 cols.Length) (fun n ->
+        forBatch count (int64 cols.Length) (fun r ->
+            let n = n0 + r
             for oh in 0 .. g.OH - 1 do
                 let struct (kh0, kh1) = taps oh g.SH g.DH g.PT g.H g.KH
                 for ow in 0 .. g.OW - 1 do
                     let struct (kw0, kw1) = taps ow g.SW g.DW g.PL g.W g.KW
-                    let row = ((n * g.OH + oh) * g.OW + ow) * k
+                    let row = ((r * g.OH + oh) * g.OW + ow) * k
                     for kh in kh0 .. kh1 - 1 do
                         let ih = oh * g.SH + kh * g.DH - g.PT
                         if g.DW = 1 then
@@ -95,7 +103,6 @@ module private Kernels =
                             for kw in kw0 .. kw1 - 1 do
                                 let iw = ow * g.SW + kw * g.DW - g.PL
                                 addInto cols (row + (kh * g.KW + kw) * g.C) dx (((n * g.H + ih) * g.W + iw) * g.C) g.C)
-        dx
 
     let private addF32 (s: float32[]) (so: int) (d: float32[]) (dO: int) (n: int) =
         TensorPrimitives.Add(ReadOnlySpan(d, dO, n), ReadOnlySpan(s, so, n), Span(d, dO, n))
@@ -165,13 +172,32 @@ module private Kernels =
     let private floatOnly (op: string) (t: RawTensor) : 'R =
         invalidArg "x" (sprintf "%s: dtype %s is not supported; expected Float32 or Float64" op (dtypeName t.DType))
 
-    let private patches (g: ConvGeometry) (x: RawTensor) =
+    /// The patch matrix of images n0 .. n0 + count - 1.
+    let private patches (g: ConvGeometry) (n0: int) (count: int) (x: RawTensor) =
         let data: Array =
             match x.Data with
-            | :? (float32[]) as a -> im2col g a :> _
-            | :? (float[]) as a -> im2col g a :> _
+            | :? (float32[]) as a -> im2col g n0 count a :> _
+            | :? (float[]) as a -> im2col g n0 count a :> _
             | _ -> floatOnly "Conv2D" x
-        RawTensor(x.DType, [| g.N * g.OH * g.OW; g.KH * g.KW * g.C |], data)
+        RawTensor(x.DType, [| count * g.OH * g.OW; g.KH * g.KW * g.C |], data)
+
+    /// Rows [n0 OH OW, (n0 + count) OH OW) of gy viewed as [N OH OW, OC] (the whole of gy without a copy).
+    let private outputRows (g: ConvGeometry) (n0: int) (count: int) (gy: RawTensor) =
+        let rows = count * g.OH * g.OW
+        if count = g.N then reshape [| rows; g.OC |] gy
+        else
+            let part = alloc gy.DType (rows * g.OC)
+            Array.Copy(gy.Data, n0 * g.OH * g.OW * g.OC, part, 0, part.Length)
+            RawTensor(gy.DType, [| rows; g.OC |], part)
+
+    /// Runs `body n0 count` over the batch in chunks of `imagesPerChunk` images.
+    let private chunks (g: ConvGeometry) (body: int -> int -> unit) =
+        let per = imagesPerChunk g
+        let mutable n0 = 0
+        while n0 < g.N do
+            let count = min per (g.N - n0)
+            body n0 count
+            n0 <- n0 + count
 
     /// True when a product has nothing to sum or nowhere to write: the result is zeros of its shape.
     let private empty (g: ConvGeometry) (shape: int[]) =
@@ -181,8 +207,14 @@ module private Kernels =
     let forward (g: ConvGeometry) (x: RawTensor) (w: RawTensor) =
         if empty g g.OutShape || Shape.size g.InShape = 0 || Shape.size g.FilterShape = 0 then zeros x.DType g.OutShape
         elif g.Groups = 1 then
-            let y = Products.Kernels.matmul2 false false (patches g x) (reshape [| g.KH * g.KW * g.C; g.OC |] w)
-            reshape g.OutShape y
+            let wk = reshape [| g.KH * g.KW * g.C; g.OC |] w
+            if imagesPerChunk g >= g.N then reshape g.OutShape (Products.Kernels.matmul2 false false (patches g 0 g.N x) wk)
+            else
+                let y = alloc x.DType (Shape.size g.OutShape)
+                chunks g (fun n0 count ->
+                    let part = Products.Kernels.matmul2 false false (patches g n0 count x) wk
+                    Array.Copy(part.Data, 0, y, n0 * g.OH * g.OW * g.OC, part.Size))
+                RawTensor(x.DType, g.OutShape, y)
         else
             let data: Array =
                 match x.Data, w.Data with
@@ -195,14 +227,15 @@ module private Kernels =
     let backpropInput (g: ConvGeometry) (gy: RawTensor) (w: RawTensor) =
         if empty g g.InShape || Shape.size g.FilterShape = 0 then zeros gy.DType g.InShape
         elif g.Groups = 1 then
-            let k = g.KH * g.KW * g.C
-            let dcols = Products.Kernels.matmul2 false true (reshape [| g.N * g.OH * g.OW; g.OC |] gy) (reshape [| k; g.OC |] w)
-            let data: Array =
-                match dcols.Data with
-                | :? (float32[]) as a -> col2im g a addF32 :> _
-                | :? (float[]) as a -> col2im g a addF64 :> _
-                | _ -> floatOnly "Conv2DBackpropInput" gy
-            RawTensor(gy.DType, g.InShape, data)
+            let wk = reshape [| g.KH * g.KW * g.C; g.OC |] w
+            let dx = zeros gy.DType g.InShape
+            chunks g (fun n0 count ->
+                let dcols = Products.Kernels.matmul2 false true (outputRows g n0 count gy) wk
+                match dcols.Data, dx.Data with
+                | (:? (float32[]) as a), (:? (float32[]) as d) -> col2im g n0 count a addF32 d
+                | (:? (float[]) as a), (:? (float[]) as d) -> col2im g n0 count a addF64 d
+                | _ -> floatOnly "Conv2DBackpropInput" gy)
+            dx
         else
             let data: Array =
                 match gy.Data, w.Data with
@@ -215,7 +248,10 @@ module private Kernels =
     let backpropFilter (g: ConvGeometry) (x: RawTensor) (gy: RawTensor) =
         if empty g g.FilterShape || Shape.size g.InShape = 0 then zeros x.DType g.FilterShape
         elif g.Groups = 1 then
-            let dw = Products.Kernels.matmul2 true false (patches g x) (reshape [| g.N * g.OH * g.OW; g.OC |] gy)
+            let mutable dw = Unchecked.defaultof<RawTensor>
+            chunks g (fun n0 count ->
+                let part = Products.Kernels.matmul2 true false (patches g n0 count x) (outputRows g n0 count gy)
+                dw <- if n0 = 0 then part else Combinators.Kernels.add dw part)
             reshape g.FilterShape dw
         else
             let data: Array =

@@ -292,4 +292,35 @@ public class ConvTests
             Close(g64, g32.Select(v => (double)v).ToArray());
         }
     }
+
+    [Fact]
+    public void LargeBatchesAreDoneInPartsWithTheSameResults()
+    {
+        // a patch matrix of 32 x 32 x 5 x 5 x 1024 = 26.2M elements per image is above the 2^24 per part, so a batch of
+        // 3 is done image by image; each image alone is one part: the results must agree
+        var rng = new Random(11);
+        var x = TF.Cast(TF.Reshape(TF.Constant(Enumerable.Range(0, 3 * 32 * 32 * 1024).Select(_ => rng.NextDouble() - 0.5).ToArray()), 3, 32, 32, 1024), DType.Float32);
+        var w = TF.Cast(TF.Reshape(TF.Constant(Enumerable.Range(0, 5 * 5 * 1024 * 2).Select(_ => rng.NextDouble() - 0.5).ToArray()), 5, 5, 1024, 2), DType.Float32);
+        using var tape = new GradientTape(persistent: true);
+        tape.Watch(x);
+        tape.Watch(w);
+        var y = TF.Conv2D(x, w, 1, "SAME");
+        var g = tape.Gradient(TF.ReduceSum(TF.Square(y)), new[] { x, w });
+        var dwSum = new double[5 * 5 * 1024 * 2];
+        for (int i = 0; i < 3; i++)
+        {
+            var xi = TF.ExpandDims(x[i], 0);
+            using var t = new GradientTape();
+            t.Watch(xi);
+            t.Watch(w);
+            var yi = TF.Conv2D(xi, w, 1, "SAME");
+            Close(yi.ToArray<float>().Select(v => (double)v).ToArray(), y[i].ToArray<float>().Select(v => (double)v).ToArray(), 3);
+            var gi = t.Gradient(TF.ReduceSum(TF.Square(yi)), new[] { xi, w });
+            Close(gi[0]!.ToArray<float>().Select(v => (double)v).ToArray(), g[0]![i].ToArray<float>().Select(v => (double)v).ToArray(), 2);
+            var dw = gi[1]!.ToArray<float>();
+            for (int j = 0; j < dw.Length; j++) dwSum[j] += dw[j];
+        }
+        var dwAll = g[1]!.ToArray<float>();
+        for (int j = 0; j < dwSum.Length; j++) Assert.True(Math.Abs(dwSum[j] - dwAll[j]) <= 1e-3 * (1 + Math.Abs(dwSum[j])), $"dw[{j}]: {dwAll[j]} vs {dwSum[j]}");
+    }
 }
