@@ -210,6 +210,18 @@ public class EmptyTensorTests
         yield return new("BiasAdd", "bias gradient of an empty value [0,3]", new[] { 3 }, b => BiasAdd(Z(0, 3), b), new[] { 0, 3 }, GradValues: new double[3]);
         yield return new("BiasAdd", "[2,0] with bias [1]", E20, x => BiasAdd(x, Z(1)), Throws: "expected value of rank >= 2 and a bias of shape [0]");
 
+        // ------------------------------------------------------------ convolution and pooling
+        static Tensor O(params int[] shape) => Ones(shape, DType.Float64);
+        yield return new("Conv2D", "batch 0", new[] { 0, 4, 4, 2 }, x => Conv2D(x, O(3, 3, 2, 3), 1, "SAME"), new[] { 0, 4, 4, 3 });
+        yield return new("Conv2D", "filter gradient of batch 0", new[] { 3, 3, 2, 3 }, w => Conv2D(Z(0, 4, 4, 2), w, 1, "SAME"), new[] { 0, 4, 4, 3 });
+        yield return new("Conv2D", "VALID window larger than the input", new[] { 1, 2, 2, 1 }, x => Conv2D(x, O(3, 3, 1, 2), 1, "VALID"), new[] { 1, 0, 0, 2 });
+        yield return new("Conv1D", "batch 0", new[] { 0, 5, 2 }, x => Conv1D(x, O(3, 2, 4), 1, "SAME"), new[] { 0, 5, 4 });
+        yield return new("Conv2DTranspose", "batch 0", new[] { 0, 2, 2, 3 }, x => Conv2DTranspose(x, O(3, 3, 2, 3), new[] { 0, 4, 4, 2 }, 2, "SAME"), new[] { 0, 4, 4, 2 });
+        yield return new("DepthwiseConv2D", "batch 0", new[] { 0, 4, 4, 2 }, x => DepthwiseConv2D(x, O(3, 3, 2, 2), 1, "SAME"), new[] { 0, 4, 4, 4 });
+        yield return new("MaxPool2D", "batch 0", new[] { 0, 4, 4, 2 }, x => MaxPool2D(x, 2, 2, "VALID"), new[] { 0, 2, 2, 2 });
+        yield return new("MaxPool2D", "no channels", new[] { 1, 4, 4, 0 }, x => MaxPool2D(x, 2, 2, "SAME"), new[] { 1, 2, 2, 0 });
+        yield return new("AvgPool2D", "no channels", new[] { 2, 4, 4, 0 }, x => AvgPool2D(x, 2, 2, "VALID"), new[] { 2, 2, 2, 0 });
+
         // ------------------------------------------------------------ gradient control
         var twice = CustomGradient((Tensor x) => (x * 2.0, dy => dy * 2.0));
         yield return new("CustomGradient", "[2,0]", E20, x => twice(x), E20);

@@ -436,6 +436,146 @@ let private awayFromModJumps (c: OpCase) =
     |> Array.forall (fun f -> f > 0.05 && f < 0.95)
 
 let private floorMod (a: float) (b: float) = a - Math.Floor(a / b) * b
+// ------------------------------------------------------------------ convolution and pooling samples
+
+/// Geometry of one sample: window, stride and dilation per spatial axis, padding; VALID only where the dilated window
+/// fits (an empty output has nothing to differentiate; empty outputs have their own tests).
+let private genWindow2 (maxK: int) (maxDilation: int) (h: int) (w: int) =
+    gen {
+        let! kh = Gen.choose (1, maxK)
+        let! kw = Gen.choose (1, maxK)
+        let! sh = Gen.choose (1, 3)
+        let! sw = Gen.choose (1, 3)
+        let! dh = Gen.choose (1, maxDilation)
+        let! dw = Gen.choose (1, maxDilation)
+        let! padding = Gen.elements [ "SAME"; "VALID" ]
+        let fits = h >= (kh - 1) * dh + 1 && w >= (kw - 1) * dw + 1
+        return (kh, kw), (sh, sw), (dh, dw), (if fits then padding else "SAME")
+    }
+
+let private toLayout (nchw: bool) (x: Reference.Value) = if nchw then ConvReference.nhwcToNchw x else x
+let private fromLayout (nchw: bool) (x: Reference.Value) = if nchw then ConvReference.nchwToNhwc x else x
+let private nchwShape (s: int[]) = [| s.[0]; s.[3]; s.[1]; s.[2] |]
+let private small = genIn -1.0 1.0
+
+/// Conv2D: batch 1-2, spatial 1-5, groups 1-2, strides 1-3, dilations 1-2, SAME/VALID, NHWC/NCHW; the reference is
+/// a direct loop.
+let conv2dCase =
+    gen {
+        let! n = Gen.choose (1, 2)
+        let! h = Gen.choose (1, 5)
+        let! w = Gen.choose (1, 5)
+        let! groups = Gen.choose (1, 2)
+        let! cin = Gen.choose (1, 2)
+        let! coutG = Gen.choose (1, 2)
+        let! (kh, kw), (sh, sw), (dh, dw), padding = genWindow2 3 2 h w
+        let! nchw = genBool
+        let xs = [| n; h; w; groups * cin |]
+        let fs = [| kh; kw; cin; groups * coutG |]
+        let given = if nchw then nchwShape xs else xs
+        let! x = genData small given
+        let! f = genData small fs
+        let! seed = genSeed
+        let fmt = if nchw then "NCHW" else "NHWC"
+        return case (sprintf "Conv2D %s %s strides=[%d, %d] dilations=[%d, %d] groups=%d" fmt padding sh sw dh dw groups) [| given, x; fs, f |]
+                    (fun ts -> Conv.conv2d [| sh; sw |] [| dh; dw |] padding fmt ts.[0] ts.[1])
+                    (fun vs -> toLayout nchw (ConvReference.conv2d (sh, sw) (dh, dw) padding (fromLayout nchw vs.[0]) vs.[1])) seed
+    }
+
+/// Conv2DTranspose: a random output shape, the input shape the forward convolution of it gives.
+let conv2dTransposeCase =
+    gen {
+        let! n = Gen.choose (1, 2)
+        let! h = Gen.choose (1, 5)
+        let! w = Gen.choose (1, 5)
+        let! c = Gen.choose (1, 2)
+        let! ic = Gen.choose (1, 2)
+        let! (kh, kw), (sh, sw), (dh, dw), padding = genWindow2 3 2 h w
+        let! nchw = genBool
+        let oh, _ = ConvReference.window padding h kh sh dh
+        let ow, _ = ConvReference.window padding w kw sw dw
+        let outShape = [| n; h; w; c |]
+        let xs = [| n; oh; ow; ic |]
+        let fs = [| kh; kw; c; ic |]
+        let given = if nchw then nchwShape xs else xs
+        let givenOut = if nchw then nchwShape outShape else outShape
+        let! x = genData small given
+        let! f = genData small fs
+        let! seed = genSeed
+        let fmt = if nchw then "NCHW" else "NHWC"
+        return case (sprintf "Conv2DTranspose %s %s output=%s strides=[%d, %d] dilations=[%d, %d]" fmt padding (Shape.format givenOut) sh sw dh dw) [| given, x; fs, f |]
+                    (fun ts -> Conv.conv2dTranspose (Array.copy givenOut) [| sh; sw |] [| dh; dw |] padding fmt ts.[0] ts.[1])
+                    (fun vs -> toLayout nchw (ConvReference.conv2dTranspose outShape (sh, sw) (dh, dw) padding (fromLayout nchw vs.[0]) vs.[1])) seed
+    }
+
+/// DepthwiseConv2D: channels 1-3, multiplier 1-2.
+let depthwiseConv2dCase =
+    gen {
+        let! n = Gen.choose (1, 2)
+        let! h = Gen.choose (1, 5)
+        let! w = Gen.choose (1, 5)
+        let! c = Gen.choose (1, 3)
+        let! m = Gen.choose (1, 2)
+        let! (kh, kw), (sh, sw), (dh, dw), padding = genWindow2 3 2 h w
+        let! nchw = genBool
+        let xs = [| n; h; w; c |]
+        let fs = [| kh; kw; c; m |]
+        let given = if nchw then nchwShape xs else xs
+        let! x = genData small given
+        let! f = genData small fs
+        let! seed = genSeed
+        let fmt = if nchw then "NCHW" else "NHWC"
+        return case (sprintf "DepthwiseConv2D %s %s strides=[%d, %d] dilations=[%d, %d]" fmt padding sh sw dh dw) [| given, x; fs, f |]
+                    (fun ts -> Conv.depthwiseConv2d [| sh; sw |] [| dh; dw |] padding fmt ts.[0] ts.[1])
+                    (fun vs -> toLayout nchw (ConvReference.depthwise (sh, sw) (dh, dw) padding (fromLayout nchw vs.[0]) vs.[1])) seed
+    }
+
+/// Conv1D: NWC/NCW, the reference a direct 2-D loop over a height of 1.
+let conv1dCase =
+    gen {
+        let! n = Gen.choose (1, 2)
+        let! w = Gen.choose (1, 7)
+        let! c = Gen.choose (1, 3)
+        let! oc = Gen.choose (1, 3)
+        let! (_, k), (_, s), (_, d), padding = genWindow2 3 3 1 w
+        let! ncw = genBool
+        let xs = if ncw then [| n; c; w |] else [| n; w; c |]
+        let fs = [| k; c; oc |]
+        let! x = genData small xs
+        let! f = genData small fs
+        let! seed = genSeed
+        let fmt = if ncw then "NCW" else "NWC"
+        let reference (vs: Reference.Value[]) =
+            let nwc = if ncw then Reference.transpose [| 0; 2; 1 |] vs.[0] else vs.[0]
+            let y = ConvReference.conv2d (1, s) (1, d) padding (Reference.expandDims 1 nwc) (Reference.expandDims 0 vs.[1])
+            let y = Reference.squeeze (Some 1) y
+            if ncw then Reference.transpose [| 0; 2; 1 |] y else y
+        return case (sprintf "Conv1D %s %s stride=%d dilation=%d" fmt padding s d) [| xs, x; fs, f |]
+                    (fun ts -> Conv.conv1d [| s |] [| d |] padding fmt ts.[0] ts.[1]) reference seed
+    }
+
+/// A pool: window 1-3, strides 1-3, SAME/VALID, NHWC/NCHW, on `values` (distinct for the max pool: no ties).
+let private poolCase (name: string) (values: int[] -> Gen<float[]>) (op: int[] -> int[] -> string -> string -> Tensor -> Tensor)
+                     (reference: int * int -> int * int -> string -> Reference.Value -> Reference.Value) =
+    gen {
+        let! n = Gen.choose (1, 2)
+        let! h = Gen.choose (1, 5)
+        let! w = Gen.choose (1, 5)
+        let! c = Gen.choose (1, 2)
+        let! (kh, kw), (sh, sw), _, padding = genWindow2 3 1 h w
+        let! nchw = genBool
+        let xs = [| n; h; w; c |]
+        let given = if nchw then nchwShape xs else xs
+        let! x = values given
+        let! seed = genSeed
+        let fmt = if nchw then "NCHW" else "NHWC"
+        return case (sprintf "%s %s %s ksize=[%d, %d] strides=[%d, %d]" name fmt padding kh kw sh sw) [| given, x |]
+                    (fun ts -> op [| kh; kw |] [| sh; sw |] padding fmt ts.[0])
+                    (fun vs -> toLayout nchw (reference (kh, kw) (sh, sw) padding (fromLayout nchw vs.[0]))) seed
+    }
+
+let maxPool2dCase = poolCase "MaxPool2D" genDistinct Conv.maxPool2d ConvReference.maxPool
+let avgPool2dCase = poolCase "AvgPool2D" (genData anywhere) Conv.avgPool2d ConvReference.avgPool
 
 // ------------------------------------------------------------------ rows
 
@@ -614,7 +754,14 @@ let all : OpRow list =
       special "SoftmaxCrossEntropyWithLogits" softmaxCrossEntropyCase |> note "random axis, labels and logits" |> costly
       special "SparseSoftmaxCrossEntropyWithLogits" sparseSoftmaxCrossEntropyCase |> note "Int32 and Int64 labels" |> costly
       special "SigmoidCrossEntropyWithLogits" sigmoidCrossEntropyCase |> note "labels and logits" |> costly
-      special "BiasAdd" biasAddCase |> note "value and bias" |> costly ]
+      special "BiasAdd" biasAddCase |> note "value and bias" |> costly
+      // convolution and pooling
+      special "Conv2D" conv2dCase |> note "strides, dilations, SAME/VALID, NHWC/NCHW, groups" |> costly
+      special "Conv2DTranspose" conv2dTransposeCase |> note "strides, dilations, SAME/VALID, NHWC/NCHW" |> costly
+      special "DepthwiseConv2D" depthwiseConv2dCase |> note "strides, dilations, SAME/VALID, NHWC/NCHW, multiplier" |> costly
+      special "Conv1D" conv1dCase |> note "stride, dilation, SAME/VALID, NWC/NCW" |> costly
+      special "MaxPool2D" maxPool2dCase |> note "ksize, strides, SAME/VALID, NHWC/NCHW, no ties" |> costly
+      special "AvgPool2D" avgPool2dCase |> note "ksize, strides, SAME/VALID, NHWC/NCHW" |> costly ]
 
 /// The row of that name.
 let find (name: string) =
