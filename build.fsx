@@ -63,6 +63,8 @@ let targets: (string * string * (unit -> int)) list =
       "tutorial", "build docs/tutorial (and the library) only, then run it", (fun () -> restore mainGroup; buildAndRun "docs/tutorial"; 0)
       "guide2", "build docs/guide2 (and the library) only, then run it (Jacobians, Hessians, custom gradients, Adam)",
       (fun () -> restore mainGroup; buildAndRun "docs/guide2"; 0)
+      "keras", "build docs/keras (and the library) only, then run it (a CNN on drawn shapes with Keras layers, MAML)",
+      (fun () -> restore mainGroup; buildAndRun "docs/keras"; 0)
       "pack", "restore, then pack Nabla.Core and Nabla into artifacts/packages",
       (fun () -> restore mainGroup; pack (); 0)
       "fuzz", "build, then the long fuzz (report mode): `fuzz --count N --seed S --features F`; writes artifacts/fuzz-report.txt",

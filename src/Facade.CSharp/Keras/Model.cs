@@ -45,8 +45,9 @@ public abstract class Model : Layer
         printFn ??= Console.WriteLine;
         lineLength = Math.Max(50, lineLength);
         int c1 = (int)(lineLength * 0.45), c2 = (int)(lineLength * 0.33), c3 = lineLength - c1 - c2;
-        string Row(string a, string b, string c) =>
-            (" " + a).PadRight(c1)[..c1] + b.PadRight(c2)[..c2] + c.PadRight(c3)[..c3];
+        // a field longer than its column is cut so that one space always separates the columns
+        static string Cell(string text, int width) => (text.Length >= width ? text[..(width - 1)] : text).PadRight(width);
+        string Row(string a, string b, string c) => Cell(" " + a, c1) + Cell(b, c2) + Cell(c, c3);
         printFn($"Model: \"{Name}\"");
         printFn(new string('_', lineLength));
         printFn(Row("Layer (type)", "Output Shape", "Param #").TrimEnd());

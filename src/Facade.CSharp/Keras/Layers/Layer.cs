@@ -37,15 +37,11 @@ public abstract class Layer
         DType = dtype;
     }
 
+    /// <summary>Keras' <c>to_snake_case</c>: "Conv2D" -> "conv2d", "MaxPooling2D" -> "max_pooling2d", "LeakyReLU" -> "leaky_re_lu".</summary>
     private static string SnakeCase(string s)
     {
-        var sb = new System.Text.StringBuilder();
-        for (int i = 0; i < s.Length; i++)
-        {
-            if (char.IsUpper(s[i]) && i > 0 && (char.IsLower(s[i - 1]) || (i + 1 < s.Length && char.IsLower(s[i + 1])) || char.IsDigit(s[i - 1]))) sb.Append('_');
-            sb.Append(char.ToLowerInvariant(s[i]));
-        }
-        return sb.ToString();
+        var t = System.Text.RegularExpressions.Regex.Replace(s, "(.)([A-Z][a-z]+)", "$1_$2");
+        return System.Text.RegularExpressions.Regex.Replace(t, "([a-z])([A-Z])", "$1_$2").ToLowerInvariant();
     }
 
     private static string UniqueName(string prefix)
