@@ -1,0 +1,63 @@
+/// Linear algebra over the last two axes, batched over the leading ones (TensorFlow's tf.linalg): Cholesky, triangular
+/// and general solves, inverse, determinants, trace, diagonals and band parts. Factorisations go through the
+/// linear-algebra provider Backend chose (MathNet's ILinearAlgebraProvider); every derivative rule is written with
+/// these differentiable ops, so derivatives of every order and mode follow.
+module Nabla.Core.Linalg
+
+open Nabla.Core
+
+/// The lower Cholesky factor L of each symmetric positive definite matrix of `input` [..., n, n], L L^T = A
+/// (tf.linalg.cholesky). Only the lower triangle of A is read (as TF). Derivative (Murray 2016): with
+/// S = (dA + dA^T)/2, dL = L Φ(L^-1 S L^-T), Φ taking the lower triangle with the diagonal halved; the adjoint is
+/// sym(L^-T Φ(L^T G) L^-1), symmetrised as TF's. A matrix that is not positive definite (a non-positive or NaN
+/// pivot) is an ArgumentException naming the op and the batch index (TF raises InvalidArgumentError).
+val cholesky: input: Tensor -> Tensor
+
+/// Solves op(T) X = rhs for triangular T (tf.linalg.triangular_solve): only the lower triangle of `matrix` is read
+/// when `lower`, else only the upper; op is the transpose when `adjoint`. matrix [..., n, n], rhs [..., n, k]; batch
+/// axes broadcast. dX = op(T)^-1 (dB - op(dT) X); the adjoints are B̄ = op(T)^-T X̄ and T̄ = -B̄ X^T (or -X B̄^T when
+/// `adjoint`) restricted to the triangle read. A zero on the diagonal is not checked (as TF): inf or NaN follow.
+val triangularSolve: matrix: Tensor -> rhs: Tensor -> lower: bool -> adjoint: bool -> Tensor
+
+/// Solves A X = rhs given the lower Cholesky factor `chol` of A (tf.linalg.cholesky_solve): two triangular solves,
+/// differentiable in both operands through them.
+val choleskySolve: chol: Tensor -> rhs: Tensor -> Tensor
+
+/// Solves op(A) X = rhs (tf.linalg.solve) by LU with partial pivoting; op is the transpose when `adjoint`. Batch axes
+/// broadcast. dX = op(A)^-1 (dB - op(dA) X); B̄ = op(A)^-T X̄, Ā = -B̄ X^T (-X B̄^T when `adjoint`). A matrix with an
+/// exact zero pivot is an ArgumentException ("not invertible", as TF's InvalidArgumentError); nearly singular
+/// matrices are solved without a warning (as TF).
+val solve: matrix: Tensor -> rhs: Tensor -> adjoint: bool -> Tensor
+
+/// The inverse of each matrix of [..., n, n] (tf.linalg.inv), or of its transpose when `adjoint`: the solve of
+/// A X = I, so its derivative is -A^-1 dA A^-1 and an exactly singular matrix is an ArgumentException (as TF).
+val inv: input: Tensor -> adjoint: bool -> Tensor
+
+/// The determinant of each matrix of [..., n, n] (tf.linalg.det), from an LU factorisation. A singular matrix gives 0
+/// (as TF), but its derivative det(A) A^-T needs A^-1 and raises there (as TF's). d det = det tr(A^-1 dA).
+val det: input: Tensor -> Tensor
+
+/// (sign, log |det|) of each matrix of [..., n, n] (tf.linalg.slogdet), from an LU factorisation. A singular matrix
+/// gives sign 0 and log |det| = -inf (as TF). The sign is a constant; d log|det| = tr(A^-1 dA), adjoint G A^-T.
+val slogdet: input: Tensor -> Tensor * Tensor
+
+/// log det A of each Hermitian positive definite matrix of [..., n, n] (tf.linalg.logdet): 2 Σ log diag(cholesky A),
+/// differentiable through Cholesky (so only A's lower triangle is read and the gradient is A^-1, symmetrised). A
+/// matrix that is not positive definite is Cholesky's ArgumentException.
+val logdet: input: Tensor -> Tensor
+
+/// The diagonal of each matrix of [..., m, n] (tf.linalg.diag_part, k = 0): [..., min(m, n)]. Any dtype. Linear: its
+/// adjoint writes G on the diagonal of zeros.
+val diagPart: input: Tensor -> Tensor
+
+/// The sum of the diagonal of each matrix of [..., m, n] (tf.linalg.trace): [...]. Any dtype. Linear.
+val trace: input: Tensor -> Tensor
+
+/// Batched diagonal matrices from [..., n] (tf.linalg.diag, k = 0): [..., n, n] with zeros off the diagonal (also
+/// where the diagonal holds NaN or inf). Any dtype. Linear: its adjoint is the diagonal part of G.
+val diag: diagonal: Tensor -> Tensor
+
+/// Each matrix of [..., m, n] with the entries outside its band set to zero (tf.linalg.band_part): entry (i, j) is
+/// kept when (numLower < 0 or i - j <= numLower) and (numUpper < 0 or j - i <= numUpper); a negative count keeps the
+/// whole triangle. Any dtype. Linear (a selection, so NaN outside the band is dropped): its adjoint is the band part of G.
+val bandPart: input: Tensor -> numLower: int -> numUpper: int -> Tensor
