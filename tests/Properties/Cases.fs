@@ -484,6 +484,10 @@ let constantDerivative (row: OpRow) = { row with NaNGradient = false }
 /// The two operands at least 0.05 apart everywhere (no ties for Maximum and Minimum).
 let private noTies (c: OpCase) = minGap c.Operands.[0] c.Operands.[1] >= 0.05
 
+/// A row of linear-algebra samples (LinalgCases.fs), every check.
+let private linalg (name: string) (samples: Gen<LinalgCases.Sample>) =
+    special name (samples |> Gen.map (fun (op, operands, apply, reference, seed) -> case op operands apply reference seed)) |> costly
+
 // ------------------------------------------------------------------ the table
 
 /// Every op the property tests differentiate.
@@ -552,7 +556,20 @@ let all : OpRow list =
       special "SoftmaxCrossEntropyWithLogits" softmaxCrossEntropyCase |> note "random axis, labels and logits" |> costly
       special "SparseSoftmaxCrossEntropyWithLogits" sparseSoftmaxCrossEntropyCase |> note "Int32 and Int64 labels" |> costly
       special "SigmoidCrossEntropyWithLogits" sigmoidCrossEntropyCase |> note "labels and logits" |> costly
-      special "BiasAdd" biasAddCase |> note "value and bias" |> costly ]
+      special "BiasAdd" biasAddCase |> note "value and bias" |> costly
+      // linear algebra
+      linalg "Cholesky" LinalgCases.cholesky |> note "SPD X X^T + nI, batched"
+      linalg "TriangularSolve" LinalgCases.triangularSolve |> note "lower and upper, adjoint, broadcast batch axes"
+      linalg "CholeskySolve" LinalgCases.choleskySolve |> note "broadcast batch axes"
+      linalg "Solve" LinalgCases.solve |> note "adjoint, broadcast batch axes"
+      linalg "Inv" LinalgCases.inv |> note "adjoint, batched"
+      linalg "Det" LinalgCases.det |> note "batched"
+      linalg "Slogdet" LinalgCases.logAbsDet |> note "log|det|, both signs, batched"
+      linalg "LogDet" LinalgCases.logdet |> note "SPD, batched"
+      linalg "Trace" LinalgCases.trace |> note "non-square, batched"
+      linalg "DiagPart" LinalgCases.diagPart |> note "non-square, batched"
+      linalg "Diag" LinalgCases.diag |> note "batched"
+      linalg "BandPart" LinalgCases.bandPart |> note "negative counts, non-square, batched" ]
 
 /// The row of that name.
 let find (name: string) =

@@ -1,0 +1,89 @@
+namespace Nabla;
+
+public static partial class TF
+{
+    /// <summary>Linear algebra over the last two axes, batched over the leading ones (TensorFlow's <c>tf.linalg</c>).
+    /// Float32 and Float64 for the factorisations and solves; differentiable in forward and reverse mode to any order.
+    /// Errors are <see cref="ArgumentException"/>s naming the op and the shapes (TensorFlow's InvalidArgumentError).</summary>
+    public static class Linalg
+    {
+        /// <summary>The lower Cholesky factor L (L Lᵀ = A) of each symmetric positive definite matrix of
+        /// <paramref name="input"/> [..., n, n] (<c>tf.linalg.cholesky</c>); only A's lower triangle is read, as TF.
+        /// Derivative (Murray 2016): dL = L Φ(L⁻¹ sym(dA) L⁻ᵀ), Φ the lower triangle with its diagonal halved; the
+        /// gradient is sym(L⁻ᵀ Φ(Lᵀ Ḡ) L⁻¹), symmetric as TF's.</summary>
+        /// <exception cref="ArgumentException">A matrix is not positive definite (TF: "Cholesky decomposition was not
+        /// successful"), the input is not a batch of square matrices, or its dtype is not Float32/Float64.</exception>
+        public static Tensor Cholesky(Tensor input) => Unary(input, Core.Linalg.cholesky);
+
+        /// <summary>Solves op(T) X = <paramref name="rhs"/> for triangular T (<c>tf.linalg.triangular_solve</c>):
+        /// only the lower triangle of <paramref name="matrix"/> is read when <paramref name="lower"/>, else the upper;
+        /// op(T) = Tᵀ when <paramref name="adjoint"/>. matrix [..., n, n], rhs [..., n, k], batch axes broadcast.
+        /// Derivative: dX = op(T)⁻¹ (dB − op(dT) X); the matrix's gradient keeps only the triangle read. A zero on the
+        /// diagonal is not checked (as TF): the result holds inf or NaN.</summary>
+        /// <exception cref="ArgumentException">Non-square matrix, rank &lt; 2, rows of rhs ≠ n, batch axes that do not
+        /// broadcast, mixed or non-float dtypes.</exception>
+        public static Tensor TriangularSolve(Tensor matrix, Tensor rhs, bool lower = true, bool adjoint = false) =>
+            Binary("TriangularSolve", matrix, rhs, (a, b) => Core.Linalg.triangularSolve(a, b, lower, adjoint));
+
+        /// <summary>Solves A X = <paramref name="rhs"/> given the lower Cholesky factor <paramref name="chol"/> of A
+        /// (<c>tf.linalg.cholesky_solve</c>): two triangular solves, differentiable in both operands.</summary>
+        /// <exception cref="ArgumentException">As <see cref="TriangularSolve"/>.</exception>
+        public static Tensor CholeskySolve(Tensor chol, Tensor rhs) =>
+            Binary("CholeskySolve", chol, rhs, Core.Linalg.choleskySolve);
+
+        /// <summary>Solves op(A) X = <paramref name="rhs"/> (<c>tf.linalg.solve</c>) by LU with partial pivoting;
+        /// op(A) = Aᵀ when <paramref name="adjoint"/>. Batch axes broadcast. Derivative: dX = op(A)⁻¹ (dB − op(dA) X);
+        /// gradients B̄ = op(A)⁻ᵀ X̄ and Ā = −B̄ Xᵀ. Nearly singular matrices are solved without warning (as TF).</summary>
+        /// <exception cref="ArgumentException">An exactly singular matrix (a zero pivot; TF: "Input matrix is not
+        /// invertible."), or shapes/dtypes as <see cref="TriangularSolve"/>.</exception>
+        public static Tensor Solve(Tensor matrix, Tensor rhs, bool adjoint = false) =>
+            Binary("Solve", matrix, rhs, (a, b) => Core.Linalg.solve(a, b, adjoint));
+
+        /// <summary>The inverse of each matrix of [..., n, n] (<c>tf.linalg.inv</c>), of its transpose when
+        /// <paramref name="adjoint"/>. Derivative: −A⁻¹ dA A⁻¹.</summary>
+        /// <exception cref="ArgumentException">An exactly singular matrix (as TF), a non-square input or a non-float dtype.</exception>
+        public static Tensor Inv(Tensor input, bool adjoint = false) => Unary(input, a => Core.Linalg.inv(a, adjoint));
+
+        /// <summary>The determinant of each matrix of [..., n, n] (<c>tf.linalg.det</c>), by LU. A singular matrix gives 0
+        /// (as TF); its derivative det(A)·tr(A⁻¹ dA) needs A⁻¹ and so raises there (as TF's gradient).</summary>
+        /// <exception cref="ArgumentException">A non-square input or a non-float dtype.</exception>
+        public static Tensor Det(Tensor input) => Unary(input, Core.Linalg.det);
+
+        /// <summary>The sign and log |det| of each matrix of [..., n, n] (<c>tf.linalg.slogdet</c>), by LU. A singular
+        /// matrix gives sign 0 and log |det| = −∞ (as TF). The sign is constant; d log|det| = tr(A⁻¹ dA).</summary>
+        /// <exception cref="ArgumentException">A non-square input or a non-float dtype.</exception>
+        public static (Tensor Sign, Tensor LogAbsDeterminant) Slogdet(Tensor input)
+        {
+            ArgumentNullException.ThrowIfNull(input);
+            var (s, l) = Core.Linalg.slogdet(Scopes.Resolve(input));
+            return (new Tensor(s), new Tensor(l));
+        }
+
+        /// <summary>log det A of each Hermitian positive definite matrix of [..., n, n] (<c>tf.linalg.logdet</c>):
+        /// 2 Σ log diag(cholesky(A)), differentiable through <see cref="Cholesky"/> (gradient A⁻¹, symmetric).</summary>
+        /// <exception cref="ArgumentException">A matrix that is not positive definite, as <see cref="Cholesky"/>.</exception>
+        public static Tensor LogDet(Tensor input) => Unary(input, Core.Linalg.logdet);
+
+        /// <summary>The sum of the diagonal of each matrix of [..., m, n] (<c>tf.linalg.trace</c>), shape [...]. Any dtype.
+        /// Linear: its gradient puts Ḡ on the diagonal.</summary>
+        /// <exception cref="ArgumentException">An input of rank &lt; 2.</exception>
+        public static Tensor Trace(Tensor input) => Unary(input, Core.Linalg.trace);
+
+        /// <summary>The main diagonal of each matrix of [..., m, n] (<c>tf.linalg.diag_part</c>), shape [..., min(m, n)].
+        /// Any dtype. Linear: its gradient writes Ḡ on the diagonal of zeros.</summary>
+        /// <exception cref="ArgumentException">An input of rank &lt; 2.</exception>
+        public static Tensor DiagPart(Tensor input) => Unary(input, Core.Linalg.diagPart);
+
+        /// <summary>Batched diagonal matrices [..., n, n] from <paramref name="diagonal"/> [..., n] (<c>tf.linalg.diag</c>),
+        /// zeros off the diagonal (also beside a NaN). Any dtype. Linear: its gradient is the diagonal part of Ḡ.</summary>
+        /// <exception cref="ArgumentException">A scalar input.</exception>
+        public static Tensor Diag(Tensor diagonal) => Unary(diagonal, Core.Linalg.diag);
+
+        /// <summary>Each matrix of [..., m, n] with the entries outside a band set to zero (<c>tf.linalg.band_part</c>):
+        /// (i, j) is kept when (numLower &lt; 0 or i − j ≤ numLower) and (numUpper &lt; 0 or j − i ≤ numUpper); a negative
+        /// count keeps that whole triangle. Any dtype. Linear: its gradient is the band part of Ḡ.</summary>
+        /// <exception cref="ArgumentException">An input of rank &lt; 2.</exception>
+        public static Tensor BandPart(Tensor input, int numLower, int numUpper) =>
+            Unary(input, a => Core.Linalg.bandPart(a, numLower, numUpper));
+    }
+}
