@@ -49,7 +49,8 @@ module Kernels =
                         let v = src.[off + i * n + j]
                         cm.[j * n + i] <- v
                         cm.[i * n + j] <- v
-                try factor cm with :? ArgumentException -> notPd a.Shape b
+                if n > 0 then
+                    try factor cm with :? ArgumentException -> notPd a.Shape b
                 for i in 0 .. n - 1 do
                     if isBad cm.[i * n + i] then notPd a.Shape b
                     for j in 0 .. i do
@@ -116,12 +117,14 @@ module Kernels =
                 // The column-major array of row-major A is A^T: that is op(A) when adjoint.
                 let cm = if adjoint then Array.sub am (i * n * n) (n * n) else toColMajor am (i * n * n) n n
                 let ipiv = Array.zeroCreate n
-                factor cm ipiv
-                for d in 0 .. n - 1 do
-                    if isZero cm.[d * n + d] then notInvertible op a.Shape i
-                let rhs = toColMajor bm (i * n * k) n k
-                solveF cm ipiv rhs
-                fromColMajor rhs x (i * n * k) n k
+                if n > 0 then
+                    factor cm ipiv
+                    for d in 0 .. n - 1 do
+                        if isZero cm.[d * n + d] then notInvertible op a.Shape i
+                    if k > 0 then
+                        let rhs = toColMajor bm (i * n * k) n k
+                        solveF cm ipiv rhs
+                        fromColMajor rhs x (i * n * k) n k
             x
         let data: Array =
             match a.Data, b.Data with
@@ -144,7 +147,7 @@ module Kernels =
             for i in 0 .. nb - 1 do
                 let cm = Array.sub am (i * n * n) (n * n)
                 let ipiv = Array.zeroCreate n
-                factor cm ipiv
+                if n > 0 then factor cm ipiv
                 let mutable s = 1.0
                 let mutable l = 0.0
                 for d in 0 .. n - 1 do

@@ -180,6 +180,24 @@ public class EmptyTensorTests
         yield return new("BiasAdd", "bias gradient of an empty value [0,3]", new[] { 3 }, b => BiasAdd(Z(0, 3), b), new[] { 0, 3 }, GradValues: new double[3]);
         yield return new("BiasAdd", "[2,0] with bias [1]", E20, x => BiasAdd(x, Z(1)), Throws: "expected value of rank >= 2 and a bias of shape [0]");
 
+        // ------------------------------------------------------------ linear algebra (TF.Linalg): 0 x 0 matrices and empty batches
+        yield return new("Cholesky", "[0,0]", new[] { 0, 0 }, x => Linalg.Cholesky(x), new[] { 0, 0 });
+        yield return new("Cholesky", "empty batch [0,2,2]", new[] { 0, 2, 2 }, x => Linalg.Cholesky(x), new[] { 0, 2, 2 });
+        yield return new("TriangularSolve", "n 0, rhs [0,3]", new[] { 0, 0 }, x => Linalg.TriangularSolve(x, Z(0, 3)), new[] { 0, 3 });
+        yield return new("CholeskySolve", "n 0, rhs [0,3]", new[] { 0, 3 }, b => Linalg.CholeskySolve(Z(0, 0), b), new[] { 0, 3 });
+        yield return new("Solve", "n 0, rhs [0,2]", new[] { 0, 0 }, x => Linalg.Solve(x, Z(0, 2)), new[] { 0, 2 });
+        yield return new("Solve", "no rhs columns", new[] { 2, 0 }, b => Linalg.Solve(Eye(2, DType.Float64), b), new[] { 2, 0 });
+        yield return new("Inv", "[0,0]", new[] { 0, 0 }, x => Linalg.Inv(x), new[] { 0, 0 });
+        yield return new("Det", "[0,0] is 1", new[] { 0, 0 }, x => Linalg.Det(x), S, new[] { 1.0 });
+        yield return new("Det", "batch of [0,0]", new[] { 2, 0, 0 }, x => Linalg.Det(x), new[] { 2 }, new[] { 1.0, 1.0 });
+        yield return new("Slogdet", "[0,0] has log|det| 0", new[] { 0, 0 }, x => Linalg.Slogdet(x).LogAbsDeterminant, S, new[] { 0.0 });
+        yield return new("LogDet", "[0,0] is 0", new[] { 0, 0 }, x => Linalg.LogDet(x), S, new[] { 0.0 });
+        yield return new("Trace", "[2,0] is 0", E20, x => Linalg.Trace(x), S, new[] { 0.0 });
+        yield return new("DiagPart", "[2,0]", E20, x => Linalg.DiagPart(x), E0);
+        yield return new("Diag", "[0]", E0, x => Linalg.Diag(x), new[] { 0, 0 });
+        yield return new("BandPart", "[2,0]", E20, x => Linalg.BandPart(x, 0, -1), E20);
+        yield return new("Det", "[2,0] not square", E20, x => Linalg.Det(x), Throws: "expected square matrices");
+
         // ------------------------------------------------------------ gradient control
         var twice = CustomGradient((Tensor x) => (x * 2.0, dy => dy * 2.0));
         yield return new("CustomGradient", "[2,0]", E20, x => twice(x), E20);
