@@ -82,19 +82,36 @@ module Kernels =
             for q in 0 .. k - 1 do
                 x.[ri + q] <- x.[ri + q] / d
 
+    /// MKL's LAPACK entry points when the provider Backend chose is MKL's.
+    let private mklLapack () =
+        match Backend.linearAlgebra () with
+        | :? NativeLinearAlgebraProvider as p -> Native.lapackOf p.Library
+        | _ -> None
+
+    /// op(T)^-1 B per batch matrix: MKL's ?trsm (row-major, in place on a copy of B) when MKL is the provider, else
+    /// the managed substitution. Sizes are the caller's checked equal-batch shapes.
     let triangularSolve (lower: bool) (adjoint: bool) (a: RawTensor) (b: RawTensor) =
         let n = a.Shape.[a.Rank - 1]
         let k = b.Shape.[b.Rank - 1]
         let nb = batchCount a.Shape
+        if a.Size <> nb * n * n || b.Size <> nb * n * k then
+            invalidArg "rhs" (sprintf "TriangularSolve: shapes %s and %s do not hold %d batch matrices of n = %d" (Shape.format a.Shape) (Shape.format b.Shape) nb n)
+        let lapack = if n > 0 && k > 0 then mklLapack () else None
         let data: Array =
             match a.Data, b.Data with
             | (:? (float[]) as am), (:? (float[]) as bm) ->
                 let x = Array.copy bm
-                for i in 0 .. nb - 1 do trsm lower adjoint n k am (i * n * n) x (i * n * k)
+                for i in 0 .. nb - 1 do
+                    match lapack with
+                    | Some l -> Native.dtrsmRowMajor l lower adjoint n k am (i * n * n) x (i * n * k)
+                    | None -> trsm lower adjoint n k am (i * n * n) x (i * n * k)
                 x :> _
             | (:? (float32[]) as am), (:? (float32[]) as bm) ->
                 let x = Array.copy bm
-                for i in 0 .. nb - 1 do trsm lower adjoint n k am (i * n * n) x (i * n * k)
+                for i in 0 .. nb - 1 do
+                    match lapack with
+                    | Some l -> Native.strsmRowMajor l lower adjoint n k am (i * n * n) x (i * n * k)
+                    | None -> trsm lower adjoint n k am (i * n * n) x (i * n * k)
                 x :> _
             | _ -> invalidArg "matrix" (sprintf "TriangularSolve: dtype %s is not supported; expected Float32 or Float64" (dtypeName a.DType))
         RawTensor(a.DType, Array.copy b.Shape, data)

@@ -402,3 +402,98 @@ let dscal (lib: BlasLibrary) n (alpha: float) (x: float[]) =
 let sscal (lib: BlasLibrary) n (alpha: float32) (x: float32[]) =
     use px = fixed x
     lib.Sscal.Invoke(n, alpha, addr px, 1)
+
+// --------------------------------------------------------------------------- LAPACKE and ?trsm (MKL only)
+
+/// LAPACKE_?potrf(layout, uplo, n, a, lda): the Cholesky factor in place; info > 0: not positive definite.
+type DPotrf = delegate of int * byte * int * nativeint * int -> int
+/// See `DPotrf`.
+type SPotrf = delegate of int * byte * int * nativeint * int -> int
+/// LAPACKE_?getrf(layout, m, n, a, lda, ipiv): LU with partial pivoting in place, 1-based pivots; info > 0: an exact
+/// zero pivot U(info, info) (the factorisation is still complete).
+type DGetrf = delegate of int * int * int * nativeint * int * nativeint -> int
+/// See `DGetrf`.
+type SGetrf = delegate of int * int * int * nativeint * int * nativeint -> int
+/// LAPACKE_?getrs(layout, trans, n, nrhs, a, lda, ipiv, b, ldb): solves with a factorisation from ?getrf.
+type DGetrs = delegate of int * byte * int * int * nativeint * int * nativeint * nativeint * int -> int
+/// See `DGetrs`.
+type SGetrs = delegate of int * byte * int * int * nativeint * int * nativeint * nativeint * int -> int
+/// cblas_?trsm(layout, side, uplo, transA, diag, m, n, alpha, a, lda, b, ldb): B <- alpha op(A)^-1 B in place.
+type DTrsm = delegate of int * int * int * int * int * int * int * float * nativeint * int * nativeint * int -> unit
+/// See `DTrsm`.
+type STrsm = delegate of int * int * int * int * int * int * int * float32 * nativeint * int * nativeint * int -> unit
+
+/// The LAPACK entry points Nabla uses, bound from the loaded MKL (LAPACKE and ?trsm, from the same libmkl_rt).
+type Lapack =
+    { Dpotrf: DPotrf; Spotrf: SPotrf
+      Dgetrf: DGetrf; Sgetrf: SGetrf
+      Dgetrs: DGetrs; Sgetrs: SGetrs
+      Dtrsm: DTrsm; Strsm: STrsm }
+
+/// CBLAS/LAPACK row-major layout (the column-major one is `ColMajor`).
+let RowMajor = 101
+let private CblasLeft = 141
+let private CblasUpper = 121
+let private CblasLower = 122
+let private CblasNonUnit = 131
+
+let private lapackCache = System.Collections.Concurrent.ConcurrentDictionary<string, Lapack option>()
+
+/// The LAPACK entry points of `lib` when it is MKL (bound once per library path by `dlsym` on that library), else None
+/// (a plain CBLAS library need not export LAPACKE; the managed provider serves then).
+let lapackOf (lib: BlasLibrary) : Lapack option =
+    if lib.Kind <> Mkl then None
+    else
+        lapackCache.GetOrAdd(lib.Path, fun path ->
+            match loadLibrary path with
+            | Error _ -> None
+            | Ok h ->
+                let get (name: string) = match NativeLibrary.TryGetExport(h, name) with | true, p -> Some p | _ -> None
+                let names = [ "LAPACKE_dpotrf"; "LAPACKE_spotrf"; "LAPACKE_dgetrf"; "LAPACKE_sgetrf"; "LAPACKE_dgetrs"; "LAPACKE_sgetrs"; "cblas_dtrsm"; "cblas_strsm" ]
+                let d name : 'D = Marshal.GetDelegateForFunctionPointer<'D>((get name).Value)
+                if names |> List.exists (fun n -> (get n).IsNone) then None
+                else
+                    Some { Dpotrf = d "LAPACKE_dpotrf"; Spotrf = d "LAPACKE_spotrf"
+                           Dgetrf = d "LAPACKE_dgetrf"; Sgetrf = d "LAPACKE_sgetrf"
+                           Dgetrs = d "LAPACKE_dgetrs"; Sgetrs = d "LAPACKE_sgetrs"
+                           Dtrsm = d "cblas_dtrsm"; Strsm = d "cblas_strsm" })
+
+let private uploByte (lower: bool) = if lower then byte 'L' else byte 'U'
+
+/// Column-major lower Cholesky factor of the n x n array `a` in place; the LAPACK info code.
+let dpotrf (l: Lapack) (n: int) (a: float[]) = use p = fixed a in l.Dpotrf.Invoke(ColMajor, uploByte true, n, addr p, max 1 n)
+let spotrf (l: Lapack) (n: int) (a: float32[]) = use p = fixed a in l.Spotrf.Invoke(ColMajor, uploByte true, n, addr p, max 1 n)
+
+/// Column-major LU of the n x n array `a` in place, 1-based pivots into `ipiv`; the LAPACK info code.
+let dgetrf (l: Lapack) (n: int) (a: float[]) (ipiv: int[]) =
+    use p = fixed a
+    use q = fixed ipiv
+    l.Dgetrf.Invoke(ColMajor, n, n, addr p, max 1 n, addr q)
+let sgetrf (l: Lapack) (n: int) (a: float32[]) (ipiv: int[]) =
+    use p = fixed a
+    use q = fixed ipiv
+    l.Sgetrf.Invoke(ColMajor, n, n, addr p, max 1 n, addr q)
+
+/// Solves A X = B (column-major, B n x nrhs in place) from ?getrf's factors and 1-based pivots; the LAPACK info code.
+let dgetrs (l: Lapack) (n: int) (nrhs: int) (a: float[]) (ipiv: int[]) (b: float[]) =
+    use p = fixed a
+    use q = fixed ipiv
+    use r = fixed b
+    l.Dgetrs.Invoke(ColMajor, byte 'N', n, nrhs, addr p, max 1 n, addr q, addr r, max 1 n)
+let sgetrs (l: Lapack) (n: int) (nrhs: int) (a: float32[]) (ipiv: int[]) (b: float32[]) =
+    use p = fixed a
+    use q = fixed ipiv
+    use r = fixed b
+    l.Sgetrs.Invoke(ColMajor, byte 'N', n, nrhs, addr p, max 1 n, addr q, addr r, max 1 n)
+
+/// Row-major op(T)^-1 B in place for the n x n triangular block of `a` at `aOff` and the n x k block of `b` at `bOff`.
+let dtrsmRowMajor (l: Lapack) (lower: bool) (adjoint: bool) (n: int) (k: int) (a: float[]) (aOff: int) (b: float[]) (bOff: int) =
+    use p = fixed a
+    use q = fixed b
+    l.Dtrsm.Invoke(RowMajor, CblasLeft, (if lower then CblasLower else CblasUpper), (if adjoint then Trans else NoTrans), CblasNonUnit,
+                   n, k, 1.0, addr (NativePtr.add p aOff), max 1 n, addr (NativePtr.add q bOff), max 1 k)
+let strsmRowMajor (l: Lapack) (lower: bool) (adjoint: bool) (n: int) (k: int) (a: float32[]) (aOff: int) (b: float32[]) (bOff: int) =
+    use p = fixed a
+    use q = fixed b
+    l.Strsm.Invoke(RowMajor, CblasLeft, (if lower then CblasLower else CblasUpper), (if adjoint then Trans else NoTrans), CblasNonUnit,
+                   n, k, 1.0f, addr (NativePtr.add p aOff), max 1 n, addr (NativePtr.add q bOff), max 1 k)

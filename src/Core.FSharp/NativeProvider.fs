@@ -109,6 +109,100 @@ module internal NativeBlas =
     let sMatrixMultiply lib (x: float32[], rowsX: int, columnsX: int, y: float32[], rowsY: int, columnsY: int, result: float32[]) =
         sMatrixMultiplyWithUpdate lib (Transpose.DontTranspose, Transpose.DontTranspose, 1.0f, x, rowsX, columnsX, y, rowsY, columnsY, 0.0f, result)
 
+/// Argument checks and dispatch of the factorisations (Cholesky, LU and its solve) to MKL's LAPACKE when the
+/// library is MKL (`Native.lapackOf`), else to MathNet's managed provider. Sizes are checked before any native call;
+/// LAPACK's info codes become ArgumentExceptions naming the method (as MathNet's managed provider raises them).
+module internal NativeLapack =
+
+    let private check (cond: bool) (name: string) (msg: string) = if not cond then invalidArg name msg
+
+    let private checkSquare (op: string) (len: int) (order: int) =
+        check (order >= 0) "order" (sprintf "%s: order %d is negative" op order)
+        check (int64 len >= int64 order * int64 order) "a" (sprintf "%s: the matrix has %d elements; expected at least %d x %d" op len order order)
+
+    let private checkInfo (op: string) (routine: string) (info: int) =
+        if info < 0 then invalidArg "a" (sprintf "%s: LAPACK %s rejected its argument %d" op routine (-info))
+
+    let private notPositiveDefinite (info: int) =
+        invalidArg "a" (sprintf "CholeskyFactor: the matrix is not positive definite (LAPACK ?potrf info %d: the leading minor of order %d is not positive)" info info)
+
+    let inline private zeroUpper (a: 'T[]) (order: int) =
+        for j in 1 .. order - 1 do
+            for i in 0 .. j - 1 do a.[j * order + i] <- LanguagePrimitives.GenericZero
+
+    let dCholeskyFactor (lib: Native.BlasLibrary) (managed: ILinearAlgebraProvider<float>) (a: float[], order: int) =
+        match Native.lapackOf lib with
+        | None -> managed.CholeskyFactor(a, order)
+        | Some l ->
+            checkSquare "CholeskyFactor" a.Length order
+            if order > 0 then
+                let info = Native.dpotrf l order a
+                checkInfo "CholeskyFactor" "dpotrf" info
+                if info > 0 then notPositiveDefinite info
+                zeroUpper a order
+
+    let sCholeskyFactor (lib: Native.BlasLibrary) (managed: ILinearAlgebraProvider<float32>) (a: float32[], order: int) =
+        match Native.lapackOf lib with
+        | None -> managed.CholeskyFactor(a, order)
+        | Some l ->
+            checkSquare "CholeskyFactor" a.Length order
+            if order > 0 then
+                let info = Native.spotrf l order a
+                checkInfo "CholeskyFactor" "spotrf" info
+                if info > 0 then notPositiveDefinite info
+                zeroUpper a order
+
+    let private checkPivots (op: string) (ipiv: int[]) (order: int) =
+        check (not (isNull ipiv) && ipiv.Length >= order) "ipiv" (sprintf "%s: ipiv has %d elements; expected at least %d" op (if isNull ipiv then 0 else ipiv.Length) order)
+
+    /// LU in place with MathNet's 0-based pivots (LAPACK's are 1-based). An exact zero pivot is not an error here (as
+    /// MathNet's managed LUFactor): the factors are complete and the caller inspects U's diagonal.
+    let dLUFactor (lib: Native.BlasLibrary) (managed: ILinearAlgebraProvider<float>) (data: float[], order: int, ipiv: int[]) =
+        match Native.lapackOf lib with
+        | None -> managed.LUFactor(data, order, ipiv)
+        | Some l ->
+            checkSquare "LUFactor" data.Length order
+            checkPivots "LUFactor" ipiv order
+            if order > 0 then
+                checkInfo "LUFactor" "dgetrf" (Native.dgetrf l order data ipiv)
+                for i in 0 .. order - 1 do ipiv.[i] <- ipiv.[i] - 1
+
+    let sLUFactor (lib: Native.BlasLibrary) (managed: ILinearAlgebraProvider<float32>) (data: float32[], order: int, ipiv: int[]) =
+        match Native.lapackOf lib with
+        | None -> managed.LUFactor(data, order, ipiv)
+        | Some l ->
+            checkSquare "LUFactor" data.Length order
+            checkPivots "LUFactor" ipiv order
+            if order > 0 then
+                checkInfo "LUFactor" "sgetrf" (Native.sgetrf l order data ipiv)
+                for i in 0 .. order - 1 do ipiv.[i] <- ipiv.[i] - 1
+
+    let private checkRhs (op: string) (len: int) (order: int) (columnsOfB: int) =
+        check (columnsOfB >= 0) "columnsOfB" (sprintf "%s: columnsOfB %d is negative" op columnsOfB)
+        check (int64 len >= int64 order * int64 columnsOfB) "b" (sprintf "%s: b has %d elements; expected at least %d x %d" op len order columnsOfB)
+
+    let dLUSolveFactored (lib: Native.BlasLibrary) (managed: ILinearAlgebraProvider<float>) (columnsOfB: int, a: float[], order: int, ipiv: int[], b: float[]) =
+        match Native.lapackOf lib with
+        | None -> managed.LUSolveFactored(columnsOfB, a, order, ipiv, b)
+        | Some l ->
+            checkSquare "LUSolveFactored" a.Length order
+            checkPivots "LUSolveFactored" ipiv order
+            checkRhs "LUSolveFactored" b.Length order columnsOfB
+            if order > 0 && columnsOfB > 0 then
+                let p = Array.init order (fun i -> ipiv.[i] + 1)
+                checkInfo "LUSolveFactored" "dgetrs" (Native.dgetrs l order columnsOfB a p b)
+
+    let sLUSolveFactored (lib: Native.BlasLibrary) (managed: ILinearAlgebraProvider<float32>) (columnsOfB: int, a: float32[], order: int, ipiv: int[], b: float32[]) =
+        match Native.lapackOf lib with
+        | None -> managed.LUSolveFactored(columnsOfB, a, order, ipiv, b)
+        | Some l ->
+            checkSquare "LUSolveFactored" a.Length order
+            checkPivots "LUSolveFactored" ipiv order
+            checkRhs "LUSolveFactored" b.Length order columnsOfB
+            if order > 0 && columnsOfB > 0 then
+                let p = Array.init order (fun i -> ipiv.[i] + 1)
+                checkInfo "LUSolveFactored" "sgetrs" (Native.sgetrs l order columnsOfB a p b)
+
 /// MathNet's ILinearAlgebraProvider over a native BLAS library (Intel MKL's libmkl_rt, or any CBLAS):
 /// matrix products (?gemm, ?gemv for a vector operand), ?axpy, ?scal and ?dot for Float32 and Float64
 /// run natively; every other method is handed to MathNet's managed provider (sealed, hence wrapped).
@@ -136,12 +230,12 @@ type NativeLinearAlgebraProvider internal (lib: Native.BlasLibrary, managed: ILi
         member _.MatrixNorm(norm: Norm, rows: int, columns: int, matrix: float[]) = (managed :> ILinearAlgebraProvider<float>).MatrixNorm(norm, rows, columns, matrix)
         member _.MatrixMultiply(x: float[], rowsX: int, columnsX: int, y: float[], rowsY: int, columnsY: int, result: float[]) = NativeBlas.dMatrixMultiply lib (x, rowsX, columnsX, y, rowsY, columnsY, result)
         member _.MatrixMultiplyWithUpdate(transposeA: Transpose, transposeB: Transpose, alpha: float, a: float[], rowsA: int, columnsA: int, b: float[], rowsB: int, columnsB: int, beta: float, c: float[]) = NativeBlas.dMatrixMultiplyWithUpdate lib (transposeA, transposeB, alpha, a, rowsA, columnsA, b, rowsB, columnsB, beta, c)
-        member _.LUFactor(data: float[], order: int, ipiv: int[]) = (managed :> ILinearAlgebraProvider<float>).LUFactor(data, order, ipiv)
+        member _.LUFactor(data: float[], order: int, ipiv: int[]) = NativeLapack.dLUFactor lib (managed :> ILinearAlgebraProvider<float>) (data, order, ipiv)
         member _.LUInverse(a: float[], order: int) = (managed :> ILinearAlgebraProvider<float>).LUInverse(a, order)
         member _.LUInverseFactored(a: float[], order: int, ipiv: int[]) = (managed :> ILinearAlgebraProvider<float>).LUInverseFactored(a, order, ipiv)
         member _.LUSolve(columnsOfB: int, a: float[], order: int, b: float[]) = (managed :> ILinearAlgebraProvider<float>).LUSolve(columnsOfB, a, order, b)
-        member _.LUSolveFactored(columnsOfB: int, a: float[], order: int, ipiv: int[], b: float[]) = (managed :> ILinearAlgebraProvider<float>).LUSolveFactored(columnsOfB, a, order, ipiv, b)
-        member _.CholeskyFactor(a: float[], order: int) = (managed :> ILinearAlgebraProvider<float>).CholeskyFactor(a, order)
+        member _.LUSolveFactored(columnsOfB: int, a: float[], order: int, ipiv: int[], b: float[]) = NativeLapack.dLUSolveFactored lib (managed :> ILinearAlgebraProvider<float>) (columnsOfB, a, order, ipiv, b)
+        member _.CholeskyFactor(a: float[], order: int) = NativeLapack.dCholeskyFactor lib (managed :> ILinearAlgebraProvider<float>) (a, order)
         member _.CholeskySolve(a: float[], orderA: int, b: float[], columnsB: int) = (managed :> ILinearAlgebraProvider<float>).CholeskySolve(a, orderA, b, columnsB)
         member _.CholeskySolveFactored(a: float[], orderA: int, b: float[], columnsB: int) = (managed :> ILinearAlgebraProvider<float>).CholeskySolveFactored(a, orderA, b, columnsB)
         member _.QRFactor(a: float[], rowsA: int, columnsA: int, q: float[], tau: float[]) = (managed :> ILinearAlgebraProvider<float>).QRFactor(a, rowsA, columnsA, q, tau)
@@ -165,12 +259,12 @@ type NativeLinearAlgebraProvider internal (lib: Native.BlasLibrary, managed: ILi
         member _.MatrixNorm(norm: Norm, rows: int, columns: int, matrix: float32[]) = (managed :> ILinearAlgebraProvider<float32>).MatrixNorm(norm, rows, columns, matrix)
         member _.MatrixMultiply(x: float32[], rowsX: int, columnsX: int, y: float32[], rowsY: int, columnsY: int, result: float32[]) = NativeBlas.sMatrixMultiply lib (x, rowsX, columnsX, y, rowsY, columnsY, result)
         member _.MatrixMultiplyWithUpdate(transposeA: Transpose, transposeB: Transpose, alpha: float32, a: float32[], rowsA: int, columnsA: int, b: float32[], rowsB: int, columnsB: int, beta: float32, c: float32[]) = NativeBlas.sMatrixMultiplyWithUpdate lib (transposeA, transposeB, alpha, a, rowsA, columnsA, b, rowsB, columnsB, beta, c)
-        member _.LUFactor(data: float32[], order: int, ipiv: int[]) = (managed :> ILinearAlgebraProvider<float32>).LUFactor(data, order, ipiv)
+        member _.LUFactor(data: float32[], order: int, ipiv: int[]) = NativeLapack.sLUFactor lib (managed :> ILinearAlgebraProvider<float32>) (data, order, ipiv)
         member _.LUInverse(a: float32[], order: int) = (managed :> ILinearAlgebraProvider<float32>).LUInverse(a, order)
         member _.LUInverseFactored(a: float32[], order: int, ipiv: int[]) = (managed :> ILinearAlgebraProvider<float32>).LUInverseFactored(a, order, ipiv)
         member _.LUSolve(columnsOfB: int, a: float32[], order: int, b: float32[]) = (managed :> ILinearAlgebraProvider<float32>).LUSolve(columnsOfB, a, order, b)
-        member _.LUSolveFactored(columnsOfB: int, a: float32[], order: int, ipiv: int[], b: float32[]) = (managed :> ILinearAlgebraProvider<float32>).LUSolveFactored(columnsOfB, a, order, ipiv, b)
-        member _.CholeskyFactor(a: float32[], order: int) = (managed :> ILinearAlgebraProvider<float32>).CholeskyFactor(a, order)
+        member _.LUSolveFactored(columnsOfB: int, a: float32[], order: int, ipiv: int[], b: float32[]) = NativeLapack.sLUSolveFactored lib (managed :> ILinearAlgebraProvider<float32>) (columnsOfB, a, order, ipiv, b)
+        member _.CholeskyFactor(a: float32[], order: int) = NativeLapack.sCholeskyFactor lib (managed :> ILinearAlgebraProvider<float32>) (a, order)
         member _.CholeskySolve(a: float32[], orderA: int, b: float32[], columnsB: int) = (managed :> ILinearAlgebraProvider<float32>).CholeskySolve(a, orderA, b, columnsB)
         member _.CholeskySolveFactored(a: float32[], orderA: int, b: float32[], columnsB: int) = (managed :> ILinearAlgebraProvider<float32>).CholeskySolveFactored(a, orderA, b, columnsB)
         member _.QRFactor(a: float32[], rowsA: int, columnsA: int, q: float32[], tau: float32[]) = (managed :> ILinearAlgebraProvider<float32>).QRFactor(a, rowsA, columnsA, q, tau)
