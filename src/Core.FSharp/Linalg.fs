@@ -385,3 +385,52 @@ let diag (diagonal: Tensor) =
 let bandPart (input: Tensor) (numLower: int) (numUpper: int) =
     requireMatrix "BandPart" input
     band numLower numUpper input
+
+// ---------------------------------------------------------------------------------------------------------------
+// Norms (tf.norm): composites of differentiable reductions
+
+let private parseOrd (ord: string) =
+    match ord with
+    | "euclidean" | "fro" | "inf" -> ord
+    | _ ->
+        match Double.TryParse(ord, Globalization.NumberStyles.Float, Globalization.CultureInfo.InvariantCulture) with
+        | true, p when Double.IsPositiveInfinity p -> "inf"
+        | true, p when p > 0.0 && not (Double.IsNaN p) -> if p = 1.0 then "1" elif p = 2.0 then "2" else ord
+        | _ -> ""
+
+let norm (ord: string) (axes: int[]) (keepDims: bool) (x: Tensor) =
+    let shapeText () = Shape.format x.Shape
+    if isNull (box x) then nullArg "x"
+    requireLinalgFloat "Norm" x
+    let o = parseOrd (if isNull ord then "" else ord)
+    let isMatrix = not (isNull axes) && axes.Length = 2
+    if not (isNull axes) && (axes.Length < 1 || axes.Length > 2) then
+        fail "Norm" (sprintf "axis must be null, one axis or two axes, got %d axes for shape %s" axes.Length (shapeText ()))
+    let wrap (v: int) = if v < 0 then v + x.Rank else v
+    if isMatrix && wrap axes.[0] = wrap axes.[1] then
+        fail "Norm" (sprintf "the two matrix axes must differ, got %A for shape %s" axes (shapeText ()))
+    let axs =
+        if isNull axes then Array.init x.Rank id
+        else
+            Shape.normAxes "Norm" x.Rank axes |> ignore
+            // normAxes sorts; a matrix norm's (row, column) order matters for ord 1 and inf.
+            Array.map wrap axes
+    if isMatrix then
+        if o <> "euclidean" && o <> "fro" && o <> "1" && o <> "inf" then
+            if o = "2" then
+                fail "Norm" (sprintf "the matrix 2-norm (largest singular value) needs Svd, which Nabla does not offer yet; shape %s. Supported matrix ords: 'euclidean', 'fro', 1, inf" (shapeText ()))
+            fail "Norm" (sprintf "ord '%s' is not a supported matrix norm; expected 'euclidean', 'fro', 1 or inf (shape %s)" ord (shapeText ()))
+    elif o = "" || o = "fro" then
+        fail "Norm" (sprintf "ord '%s' is not a supported vector norm; expected 'euclidean', 1, 2, inf or a positive real (as TF, 'fro' is for matrices), shape %s" ord (shapeText ()))
+    let outShape = Shape.reduced x.Shape (Array.sort axs) keepDims
+    let r =
+        match o with
+        | "euclidean" | "fro" | "2" -> sqrt (sum axs true (square x))
+        | "1" when isMatrix -> reduceMax [| axs.[1] |] true (sum [| axs.[0] |] true (abs x))
+        | "inf" when isMatrix -> reduceMax [| axs.[0] |] true (sum [| axs.[1] |] true (abs x))
+        | "1" -> sum axs true (abs x)
+        | "inf" -> reduceMax axs true (abs x)
+        | p ->
+            let pv = Double.Parse(p, Globalization.CultureInfo.InvariantCulture)
+            pow (sum axs true (pow (abs x) (scalarLike x pv))) (scalarLike x (1.0 / pv))
+    reshape outShape r

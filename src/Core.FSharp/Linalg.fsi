@@ -61,3 +61,12 @@ val diag: diagonal: Tensor -> Tensor
 /// kept when (numLower < 0 or i - j <= numLower) and (numUpper < 0 or j - i <= numUpper); a negative count keeps the
 /// whole triangle. Any dtype. Linear (a selection, so NaN outside the band is dropped): its adjoint is the band part of G.
 val bandPart: input: Tensor -> numLower: int -> numUpper: int -> Tensor
+
+/// The norm of `x` as tf.norm (also tf.linalg.norm). `axes` null: x as one vector (all elements); one axis: vector
+/// norms along it; two axes: matrix norms over them. `ord`: "euclidean" (the default: the 2-norm of a vector, the
+/// Frobenius norm of a matrix), "fro" (matrices only, as TF), "1", "2" (vectors), "inf", or a positive real p as an
+/// invariant numeral (vectors: (Σ|x|^p)^(1/p)). Matrix 1-norm: the largest column sum of |x|; inf-norm: the largest row
+/// sum. `keepDims` keeps the reduced axes with extent 1. Float32/Float64 only. Derivatives are those of the composite,
+/// as TF's: the 2-norm's gradient at x = 0 is NaN (sqrt'(0) times 0, as TF), |x|'s subgradient at 0 is 0, ties of a
+/// max split the adjoint evenly. The matrix 2-norm needs an SVD, which Nabla does not offer yet: an ArgumentException.
+val norm: ord: string -> axes: int array -> keepDims: bool -> x: Tensor -> Tensor

@@ -2,6 +2,23 @@ namespace Nabla;
 
 public static partial class TF
 {
+    /// <summary>The norm of <paramref name="tensor"/> (<c>tf.norm</c>): <paramref name="axis"/> null treats it as one vector,
+    /// one axis gives vector norms along it, two axes matrix norms over them. <paramref name="ord"/>: "euclidean" (the
+    /// default; 2-norm of vectors, Frobenius of matrices), "fro" (matrices only, as TF), "1", "2" (vectors), "inf", or a
+    /// positive real p as an invariant numeral. Matrix 1-norm: largest column sum of |x|; inf-norm: largest row sum.
+    /// Derivative of the composite, as TF's: the 2-norm's gradient at 0 is NaN, |x|'s subgradient at 0 is 0, ties of the
+    /// max split evenly. The matrix 2-norm (largest singular value) is not offered yet (ArgumentException).</summary>
+    /// <exception cref="ArgumentException">An unsupported ord for a vector or a matrix norm, more than two axes, equal
+    /// matrix axes, an axis out of range, or an integer dtype.</exception>
+    public static Tensor Norm(Tensor tensor, string ord = "euclidean", int[]? axis = null, bool keepdims = false) =>
+        Unary(tensor, v => Core.Linalg.norm(ord, axis!, keepdims, v));
+
+    /// <summary><see cref="Norm(Tensor, string, int[], bool)"/> with a numeric <paramref name="ord"/>: 1, 2,
+    /// <see cref="double.PositiveInfinity"/> or any positive real p (vector norms).</summary>
+    /// <exception cref="ArgumentException">As the string overload; also a non-positive or NaN ord.</exception>
+    public static Tensor Norm(Tensor tensor, double ord, int[]? axis = null, bool keepdims = false) =>
+        Norm(tensor, double.IsPositiveInfinity(ord) ? "inf" : ord.ToString("R", System.Globalization.CultureInfo.InvariantCulture), axis, keepdims);
+
     /// <summary>Linear algebra over the last two axes, batched over the leading ones (TensorFlow's <c>tf.linalg</c>).
     /// Float32 and Float64 for the factorisations and solves; differentiable in forward and reverse mode to any order.
     /// Errors are <see cref="ArgumentException"/>s naming the op and the shapes (TensorFlow's InvalidArgumentError).</summary>
@@ -78,6 +95,16 @@ public static partial class TF
         /// zeros off the diagonal (also beside a NaN). Any dtype. Linear: its gradient is the diagonal part of Ḡ.</summary>
         /// <exception cref="ArgumentException">A scalar input.</exception>
         public static Tensor Diag(Tensor diagonal) => Unary(diagonal, Core.Linalg.diag);
+
+        /// <summary><c>tf.linalg.norm</c>: the same op as <see cref="TF.Norm(Tensor, string, int[], bool)"/>.</summary>
+        /// <exception cref="ArgumentException">As <see cref="TF.Norm(Tensor, string, int[], bool)"/>.</exception>
+        public static Tensor Norm(Tensor tensor, string ord = "euclidean", int[]? axis = null, bool keepdims = false) =>
+            TF.Norm(tensor, ord, axis, keepdims);
+
+        /// <summary><c>tf.linalg.norm</c> with a numeric ord, as <see cref="TF.Norm(Tensor, double, int[], bool)"/>.</summary>
+        /// <exception cref="ArgumentException">As <see cref="TF.Norm(Tensor, double, int[], bool)"/>.</exception>
+        public static Tensor Norm(Tensor tensor, double ord, int[]? axis = null, bool keepdims = false) =>
+            TF.Norm(tensor, ord, axis, keepdims);
 
         /// <summary>Each matrix of [..., m, n] with the entries outside a band set to zero (<c>tf.linalg.band_part</c>):
         /// (i, j) is kept when (numLower &lt; 0 or i − j ≤ numLower) and (numUpper &lt; 0 or j − i ≤ numUpper); a negative

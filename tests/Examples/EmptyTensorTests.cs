@@ -196,6 +196,8 @@ public class EmptyTensorTests
         yield return new("DiagPart", "[2,0]", E20, x => Linalg.DiagPart(x), E0);
         yield return new("Diag", "[0]", E0, x => Linalg.Diag(x), new[] { 0, 0 });
         yield return new("BandPart", "[2,0]", E20, x => Linalg.BandPart(x, 0, -1), E20);
+        yield return new("Norm", "[2,0] euclidean is 0", E20, x => Norm(x), S, new[] { 0.0 });
+        yield return new("Norm", "[2,0] along axis 1", E20, x => Norm(x, 1.0, new[] { 1 }), new[] { 2 }, new[] { 0.0, 0.0 });
         yield return new("Det", "[2,0] not square", E20, x => Linalg.Det(x), Throws: "expected square matrices");
 
         // ------------------------------------------------------------ gradient control

@@ -223,4 +223,48 @@ public class LinalgTests
         var e6 = Assert.Throws<ArgumentException>(() => Linalg.Solve(Eye(2, DType.Float64), Zeros(new[] { 2, 1 }, DType.Float32)));
         Assert.Contains("Float32", e6.Message);
     }
+
+    [Fact]
+    public void Norm_ValuesAsTensorFlow()
+    {
+        var v = Constant(new[] { 3.0, -4.0 });
+        Assert.Equal(5.0, Norm(v).ToDouble(), 14);
+        Assert.Equal(7.0, Norm(v, 1).ToDouble(), 14);
+        Assert.Equal(4.0, Norm(v, double.PositiveInfinity).ToDouble(), 14);
+        Assert.Equal(Math.Pow(27 + 64, 1.0 / 3), Norm(v, 3).ToDouble(), 12);
+        var m = Constant(new[,] { { 1.0, -2.0 }, { 3.0, 4.0 } });
+        Assert.Equal(Math.Sqrt(30), Norm(m).ToDouble(), 14);                             // axis null: all elements
+        Assert.Equal(Math.Sqrt(30), Norm(m, "fro", new[] { 0, 1 }).ToDouble(), 14);
+        Assert.Equal(6.0, Norm(m, 1, new[] { -2, -1 }).ToDouble(), 14);                 // largest column sum
+        Assert.Equal(7.0, Norm(m, "inf", new[] { 0, 1 }).ToDouble(), 14);               // largest row sum
+        Assert.Equal(new[] { Math.Sqrt(5), 5.0 }, Norm(m, axis: new[] { 1 }).ToArray<double>());
+        var kept = Linalg.Norm(m, 1, new[] { 0 }, keepdims: true);
+        Assert.Equal(new[] { 1, 2 }, kept.Shape);
+        Assert.Equal(new[] { 4.0, 6.0 }, kept.ToArray<double>());
+    }
+
+    [Fact]
+    public void Norm_GradientAtZeroIsNaNAsTensorFlowAndOneNormUsesSignZero()
+    {
+        var z = Constant(new[] { 0.0, 0.0 });
+        using var tape = new GradientTape(persistent: true);
+        tape.Watch(z);
+        var two = Norm(z);
+        var one = Norm(z, 1);
+        Assert.All(tape.Gradient(two, z)!.ToArray<double>(), g => Assert.True(double.IsNaN(g)));
+        Assert.Equal(new[] { 0.0, 0.0 }, tape.Gradient(one, z)!.ToArray<double>());
+    }
+
+    [Fact]
+    public void Norm_UnsupportedOrdsRaiseNamingTheOp()
+    {
+        var v = Constant(new[] { 1.0, 2.0 });
+        var m = Constant(new[,] { { 1.0, 2.0 }, { 3.0, 4.0 } });
+        Assert.Contains("Norm", Assert.Throws<ArgumentException>(() => Norm(v, "fro")).Message);
+        Assert.Contains("Svd", Assert.Throws<ArgumentException>(() => Norm(m, 2, new[] { 0, 1 })).Message);
+        Assert.Contains("Norm", Assert.Throws<ArgumentException>(() => Norm(v, 0)).Message);
+        Assert.Contains("Norm", Assert.Throws<ArgumentException>(() => Norm(v, -1)).Message);
+        Assert.Contains("Norm", Assert.Throws<ArgumentException>(() => Norm(m, "euclidean", new[] { 1, 1 })).Message);
+        Assert.Contains("Int32", Assert.Throws<ArgumentException>(() => Norm(Constant(new[] { 1, 2 }))).Message);
+    }
 }

@@ -569,7 +569,8 @@ let all : OpRow list =
       linalg "Trace" LinalgCases.trace |> note "non-square, batched"
       linalg "DiagPart" LinalgCases.diagPart |> note "non-square, batched"
       linalg "Diag" LinalgCases.diag |> note "batched"
-      linalg "BandPart" LinalgCases.bandPart |> note "negative counts, non-square, batched" ]
+      linalg "BandPart" LinalgCases.bandPart |> note "negative counts, non-square, batched"
+      linalg "Norm" LinalgCases.norm |> note "vector and matrix norms, every ord, axes, keepDims" ]
 
 /// The row of that name.
 let find (name: string) =

@@ -229,3 +229,37 @@ let diag : Gen<Sample> =
         return sprintf "Diag (n=%d)" n, [| shape, data |], (fun xs -> Linalg.diag xs.[0]),
                (fun xs -> let _, d = xs.[0] in Array.append shape [| n |], Array.init (d.Length * n) (fun q -> let v, j = q / n, q % n in if v % n = j then d.[v] else 0.0)), seed
     }
+
+/// tf.norm over random axes (all, one, or two for a matrix norm), every ord, keepDims either way; |x| in [0.2, 1]
+/// (away from abs's kink and the 2-norm's singularity at 0).
+let norm : Gen<Sample> =
+    gen {
+        let! shape = genShapeOf 1 3 3 18
+        let! mags = genData (genIn 0.2 1.0) shape
+        let! signs = Gen.arrayOfLength mags.Length genBool
+        let data = Array.map2 (fun m s -> if s then m else -m) mags signs
+        let rank = shape.Length
+        let! mode = Gen.choose (0, if rank >= 2 then 2 else 1)
+        let! a0 = Gen.choose (0, rank - 1)
+        let! a1 = Gen.choose (0, rank - 1) |> Gen.where (fun a -> a <> a0 || rank < 2)
+        let axes = match mode with 0 -> null | 1 -> [| a0 - rank |] | _ -> [| a0; a1 - rank |]
+        let! ord = if mode = 2 then Gen.elements [ "euclidean"; "fro"; "1"; "inf" ] else Gen.elements [ "euclidean"; "1"; "2"; "inf"; "3"; "1.5" ]
+        let! keepDims = genBool
+        let! seed = genSeed
+        let norm = ((if isNull axes then Array.init rank id else axes |> Array.map (fun a -> if a < 0 then a + rank else a)))
+        let reference (x: Reference.Value) : Reference.Value =
+            let outShape = Array.mapi (fun i d -> if Array.contains i norm then 1 else d) shape
+            let final = if keepDims then outShape else shape |> Array.indexed |> Array.filter (fun (i, _) -> not (Array.contains i norm)) |> Array.map snd
+            let ax = Reference.map abs x
+            let r =
+                match ord, mode with
+                | "1", 2 -> Reference.reduceMax [| norm.[1] |] true (Reference.sum [| norm.[0] |] true ax)
+                | "inf", 2 -> Reference.reduceMax [| norm.[0] |] true (Reference.sum [| norm.[1] |] true ax)
+                | ("euclidean" | "fro" | "2"), _ -> Reference.map sqrt (Reference.sum norm true (Reference.map (fun v -> v * v) x))
+                | "1", _ -> Reference.sum norm true ax
+                | "inf", _ -> Reference.reduceMax norm true ax
+                | p, _ -> let p = float p in Reference.map (fun s -> s ** (1.0 / p)) (Reference.sum norm true (Reference.map (fun v -> v ** p) ax))
+            Reference.reshape final r
+        return sprintf "Norm ord=%s axis=%s keepDims=%b" ord (if isNull axes then "null" else sprintf "%A" axes) keepDims, [| shape, data |],
+               (fun xs -> Linalg.norm ord (if isNull axes then null else Array.copy axes) keepDims xs.[0]), (fun xs -> reference xs.[0]), seed
+    }
