@@ -423,12 +423,33 @@ type DTrsm = delegate of int * int * int * int * int * int * int * float * nativ
 /// See `DTrsm`.
 type STrsm = delegate of int * int * int * int * int * int * int * float32 * nativeint * int * nativeint * int -> unit
 
+/// LAPACKE_?geqrf(layout, m, n, a, lda, tau): Householder QR in place (R above the diagonal, reflectors below).
+type DGeqrf = delegate of int * int * int * nativeint * int * nativeint -> int
+/// See `DGeqrf`.
+type SGeqrf = delegate of int * int * int * nativeint * int * nativeint -> int
+/// LAPACKE_?orgqr(layout, m, n, k, a, lda, tau): the first n columns of Q from k reflectors of ?geqrf, in place.
+type DOrgqr = delegate of int * int * int * int * nativeint * int * nativeint -> int
+/// See `DOrgqr`.
+type SOrgqr = delegate of int * int * int * int * nativeint * int * nativeint -> int
+/// LAPACKE_?syevd(layout, jobz, uplo, n, a, lda, w): eigenvalues (ascending) into w, eigenvectors into a's columns.
+type DSyevd = delegate of int * byte * byte * int * nativeint * int * nativeint -> int
+/// See `DSyevd`.
+type SSyevd = delegate of int * byte * byte * int * nativeint * int * nativeint -> int
+/// LAPACKE_?gesdd(layout, jobz, m, n, a, lda, s, u, ldu, vt, ldvt): divide-and-conquer SVD (a is destroyed).
+type DGesdd = delegate of int * byte * int * int * nativeint * int * nativeint * nativeint * int * nativeint * int -> int
+/// See `DGesdd`.
+type SGesdd = delegate of int * byte * int * int * nativeint * int * nativeint * nativeint * int * nativeint * int -> int
+
 /// The LAPACK entry points Nabla uses, bound from the loaded MKL (LAPACKE and ?trsm, from the same libmkl_rt).
 type Lapack =
     { Dpotrf: DPotrf; Spotrf: SPotrf
       Dgetrf: DGetrf; Sgetrf: SGetrf
       Dgetrs: DGetrs; Sgetrs: SGetrs
-      Dtrsm: DTrsm; Strsm: STrsm }
+      Dtrsm: DTrsm; Strsm: STrsm
+      Dgeqrf: DGeqrf; Sgeqrf: SGeqrf
+      Dorgqr: DOrgqr; Sorgqr: SOrgqr
+      Dsyevd: DSyevd; Ssyevd: SSyevd
+      Dgesdd: DGesdd; Sgesdd: SGesdd }
 
 /// CBLAS/LAPACK row-major layout (the column-major one is `ColMajor`).
 let RowMajor = 101
@@ -449,14 +470,19 @@ let lapackOf (lib: BlasLibrary) : Lapack option =
             | Error _ -> None
             | Ok h ->
                 let get (name: string) = match NativeLibrary.TryGetExport(h, name) with | true, p -> Some p | _ -> None
-                let names = [ "LAPACKE_dpotrf"; "LAPACKE_spotrf"; "LAPACKE_dgetrf"; "LAPACKE_sgetrf"; "LAPACKE_dgetrs"; "LAPACKE_sgetrs"; "cblas_dtrsm"; "cblas_strsm" ]
+                let names = [ "LAPACKE_dpotrf"; "LAPACKE_spotrf"; "LAPACKE_dgetrf"; "LAPACKE_sgetrf"; "LAPACKE_dgetrs"; "LAPACKE_sgetrs"; "cblas_dtrsm"; "cblas_strsm"
+                              "LAPACKE_dgeqrf"; "LAPACKE_sgeqrf"; "LAPACKE_dorgqr"; "LAPACKE_sorgqr"; "LAPACKE_dsyevd"; "LAPACKE_ssyevd"; "LAPACKE_dgesdd"; "LAPACKE_sgesdd" ]
                 let d name : 'D = Marshal.GetDelegateForFunctionPointer<'D>((get name).Value)
                 if names |> List.exists (fun n -> (get n).IsNone) then None
                 else
                     Some { Dpotrf = d "LAPACKE_dpotrf"; Spotrf = d "LAPACKE_spotrf"
                            Dgetrf = d "LAPACKE_dgetrf"; Sgetrf = d "LAPACKE_sgetrf"
                            Dgetrs = d "LAPACKE_dgetrs"; Sgetrs = d "LAPACKE_sgetrs"
-                           Dtrsm = d "cblas_dtrsm"; Strsm = d "cblas_strsm" })
+                           Dtrsm = d "cblas_dtrsm"; Strsm = d "cblas_strsm"
+                           Dgeqrf = d "LAPACKE_dgeqrf"; Sgeqrf = d "LAPACKE_sgeqrf"
+                           Dorgqr = d "LAPACKE_dorgqr"; Sorgqr = d "LAPACKE_sorgqr"
+                           Dsyevd = d "LAPACKE_dsyevd"; Ssyevd = d "LAPACKE_ssyevd"
+                           Dgesdd = d "LAPACKE_dgesdd"; Sgesdd = d "LAPACKE_sgesdd" })
 
 let private uploByte (lower: bool) = if lower then byte 'L' else byte 'U'
 
@@ -497,3 +523,49 @@ let strsmRowMajor (l: Lapack) (lower: bool) (adjoint: bool) (n: int) (k: int) (a
     use q = fixed b
     l.Strsm.Invoke(RowMajor, CblasLeft, (if lower then CblasLower else CblasUpper), (if adjoint then Trans else NoTrans), CblasNonUnit,
                    n, k, 1.0f, addr (NativePtr.add p aOff), max 1 n, addr (NativePtr.add q bOff), max 1 k)
+
+/// Column-major Householder QR of the m x n array `a` in place, reflector scalars into `tau` (min(m, n)); info code.
+let dgeqrf (l: Lapack) (m: int) (n: int) (a: float[]) (tau: float[]) =
+    use p = fixed a
+    use t = fixed tau
+    l.Dgeqrf.Invoke(ColMajor, m, n, addr p, max 1 m, addr t)
+let sgeqrf (l: Lapack) (m: int) (n: int) (a: float32[]) (tau: float32[]) =
+    use p = fixed a
+    use t = fixed tau
+    l.Sgeqrf.Invoke(ColMajor, m, n, addr p, max 1 m, addr t)
+
+/// The m x n column-major Q (n <= m) from k reflectors held in the first k columns of `a` and `tau`, in place; info.
+let dorgqr (l: Lapack) (m: int) (n: int) (k: int) (a: float[]) (tau: float[]) =
+    use p = fixed a
+    use t = fixed tau
+    l.Dorgqr.Invoke(ColMajor, m, n, k, addr p, max 1 m, addr t)
+let sorgqr (l: Lapack) (m: int) (n: int) (k: int) (a: float32[]) (tau: float32[]) =
+    use p = fixed a
+    use t = fixed tau
+    l.Sorgqr.Invoke(ColMajor, m, n, k, addr p, max 1 m, addr t)
+
+/// Eigenvalues (ascending) into `w` and eigenvectors into the columns of the column-major n x n symmetric `a`
+/// (its lower triangle read); info code (> 0: no convergence).
+let dsyevd (l: Lapack) (n: int) (a: float[]) (w: float[]) =
+    use p = fixed a
+    use q = fixed w
+    l.Dsyevd.Invoke(ColMajor, byte 'V', byte 'L', n, addr p, max 1 n, addr q)
+let ssyevd (l: Lapack) (n: int) (a: float32[]) (w: float32[]) =
+    use p = fixed a
+    use q = fixed w
+    l.Ssyevd.Invoke(ColMajor, byte 'V', byte 'L', n, addr p, max 1 n, addr q)
+
+/// SVD of the column-major m x n `a` (destroyed): singular values (descending) into `s`; with `vectors`, the full
+/// m x m U and n x n V^T (column-major), else neither is touched; info code (> 0: no convergence).
+let dgesdd (l: Lapack) (vectors: bool) (m: int) (n: int) (a: float[]) (s: float[]) (u: float[]) (vt: float[]) =
+    use p = fixed a
+    use q = fixed s
+    use pu = fixed (if vectors then u else [| 0.0 |])
+    use pv = fixed (if vectors then vt else [| 0.0 |])
+    l.Dgesdd.Invoke(ColMajor, (if vectors then byte 'A' else byte 'N'), m, n, addr p, max 1 m, addr q, addr pu, max 1 m, addr pv, max 1 n)
+let sgesdd (l: Lapack) (vectors: bool) (m: int) (n: int) (a: float32[]) (s: float32[]) (u: float32[]) (vt: float32[]) =
+    use p = fixed a
+    use q = fixed s
+    use pu = fixed (if vectors then u else [| 0.0f |])
+    use pv = fixed (if vectors then vt else [| 0.0f |])
+    l.Sgesdd.Invoke(ColMajor, (if vectors then byte 'A' else byte 'N'), m, n, addr p, max 1 m, addr q, addr pu, max 1 m, addr pv, max 1 n)

@@ -203,6 +203,115 @@ module internal NativeLapack =
                 let p = Array.init order (fun i -> ipiv.[i] + 1)
                 checkInfo "LUSolveFactored" "sgetrs" (Native.sgetrs l order columnsOfB a p b)
 
+    // QR, symmetric eigendecomposition and SVD (the same contracts as MathNet's managed provider).
+
+    let private checkDims (op: string) (rows: int) (cols: int) =
+        check (rows >= 0 && cols >= 0) "rowsA" (sprintf "%s: dimensions %d x %d; expected non-negative" op rows cols)
+
+    let private checkLen (op: string) (name: string) (arr: System.Array) (need: int64) =
+        let len = if isNull arr then 0 else arr.Length
+        check (int64 len >= need) name (sprintf "%s: %s has %d elements; expected at least %d" op name len need)
+
+    let private noConvergence (op: string) (routine: string) (info: int) =
+        invalidArg "a" (sprintf "%s: LAPACK %s did not converge (info %d)" op routine info)
+
+    /// Thin QR (rows >= columns): `a` (column-major rows x cols) becomes Q's first `cols` columns, `r` the cols x cols R.
+    let inline private thinQR geqrf orgqr (op: string) (a: 'T[]) (rows: int) (cols: int) (r: 'T[]) (tau: 'T[]) =
+        checkDims op rows cols
+        check (rows >= cols) "a" (sprintf "%s: thin QR needs rows >= columns, got %d x %d" op rows cols)
+        checkLen op "a" a (int64 rows * int64 cols)
+        checkLen op "r" r (int64 cols * int64 cols)
+        checkLen op "tau" tau (int64 cols)
+        if cols > 0 then
+            checkInfo op "?geqrf" (geqrf rows cols a tau)
+            for j in 0 .. cols - 1 do
+                for i in 0 .. cols - 1 do
+                    r.[j * cols + i] <- if i <= j then a.[j * rows + i] else LanguagePrimitives.GenericZero
+            checkInfo op "?orgqr" (orgqr rows cols cols a tau)
+
+    /// Full QR: `r` (column-major rows x cols A) becomes the rows x cols R, `q` the rows x rows Q.
+    let inline private fullQR geqrf orgqr (op: string) (r: 'T[]) (rows: int) (cols: int) (q: 'T[]) (tau: 'T[]) =
+        checkDims op rows cols
+        let k = min rows cols
+        checkLen op "r" r (int64 rows * int64 cols)
+        checkLen op "q" q (int64 rows * int64 rows)
+        checkLen op "tau" tau (int64 k)
+        if rows > 0 then
+            if cols > 0 then checkInfo op "?geqrf" (geqrf rows cols r tau)
+            Array.fill q 0 (rows * rows) LanguagePrimitives.GenericZero
+            Array.blit r 0 q 0 (rows * k)
+            checkInfo op "?orgqr" (orgqr rows rows k q tau)
+            for j in 0 .. cols - 1 do
+                for i in j + 1 .. rows - 1 do r.[j * rows + i] <- LanguagePrimitives.GenericZero
+
+    /// Symmetric eigendecomposition through ?syevd (lower triangle read): ascending eigenvalues into `vectorEv` (real
+    /// parts) and `matrixD`'s diagonal, eigenvectors into `matrixEv`'s columns.
+    let inline private symEig syevd (op: string) (order: int) (matrix: 'T[]) (matrixEv: 'T[]) (vectorEv: Complex[]) (matrixD: 'T[]) (toF: 'T -> float) =
+        checkSquare op matrix.Length order
+        checkLen op "matrixEv" matrixEv (int64 order * int64 order)
+        checkLen op "vectorEv" vectorEv (int64 order)
+        checkLen op "matrixD" matrixD (int64 order * int64 order)
+        if order > 0 then
+            Array.blit matrix 0 matrixEv 0 (order * order)
+            let w : 'T[] = Array.zeroCreate order
+            let info = syevd order matrixEv w
+            checkInfo op "?syevd" info
+            if info > 0 then noConvergence op "?syevd" info
+            Array.fill matrixD 0 (order * order) LanguagePrimitives.GenericZero
+            for i in 0 .. order - 1 do
+                vectorEv.[i] <- Complex(toF w.[i], 0.0)
+                matrixD.[i * order + i] <- w.[i]
+
+    /// SVD through ?gesdd: s (min(rows, cols), descending); with `computeVectors` the full U (rows x rows) and V^T
+    /// (cols x cols), column-major. `a` is overwritten (as MathNet's managed provider may).
+    let inline private svd gesdd (op: string) (computeVectors: bool) (a: 'T[]) (rows: int) (cols: int) (s: 'T[]) (u: 'T[]) (vt: 'T[]) =
+        checkDims op rows cols
+        checkLen op "a" a (int64 rows * int64 cols)
+        checkLen op "s" s (int64 (min rows cols))
+        if computeVectors then
+            checkLen op "u" u (int64 rows * int64 rows)
+            checkLen op "vt" vt (int64 cols * int64 cols)
+        if rows > 0 && cols > 0 then
+            let info = gesdd computeVectors rows cols a s u vt
+            checkInfo op "?gesdd" info
+            if info > 0 then noConvergence op "?gesdd" info
+
+    let dThinQRFactor (lib: Native.BlasLibrary) (managed: ILinearAlgebraProvider<float>) (a: float[], rowsA: int, columnsA: int, r: float[], tau: float[]) =
+        match Native.lapackOf lib with
+        | None -> managed.ThinQRFactor(a, rowsA, columnsA, r, tau)
+        | Some l -> thinQR (Native.dgeqrf l) (Native.dorgqr l) "ThinQRFactor" a rowsA columnsA r tau
+    let sThinQRFactor (lib: Native.BlasLibrary) (managed: ILinearAlgebraProvider<float32>) (a: float32[], rowsA: int, columnsA: int, r: float32[], tau: float32[]) =
+        match Native.lapackOf lib with
+        | None -> managed.ThinQRFactor(a, rowsA, columnsA, r, tau)
+        | Some l -> thinQR (Native.sgeqrf l) (Native.sorgqr l) "ThinQRFactor" a rowsA columnsA r tau
+
+    let dQRFactor (lib: Native.BlasLibrary) (managed: ILinearAlgebraProvider<float>) (r: float[], rowsR: int, columnsR: int, q: float[], tau: float[]) =
+        match Native.lapackOf lib with
+        | None -> managed.QRFactor(r, rowsR, columnsR, q, tau)
+        | Some l -> fullQR (Native.dgeqrf l) (Native.dorgqr l) "QRFactor" r rowsR columnsR q tau
+    let sQRFactor (lib: Native.BlasLibrary) (managed: ILinearAlgebraProvider<float32>) (r: float32[], rowsR: int, columnsR: int, q: float32[], tau: float32[]) =
+        match Native.lapackOf lib with
+        | None -> managed.QRFactor(r, rowsR, columnsR, q, tau)
+        | Some l -> fullQR (Native.sgeqrf l) (Native.sorgqr l) "QRFactor" r rowsR columnsR q tau
+
+    let dEigenDecomp (lib: Native.BlasLibrary) (managed: ILinearAlgebraProvider<float>) (isSymmetric: bool, order: int, matrix: float[], matrixEv: float[], vectorEv: Complex[], matrixD: float[]) =
+        match Native.lapackOf lib with
+        | Some l when isSymmetric -> symEig (Native.dsyevd l) "EigenDecomp" order matrix matrixEv vectorEv matrixD id
+        | _ -> managed.EigenDecomp(isSymmetric, order, matrix, matrixEv, vectorEv, matrixD)
+    let sEigenDecomp (lib: Native.BlasLibrary) (managed: ILinearAlgebraProvider<float32>) (isSymmetric: bool, order: int, matrix: float32[], matrixEv: float32[], vectorEv: Complex[], matrixD: float32[]) =
+        match Native.lapackOf lib with
+        | Some l when isSymmetric -> symEig (Native.ssyevd l) "EigenDecomp" order matrix matrixEv vectorEv matrixD float
+        | _ -> managed.EigenDecomp(isSymmetric, order, matrix, matrixEv, vectorEv, matrixD)
+
+    let dSvd (lib: Native.BlasLibrary) (managed: ILinearAlgebraProvider<float>) (computeVectors: bool, a: float[], rowsA: int, columnsA: int, s: float[], u: float[], vt: float[]) =
+        match Native.lapackOf lib with
+        | None -> managed.SingularValueDecomposition(computeVectors, a, rowsA, columnsA, s, u, vt)
+        | Some l -> svd (Native.dgesdd l) "SingularValueDecomposition" computeVectors a rowsA columnsA s u vt
+    let sSvd (lib: Native.BlasLibrary) (managed: ILinearAlgebraProvider<float32>) (computeVectors: bool, a: float32[], rowsA: int, columnsA: int, s: float32[], u: float32[], vt: float32[]) =
+        match Native.lapackOf lib with
+        | None -> managed.SingularValueDecomposition(computeVectors, a, rowsA, columnsA, s, u, vt)
+        | Some l -> svd (Native.sgesdd l) "SingularValueDecomposition" computeVectors a rowsA columnsA s u vt
+
 /// MathNet's ILinearAlgebraProvider over a native BLAS library (Intel MKL's libmkl_rt, or any CBLAS):
 /// matrix products (?gemm, ?gemv for a vector operand), ?axpy, ?scal and ?dot for Float32 and Float64
 /// run natively; every other method is handed to MathNet's managed provider (sealed, hence wrapped).
@@ -238,14 +347,14 @@ type NativeLinearAlgebraProvider internal (lib: Native.BlasLibrary, managed: ILi
         member _.CholeskyFactor(a: float[], order: int) = NativeLapack.dCholeskyFactor lib (managed :> ILinearAlgebraProvider<float>) (a, order)
         member _.CholeskySolve(a: float[], orderA: int, b: float[], columnsB: int) = (managed :> ILinearAlgebraProvider<float>).CholeskySolve(a, orderA, b, columnsB)
         member _.CholeskySolveFactored(a: float[], orderA: int, b: float[], columnsB: int) = (managed :> ILinearAlgebraProvider<float>).CholeskySolveFactored(a, orderA, b, columnsB)
-        member _.QRFactor(a: float[], rowsA: int, columnsA: int, q: float[], tau: float[]) = (managed :> ILinearAlgebraProvider<float>).QRFactor(a, rowsA, columnsA, q, tau)
-        member _.ThinQRFactor(a: float[], rowsA: int, columnsA: int, r: float[], tau: float[]) = (managed :> ILinearAlgebraProvider<float>).ThinQRFactor(a, rowsA, columnsA, r, tau)
+        member _.QRFactor(a: float[], rowsA: int, columnsA: int, q: float[], tau: float[]) = NativeLapack.dQRFactor lib (managed :> ILinearAlgebraProvider<float>) (a, rowsA, columnsA, q, tau)
+        member _.ThinQRFactor(a: float[], rowsA: int, columnsA: int, r: float[], tau: float[]) = NativeLapack.dThinQRFactor lib (managed :> ILinearAlgebraProvider<float>) (a, rowsA, columnsA, r, tau)
         member _.QRSolve(a: float[], rows: int, columns: int, b: float[], columnsB: int, x: float[], method: QRMethod) = (managed :> ILinearAlgebraProvider<float>).QRSolve(a, rows, columns, b, columnsB, x, method)
         member _.QRSolveFactored(q: float[], r: float[], rowsA: int, columnsA: int, tau: float[], b: float[], columnsB: int, x: float[], method: QRMethod) = (managed :> ILinearAlgebraProvider<float>).QRSolveFactored(q, r, rowsA, columnsA, tau, b, columnsB, x, method)
-        member _.SingularValueDecomposition(computeVectors: bool, a: float[], rowsA: int, columnsA: int, s: float[], u: float[], vt: float[]) = (managed :> ILinearAlgebraProvider<float>).SingularValueDecomposition(computeVectors, a, rowsA, columnsA, s, u, vt)
+        member _.SingularValueDecomposition(computeVectors: bool, a: float[], rowsA: int, columnsA: int, s: float[], u: float[], vt: float[]) = NativeLapack.dSvd lib (managed :> ILinearAlgebraProvider<float>) (computeVectors, a, rowsA, columnsA, s, u, vt)
         member _.SvdSolve(a: float[], rowsA: int, columnsA: int, b: float[], columnsB: int, x: float[]) = (managed :> ILinearAlgebraProvider<float>).SvdSolve(a, rowsA, columnsA, b, columnsB, x)
         member _.SvdSolveFactored(rowsA: int, columnsA: int, s: float[], u: float[], vt: float[], b: float[], columnsB: int, x: float[]) = (managed :> ILinearAlgebraProvider<float>).SvdSolveFactored(rowsA, columnsA, s, u, vt, b, columnsB, x)
-        member _.EigenDecomp(isSymmetric: bool, order: int, matrix: float[], matrixEv: float[], vectorEv: Complex[], matrixD: float[]) = (managed :> ILinearAlgebraProvider<float>).EigenDecomp(isSymmetric, order, matrix, matrixEv, vectorEv, matrixD)
+        member _.EigenDecomp(isSymmetric: bool, order: int, matrix: float[], matrixEv: float[], vectorEv: Complex[], matrixD: float[]) = NativeLapack.dEigenDecomp lib (managed :> ILinearAlgebraProvider<float>) (isSymmetric, order, matrix, matrixEv, vectorEv, matrixD)
     interface ILinearAlgebraProvider<float32> with
         member _.AddVectorToScaledVector(y: float32[], alpha: float32, x: float32[], result: float32[]) = NativeBlas.sAddVectorToScaledVector lib (y, alpha, x, result)
         member _.ScaleArray(alpha: float32, x: float32[], result: float32[]) = NativeBlas.sScaleArray lib (alpha, x, result)
@@ -267,14 +376,14 @@ type NativeLinearAlgebraProvider internal (lib: Native.BlasLibrary, managed: ILi
         member _.CholeskyFactor(a: float32[], order: int) = NativeLapack.sCholeskyFactor lib (managed :> ILinearAlgebraProvider<float32>) (a, order)
         member _.CholeskySolve(a: float32[], orderA: int, b: float32[], columnsB: int) = (managed :> ILinearAlgebraProvider<float32>).CholeskySolve(a, orderA, b, columnsB)
         member _.CholeskySolveFactored(a: float32[], orderA: int, b: float32[], columnsB: int) = (managed :> ILinearAlgebraProvider<float32>).CholeskySolveFactored(a, orderA, b, columnsB)
-        member _.QRFactor(a: float32[], rowsA: int, columnsA: int, q: float32[], tau: float32[]) = (managed :> ILinearAlgebraProvider<float32>).QRFactor(a, rowsA, columnsA, q, tau)
-        member _.ThinQRFactor(a: float32[], rowsA: int, columnsA: int, r: float32[], tau: float32[]) = (managed :> ILinearAlgebraProvider<float32>).ThinQRFactor(a, rowsA, columnsA, r, tau)
+        member _.QRFactor(a: float32[], rowsA: int, columnsA: int, q: float32[], tau: float32[]) = NativeLapack.sQRFactor lib (managed :> ILinearAlgebraProvider<float32>) (a, rowsA, columnsA, q, tau)
+        member _.ThinQRFactor(a: float32[], rowsA: int, columnsA: int, r: float32[], tau: float32[]) = NativeLapack.sThinQRFactor lib (managed :> ILinearAlgebraProvider<float32>) (a, rowsA, columnsA, r, tau)
         member _.QRSolve(a: float32[], rows: int, columns: int, b: float32[], columnsB: int, x: float32[], method: QRMethod) = (managed :> ILinearAlgebraProvider<float32>).QRSolve(a, rows, columns, b, columnsB, x, method)
         member _.QRSolveFactored(q: float32[], r: float32[], rowsA: int, columnsA: int, tau: float32[], b: float32[], columnsB: int, x: float32[], method: QRMethod) = (managed :> ILinearAlgebraProvider<float32>).QRSolveFactored(q, r, rowsA, columnsA, tau, b, columnsB, x, method)
-        member _.SingularValueDecomposition(computeVectors: bool, a: float32[], rowsA: int, columnsA: int, s: float32[], u: float32[], vt: float32[]) = (managed :> ILinearAlgebraProvider<float32>).SingularValueDecomposition(computeVectors, a, rowsA, columnsA, s, u, vt)
+        member _.SingularValueDecomposition(computeVectors: bool, a: float32[], rowsA: int, columnsA: int, s: float32[], u: float32[], vt: float32[]) = NativeLapack.sSvd lib (managed :> ILinearAlgebraProvider<float32>) (computeVectors, a, rowsA, columnsA, s, u, vt)
         member _.SvdSolve(a: float32[], rowsA: int, columnsA: int, b: float32[], columnsB: int, x: float32[]) = (managed :> ILinearAlgebraProvider<float32>).SvdSolve(a, rowsA, columnsA, b, columnsB, x)
         member _.SvdSolveFactored(rowsA: int, columnsA: int, s: float32[], u: float32[], vt: float32[], b: float32[], columnsB: int, x: float32[]) = (managed :> ILinearAlgebraProvider<float32>).SvdSolveFactored(rowsA, columnsA, s, u, vt, b, columnsB, x)
-        member _.EigenDecomp(isSymmetric: bool, order: int, matrix: float32[], matrixEv: float32[], vectorEv: Complex[], matrixD: float32[]) = (managed :> ILinearAlgebraProvider<float32>).EigenDecomp(isSymmetric, order, matrix, matrixEv, vectorEv, matrixD)
+        member _.EigenDecomp(isSymmetric: bool, order: int, matrix: float32[], matrixEv: float32[], vectorEv: Complex[], matrixD: float32[]) = NativeLapack.sEigenDecomp lib (managed :> ILinearAlgebraProvider<float32>) (isSymmetric, order, matrix, matrixEv, vectorEv, matrixD)
     interface ILinearAlgebraProvider<Complex> with
         member _.AddVectorToScaledVector(y: Complex[], alpha: Complex, x: Complex[], result: Complex[]) = (managed :> ILinearAlgebraProvider<Complex>).AddVectorToScaledVector(y, alpha, x, result)
         member _.ScaleArray(alpha: Complex, x: Complex[], result: Complex[]) = (managed :> ILinearAlgebraProvider<Complex>).ScaleArray(alpha, x, result)

@@ -7,9 +7,10 @@ public static partial class TF
     /// default; 2-norm of vectors, Frobenius of matrices), "fro" (matrices only, as TF), "1", "2" (vectors), "inf", or a
     /// positive real p as an invariant numeral. Matrix 1-norm: largest column sum of |x|; inf-norm: largest row sum.
     /// Derivative of the composite, as TF's: the 2-norm's gradient at 0 is NaN, |x|'s subgradient at 0 is 0, ties of the
-    /// max split evenly. The matrix 2-norm (largest singular value) is not offered yet (ArgumentException).</summary>
-    /// <exception cref="ArgumentException">An unsupported ord for a vector or a matrix norm, more than two axes, equal
-    /// matrix axes, an axis out of range, or an integer dtype.</exception>
+    /// max split evenly. With two axes, ord 2 is the largest singular value (gradient u₁v₁ᵀ, NaN or inf where the two
+    /// largest singular values coincide, as TF's).</summary>
+    /// <exception cref="ArgumentException">An unsupported ord for a vector norm ("fro") or a matrix norm (other p), more
+    /// than two axes, equal matrix axes, an axis out of range, or an integer dtype.</exception>
     public static Tensor Norm(Tensor tensor, string ord = "euclidean", int[]? axis = null, bool keepdims = false) =>
         Unary(tensor, v => Core.Linalg.norm(ord, axis!, keepdims, v));
 
@@ -112,5 +113,69 @@ public static partial class TF
         /// <exception cref="ArgumentException">An input of rank &lt; 2.</exception>
         public static Tensor BandPart(Tensor input, int numLower, int numUpper) =>
             Unary(input, a => Core.Linalg.bandPart(a, numLower, numUpper));
+
+        /// <summary>The QR decomposition of each matrix of [..., m, n] (<c>tf.linalg.qr</c>): A = Q R with orthonormal
+        /// columns in Q and R upper triangular. <paramref name="fullMatrices"/> false (TF's default): Q [..., m, k],
+        /// R [..., k, n], k = min(m, n); true: Q [..., m, m], R [..., m, n]. R's diagonal is made non-negative (TF leaves
+        /// the solver's signs). Derivative: TF's QrGrad for m ≥ n (with X = Qᵀ dA R⁻¹ and Ω skew with X's strict lower
+        /// triangle, dR = (X − Ω) R, dQ = dA R⁻¹ − Q (X − Ω)); for m &lt; n through A = [X | Y], R = [R_X | Qᵀ Y] as TF.
+        /// A zero on R's diagonal (rank-deficient leading columns) gives inf or NaN derivatives, as TF. NaN or infinity
+        /// in a matrix gives NaN factors.</summary>
+        /// <exception cref="ArgumentException">Rank &lt; 2 or a non-float dtype; when differentiating full_matrices=true
+        /// with m &gt; n (not differentiable: the extra columns of Q are not unique; TF raises NotImplementedError).</exception>
+        public static (Tensor Q, Tensor R) Qr(Tensor input, bool fullMatrices = false)
+        {
+            ArgumentNullException.ThrowIfNull(input);
+            var (q, r) = Core.Linalg.qr(Scopes.Resolve(input), fullMatrices);
+            return (new Tensor(q), new Tensor(r));
+        }
+
+        /// <summary>The eigendecomposition of each symmetric matrix of [..., n, n] (<c>tf.linalg.eigh</c>, only the lower
+        /// triangle read as TF): eigenvalues [..., n] ascending and eigenvectors [..., n, n] as columns,
+        /// A = V diag(e) Vᵀ. Each eigenvector's entry of largest magnitude is made positive. Derivative with
+        /// F_ij = 1 / (e_j − e_i) (0 on the diagonal): de = diag(Vᵀ dS V), dV = V (F ∘ Vᵀ dS V); the adjoint
+        /// V (diag(ē) + F ∘ Vᵀ V̄) Vᵀ folded onto the lower triangle, as TF's. Repeated eigenvalues make F infinite:
+        /// inf or NaN gradients there (as TF). NaN or infinity in the lower triangle gives NaN outputs.</summary>
+        /// <exception cref="ArgumentException">Non-square matrices, rank &lt; 2 or a non-float dtype.</exception>
+        public static (Tensor Eigenvalues, Tensor Eigenvectors) Eigh(Tensor tensor)
+        {
+            ArgumentNullException.ThrowIfNull(tensor);
+            var (e, v) = Core.Linalg.eigh(Scopes.Resolve(tensor));
+            return (new Tensor(e), new Tensor(v));
+        }
+
+        /// <summary>The eigenvalues alone of each symmetric matrix (<c>tf.linalg.eigvalsh</c>), ascending, lower
+        /// triangle read: de = diag(Vᵀ dS V), adjoint V diag(ē) Vᵀ folded onto the lower triangle, finite at repeated
+        /// eigenvalues (as TF's).</summary>
+        /// <exception cref="ArgumentException">As <see cref="Eigh"/>.</exception>
+        public static Tensor Eigvalsh(Tensor tensor) => Unary(tensor, Core.Linalg.eigvalsh);
+
+        /// <summary>The singular value decomposition of each matrix of [..., m, n] (<c>tf.linalg.svd</c>), in TF's
+        /// order: s [..., k] descending (k = min(m, n)), U and V with A = U diag(s) Vᵀ. <paramref name="fullMatrices"/>
+        /// false: U [..., m, k], V [..., n, k]; true: U [..., m, m], V [..., n, n]. <paramref name="computeUv"/> false:
+        /// s alone (U and V null), as TF. In each column pair, U's entry of largest magnitude is made positive.
+        /// Derivative: TF's (Townsend) for the reduced decomposition, F_ij = 1 / (s_j² − s_i²); repeated singular values
+        /// (with U or V used), or a zero one with m ≠ n, give inf or NaN (as TF); s alone has the adjoint U diag(s̄) Vᵀ.
+        /// NaN or infinity in a matrix gives NaN outputs.</summary>
+        /// <exception cref="ArgumentException">Rank &lt; 2 or a non-float dtype; when differentiating full_matrices=true
+        /// with m ≠ n and U, V computed (not differentiable; TF raises NotImplementedError).</exception>
+        public static (Tensor S, Tensor? U, Tensor? V) Svd(Tensor tensor, bool fullMatrices = false, bool computeUv = true)
+        {
+            ArgumentNullException.ThrowIfNull(tensor);
+            var (s, u, v) = Core.Linalg.svd(Scopes.Resolve(tensor), fullMatrices, computeUv);
+            return (new Tensor(s), u is null ? null : new Tensor(u), v is null ? null : new Tensor(v));
+        }
+
+        /// <summary>The least-squares solution X [..., n, k] of <paramref name="matrix"/> [..., m, n] X =
+        /// <paramref name="rhs"/> [..., m, k] (<c>tf.linalg.lstsq</c>), batch axes broadcasting.
+        /// <paramref name="fast"/> true (TF's default): the normal equations by Cholesky, (AᵀA + λI)⁻¹AᵀB for m ≥ n,
+        /// Aᵀ(AAᵀ + λI)⁻¹B for m &lt; n, λ = <paramref name="l2Regularizer"/>; differentiable through that composite.
+        /// false: the minimum-norm solution through the SVD (λ ignored, as TF), differentiable at full rank (TF gives
+        /// no gradient for fast=false).</summary>
+        /// <exception cref="ArgumentException">Rank &lt; 2, rows of rhs ≠ m, batch axes that do not broadcast, mixed or
+        /// non-float dtypes, a negative regulariser; with fast=true a Gram matrix that is not positive definite (a
+        /// rank-deficient matrix with λ = 0; TF's InvalidArgumentError from its Cholesky).</exception>
+        public static Tensor Lstsq(Tensor matrix, Tensor rhs, double l2Regularizer = 0.0, bool fast = true) =>
+            Binary("Lstsq", matrix, rhs, (a, b) => Core.Linalg.lstsq(a, b, l2Regularizer, fast));
     }
 }

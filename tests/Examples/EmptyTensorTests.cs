@@ -198,6 +198,14 @@ public class EmptyTensorTests
         yield return new("BandPart", "[2,0]", E20, x => Linalg.BandPart(x, 0, -1), E20);
         yield return new("Norm", "[2,0] euclidean is 0", E20, x => Norm(x), S, new[] { 0.0 });
         yield return new("Norm", "[2,0] along axis 1", E20, x => Norm(x, 1.0, new[] { 1 }), new[] { 2 }, new[] { 0.0, 0.0 });
+        yield return new("Qr", "[2,0] reduced Q is [2,0]", E20, x => Linalg.Qr(x).Q, E20);
+        yield return new("Qr", "[0,3] R is [0,3]", new[] { 0, 3 }, x => Linalg.Qr(x).R, new[] { 0, 3 });
+        yield return new("Eigh", "[0,0]", new[] { 0, 0 }, x => Linalg.Eigh(x).Eigenvalues, E0);
+        yield return new("Eigvalsh", "empty batch [0,2,2]", new[] { 0, 2, 2 }, x => Linalg.Eigvalsh(x), new[] { 0, 2 });
+        yield return new("Svd", "[2,0] has no singular values", E20, x => Linalg.Svd(x).S, E0);
+        yield return new("Svd", "[2,0] full U is I", E20, x => Linalg.Svd(StopGradient(x), fullMatrices: true).U!, new[] { 2, 2 }, new[] { 1.0, 0.0, 0.0, 1.0 }, Grad: Grad.Null);
+        yield return new("Lstsq", "matrix [2,0], rhs [2,3]", E20, a => Linalg.Lstsq(a, Z(2, 3)), new[] { 0, 3 });
+        yield return new("Lstsq", "matrix [0,2], rhs [0,1] is 0", new[] { 0, 2 }, a => Linalg.Lstsq(a, Z(0, 1)), new[] { 2, 1 }, new[] { 0.0, 0.0 });
         yield return new("Det", "[2,0] not square", E20, x => Linalg.Det(x), Throws: "expected square matrices");
 
         // ------------------------------------------------------------ gradient control

@@ -570,7 +570,11 @@ let all : OpRow list =
       linalg "DiagPart" LinalgCases.diagPart |> note "non-square, batched"
       linalg "Diag" LinalgCases.diag |> note "batched"
       linalg "BandPart" LinalgCases.bandPart |> note "negative counts, non-square, batched"
-      linalg "Norm" LinalgCases.norm |> note "vector and matrix norms, every ord, axes, keepDims" ]
+      linalg "Norm" LinalgCases.norm |> note "vector and matrix norms, every ord, axes, keepDims"
+      linalg "Qr" LinalgCases.qr |> note "tall, square and wide, batched"
+      linalg "Eigh" LinalgCases.eigh |> note "eigenvalues and a sign-free function of V; Eigvalsh; batched"
+      linalg "Svd" LinalgCases.svd |> note "tall and wide, sign-free functions of U and V, s alone, matrix 2-norm; batched"
+      linalg "Lstsq" LinalgCases.lstsq |> note "tall and wide, fast and SVD paths, l2 regulariser" ]
 
 /// The row of that name.
 let find (name: string) =

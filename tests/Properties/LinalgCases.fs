@@ -263,3 +263,187 @@ let norm : Gen<Sample> =
         return sprintf "Norm ord=%s axis=%s keepDims=%b" ord (if isNull axes then "null" else sprintf "%A" axes) keepDims, [| shape, data |],
                (fun xs -> Linalg.norm ord (if isNull axes then null else Array.copy axes) keepDims xs.[0]), (fun xs -> reference xs.[0]), seed
     }
+
+// ------------------------------------------------------------------ decompositions (QR, Eigh, SVD) and least squares
+// Inputs are built so the factors are smooth: 0.5 X plus a constant with well-separated values (gaps >= 1 for
+// entries of X in (-1, 1)). Outputs are sign-independent where the decomposition is only unique up to signs
+// (V diag(w) V^T, U diag(w) V^T), so the references need no sign convention.
+
+/// Applies `f` to each [rows, cols] block of a batch and concatenates the per-block results of shape `inner`.
+let private perBlock (rows: int) (cols: int) (inner: int[]) ((shape, data): Reference.Value) (f: float[] -> float[]) : Reference.Value =
+    let batch = shape.[.. shape.Length - 3]
+    let nb = Reference.size batch
+    Array.append batch inner, Array.concat [ for b in 0 .. nb - 1 -> f (Array.sub data (b * rows * cols) (rows * cols)) ]
+
+/// Cyclic Jacobi eigendecomposition of a symmetric n x n row-major matrix: (ascending eigenvalues, eigenvectors as
+/// the columns of a row-major n x n array).
+let private refEigh (n: int) (a: float[]) =
+    let a = Array.copy a
+    let v = Array.init (n * n) (fun q -> if q / n = q % n then 1.0 else 0.0)
+    let off () = Seq.sum (seq { for i in 0 .. n - 1 do for j in 0 .. n - 1 do if i <> j then yield a.[i * n + j] * a.[i * n + j] })
+    let mutable sweeps = 0
+    while sweeps < 100 && off () > 1e-30 do
+        for p in 0 .. n - 2 do
+            for q in p + 1 .. n - 1 do
+                if a.[p * n + q] <> 0.0 then
+                    let theta = (a.[q * n + q] - a.[p * n + p]) / (2.0 * a.[p * n + q])
+                    let t = (if theta >= 0.0 then 1.0 else -1.0) / (abs theta + sqrt (theta * theta + 1.0))
+                    let c = 1.0 / sqrt (t * t + 1.0)
+                    let s = t * c
+                    for k in 0 .. n - 1 do          // A <- A J (columns p, q)
+                        let akp, akq = a.[k * n + p], a.[k * n + q]
+                        a.[k * n + p] <- c * akp - s * akq
+                        a.[k * n + q] <- s * akp + c * akq
+                    for k in 0 .. n - 1 do          // A <- J^T A (rows p, q)
+                        let apk, aqk = a.[p * n + k], a.[q * n + k]
+                        a.[p * n + k] <- c * apk - s * aqk
+                        a.[q * n + k] <- s * apk + c * aqk
+                    for k in 0 .. n - 1 do
+                        let vkp, vkq = v.[k * n + p], v.[k * n + q]
+                        v.[k * n + p] <- c * vkp - s * vkq
+                        v.[k * n + q] <- s * vkp + c * vkq
+        sweeps <- sweeps + 1
+    let order = Array.init n id |> Array.sortBy (fun i -> a.[i * n + i])
+    Array.map (fun i -> a.[i * n + i]) order, Array.init (n * n) (fun q -> v.[(q / n) * n + order.[q % n]])
+
+let private refMatMul (m: int) (k: int) (n: int) (a: float[]) (b: float[]) =
+    Array.init (m * n) (fun q -> let i, j = q / n, q % n in Seq.sum (seq { for l in 0 .. k - 1 -> a.[i * k + l] * b.[l * n + j] }))
+
+let private refT (r: int) (c: int) (a: float[]) = Array.init (r * c) (fun q -> let i, j = q / r, q % r in a.[j * c + i])
+
+/// U (r x k) diag(w) W^T (W c x k): r x c.
+let private refWeighted (r: int) (c: int) (k: int) (u: float[]) (w: float[]) (v: float[]) =
+    Array.init (r * c) (fun q -> let i, j = q / c, q % c in Seq.sum (seq { for l in 0 .. k - 1 -> u.[i * k + l] * w.[l] * v.[j * k + l] }))
+
+/// Reduced SVD by the eigendecomposition of A^T A (m >= n) or A A^T: (s descending, U m x k, V n x k).
+let private refSvd (m: int) (n: int) (a: float[]) =
+    let k = min m n
+    let tall = m >= n
+    let g = if tall then refMatMul n m n (refT m n a) a else refMatMul m n m a (refT m n a)
+    let e, w = refEigh k g
+    let order = Array.init k (fun i -> k - 1 - i)
+    let s = order |> Array.map (fun i -> sqrt e.[i])
+    let w = Array.init (k * k) (fun q -> w.[(q / k) * k + order.[q % k]])
+    if tall then
+        let av = refMatMul m n k a w
+        s, Array.init (m * k) (fun q -> av.[q] / s.[q % k]), w
+    else
+        let atu = refMatMul n m k (refT m n a) w
+        s, w, Array.init (n * k) (fun q -> atu.[q] / s.[q % k])
+
+/// A constant [rows, cols] "diagonal" with 4, 8, 12 ... on it (singular values well apart).
+let private spread (x: Tensor) =
+    let r, c = x.Shape.[x.Rank - 2], x.Shape.[x.Rank - 1]
+    constant (Storage.cast x.DType (RawTensor(DType.Float64, [| r; c |], Array.init (r * c) (fun q -> if q / c = q % c then 4.0 * float (q / c + 1) else 0.0))))
+
+let private refSpread (r: int) (c: int) (x: float[]) = Array.init (r * c) (fun q -> 0.5 * x.[q] + (if q / c = q % c then 4.0 * float (q / c + 1) else 0.0))
+
+/// 0.5 X + spread: singular values near 4, 8, 12 (gaps >= 1), the leading square block well conditioned.
+let private wellApart (x: Tensor) = add (Elementwise.mul x (scalarLike x 0.5)) (spread x)
+
+/// Per-batch flattening: [..., r, c] -> [..., r c].
+let private flat (x: Tensor) = let r = x.Rank in Layout.reshape (Array.append x.Shape.[.. r - 3] [| x.Shape.[r - 2] * x.Shape.[r - 1] |]) x
+
+let private weights (k: int) = Array.init k (fun i -> 1.0 + 0.5 * float i)
+
+/// U diag(w) V^T with the constant weights 1, 1.5, 2, ... (unchanged by flipping a column of U with that of V).
+let private weighted (u: Tensor) (v: Tensor) =
+    let k = u.Shape.[u.Rank - 1]
+    let w = constant (Storage.cast u.DType (RawTensor(DType.Float64, [| 1; k |], weights k)))
+    Products.matmul false true (Elementwise.mul u w) v
+
+let qr : Gen<Sample> =
+    gen {
+        let! m, n, _, shape, data, seed = genRect
+        let k = min m n
+        return sprintf "Qr of 0.5X + spread (m=%d n=%d), Q and R" m n, [| shape, data |],
+               (fun xs ->
+                   let q, r = Linalg.qr (wellApart xs.[0]) false
+                   Layout.concat (q.Rank - 2) [| flat q; flat r |]),
+               (fun xs ->
+                   perBlock m n [| m * k + k * n |] xs.[0] (fun x ->
+                       // Gram-Schmidt on the first k columns (R's diagonal positive), R = Q^T A.
+                       let a = refSpread m n x
+                       let q = Array.zeroCreate (m * k)
+                       for j in 0 .. k - 1 do
+                           let col = Array.init m (fun i -> a.[i * n + j])
+                           for p in 0 .. j - 1 do
+                               let d = Seq.sum (seq { for i in 0 .. m - 1 -> q.[i * k + p] * a.[i * n + j] })
+                               for i in 0 .. m - 1 do col.[i] <- col.[i] - d * q.[i * k + p]
+                           let nrm = sqrt (Array.sumBy (fun v -> v * v) col)
+                           for i in 0 .. m - 1 do q.[i * k + j] <- col.[i] / nrm
+                       Array.append q (refMatMul k m n (refT m k q) a))), seed
+    }
+
+let eigh : Gen<Sample> =
+    gen {
+        let! n, _, shape, data, seed = genMatrices
+        let! valuesOnly = genBool
+        // (X + X^T)/4 + diag(4, 8, 12): eigenvalues at least 1 apart.
+        let build (x: Tensor) = add (Elementwise.mul (add x (Layout.transpose (Array.init x.Rank (fun i -> if i = x.Rank - 2 then x.Rank - 1 elif i = x.Rank - 1 then x.Rank - 2 else i)) x)) (scalarLike x 0.25)) (spread x)
+        let refBuild (x: float[]) = Array.init (n * n) (fun q -> let i, j = q / n, q % n in 0.25 * (x.[q] + x.[j * n + i]) + (if i = j then 4.0 * float (i + 1) else 0.0))
+        return sprintf "%s of (X + X^T)/4 + diag(4, 8, ..) (n=%d)%s" (if valuesOnly then "Eigvalsh" else "Eigh") n (if valuesOnly then "" else ", e and V diag(w) V^T"), [| shape, data |],
+               (fun xs ->
+                   let a = build xs.[0]
+                   if valuesOnly then Linalg.eigvalsh a
+                   else
+                       let e, v = Linalg.eigh a
+                       Layout.concat (e.Rank - 1) [| e; flat (weighted v v) |]),
+               (fun xs ->
+                   let inner = if valuesOnly then [| n |] else [| n + n * n |]
+                   perBlock n n inner xs.[0] (fun x ->
+                       let e, v = refEigh n (refBuild x)
+                       if valuesOnly then e else Array.append e (refWeighted n n n v (weights n) v))), seed
+    }
+
+let svd : Gen<Sample> =
+    gen {
+        let! m, n, _, shape, data, seed = genRect
+        let k = min m n
+        let! mode = Gen.elements [ "uv"; "s"; "norm2" ]
+        return sprintf "Svd of 0.5X + spread (m=%d n=%d), %s" m n
+                   (match mode with "uv" -> "s, U diag(w) U^T, V diag(w) V^T, U diag(w) V^T" | "s" -> "compute_uv=false" | _ -> "matrix 2-norm"),
+               [| shape, data |],
+               (fun xs ->
+                   let a = wellApart xs.[0]
+                   match mode with
+                   | "uv" ->
+                       let s, u, v = Linalg.svd a false true
+                       Layout.concat (s.Rank - 1) [| s; flat (weighted u u); flat (weighted v v); flat (weighted u v) |]
+                   | "s" -> let s, _, _ = Linalg.svd a false false in s
+                   | _ -> Linalg.norm "2" [| -2; -1 |] false a),
+               (fun xs ->
+                   let inner = match mode with "uv" -> [| k + m * m + n * n + m * n |] | "s" -> [| k |] | _ -> [||]
+                   perBlock m n inner xs.[0] (fun x ->
+                       let s, u, v = refSvd m n (refSpread m n x)
+                       let w = weights k
+                       match mode with
+                       | "uv" -> Array.concat [ s; refWeighted m m k u w u; refWeighted n n k v w v; refWeighted m n k u w v ]
+                       | "s" -> s
+                       | _ -> [| s.[0] |])), seed
+    }
+
+let lstsq : Gen<Sample> =
+    gen {
+        let! m, n, batch, shape, data, seed = genRect
+        let! kc = Gen.choose (1, 2)
+        let sb = Array.append batch [| m; kc |]
+        let! b = genData (genIn -1.0 1.0) sb
+        let! fast = genBool
+        let! l2 = Gen.elements [ 0.0; 0.5 ]
+        let lam = if fast then l2 else 0.0
+        return sprintf "Lstsq of 0.5X + spread (m=%d n=%d k=%d) fast=%b l2=%g" m n kc fast l2, [| shape, data; sb, b |],
+               (fun xs -> Linalg.lstsq (wellApart xs.[0]) xs.[1] l2 fast),
+               (fun xs ->
+                   let (sa, av), (_, bv) = xs.[0], xs.[1]
+                   let nb = Reference.size sa.[.. sa.Length - 3]
+                   Array.append sa.[.. sa.Length - 3] [| n; kc |],
+                   Array.concat [
+                       for q in 0 .. nb - 1 ->
+                           let a = refSpread m n (Array.sub av (q * m * n) (m * n))
+                           let r = Array.sub bv (q * m * kc) (m * kc)
+                           let at = refT m n a
+                           let reg (g: float[]) d = Array.mapi (fun i v -> if i / d = i % d then v + lam else v) g
+                           if m >= n then fst (refSolveDet n (reg (refMatMul n m n at a) n) (refMatMul n m kc at r) kc)
+                           else refMatMul n m kc at (fst (refSolveDet m (reg (refMatMul m n m a at) m) r kc)) ]), seed
+    }
