@@ -317,7 +317,8 @@ module Kernels =
     /// Singular values (descending) [..., k], k = min(m, n), and U [..., m, uc], V [..., n, vc] (uc = m and vc = n
     /// when `full`, else k) of each matrix of [..., m, n]. Signs: each column of U pairs with the same column of V,
     /// and U's entry of largest magnitude in it is made positive (V's column flips with it); the extra columns of a
-    /// full U or V (not unique) are normalised alone. A matrix holding NaN or infinity gives NaN outputs.
+    /// full U or V (not unique) are normalised alone. A matrix holding NaN or infinity gives NaN outputs. The reduced
+    /// SVD of a non-square matrix goes through a thin QR first (memory O((m + n) k), not O(m^2 + n^2)).
     let svd (full: bool) (a: RawTensor) =
         let r = a.Rank
         let m, n = a.Shape.[r - 2], a.Shape.[r - 1]
@@ -326,32 +327,54 @@ module Kernels =
         let nb = batchCount a.Shape
         let batch = a.Shape.[.. r - 3]
         let provider = Backend.linearAlgebra ()
-        let inline run (src: 'T[]) (decomp: 'T[] -> 'T[] -> 'T[] -> 'T[] -> unit) (nanV: 'T) =
+        let inline run (src: 'T[]) (decomp: 'T[] -> int -> int -> 'T[] -> 'T[] -> 'T[] -> unit) (thin: 'T[] -> int -> int -> 'T[] -> unit) (nanV: 'T) =
             let so : 'T[] = Array.zeroCreate (nb * k)
             let uo : 'T[] = Array.zeroCreate (nb * m * uc)
             let vo : 'T[] = Array.zeroCreate (nb * n * vc)
+            let zero, one = LanguagePrimitives.GenericZero<'T>, LanguagePrimitives.GenericOne<'T>
             for b in 0 .. nb - 1 do
+                let off = b * m * n
                 let uOff, vOff = b * m * uc, b * n * vc
-                if not (isFiniteBlock src (b * m * n) (m * n) finiteOf) then
+                if not (isFiniteBlock src off (m * n) finiteOf) then
                     Array.fill so (b * k) k nanV
                     Array.fill uo uOff (m * uc) nanV
                     Array.fill vo vOff (n * vc) nanV
                 else
                     let s = Array.zeroCreate k
-                    let u = Array.zeroCreate (m * m)
-                    let vt = Array.zeroCreate (n * n)
-                    if k > 0 then decomp (toColMajor src (b * m * n) m n) s u vt
-                    else
-                        for i in 0 .. m - 1 do u.[i * m + i] <- LanguagePrimitives.GenericOne
-                        for i in 0 .. n - 1 do vt.[i * n + i] <- LanguagePrimitives.GenericOne
+                    // U(i, c) and V(i, c) before ordering and sign normalisation.
+                    let uAt, vAt =
+                        if k = 0 then (fun i c -> if i = c then one else zero), (fun i c -> if i = c then one else zero)
+                        elif full || m = n then
+                            let u = Array.zeroCreate (m * m)
+                            let vt = Array.zeroCreate (n * n)
+                            decomp (toColMajor src off m n) m n s u vt
+                            (fun i c -> u.[c * m + i]), (fun i c -> vt.[i * n + c])
+                        else
+                            // Reduced, non-square: a thin QR of the tall one of A and A^T, then the SVD of its k x k R,
+                            // so no m x m or n x n array is formed. Tall: A = (Q U_R) S V_R^T; wide: A^T = (Q U_R) S V_R^T.
+                            let rows = max m n
+                            let q = if m > n then toColMajor src off m n else Array.sub src off (m * n)
+                            let rr = Array.zeroCreate (k * k)
+                            thin q rows k rr
+                            let ur = Array.zeroCreate (k * k)
+                            let vt = Array.zeroCreate (k * k)
+                            decomp rr k k s ur vt
+                            let qu = Array.zeroCreate (rows * k)
+                            for c in 0 .. k - 1 do
+                                for l in 0 .. k - 1 do
+                                    let w = ur.[c * k + l]
+                                    for i in 0 .. rows - 1 do qu.[c * rows + i] <- qu.[c * rows + i] + q.[l * rows + i] * w
+                            let quAt i c = qu.[c * rows + i]
+                            let vtAt i c = vt.[i * k + c]
+                            if m > n then quAt, vtAt else vtAt, quAt
                     let order = Array.init k id |> Array.sortBy (fun i -> -(float s.[i]))
                     // Columns: the k paired ones in descending order of s, then the rest of U's and V's as given.
-                    let uCol c = if c < k then order.[c] else c
+                    let col c = if c < k then order.[c] else c
                     for c in 0 .. k - 1 do so.[b * k + c] <- s.[order.[c]]
                     for i in 0 .. m - 1 do
-                        for c in 0 .. uc - 1 do uo.[uOff + i * uc + c] <- u.[(uCol c) * m + i]
+                        for c in 0 .. uc - 1 do uo.[uOff + i * uc + c] <- uAt i (col c)
                     for i in 0 .. n - 1 do
-                        for c in 0 .. vc - 1 do vo.[vOff + i * vc + c] <- vt.[i * n + uCol c]   // V = (V^T)^T
+                        for c in 0 .. vc - 1 do vo.[vOff + i * vc + c] <- vAt i (col c)
                     for c in 0 .. k - 1 do
                         if positiveColumn uo uOff m uc c then
                             for i in 0 .. n - 1 do vo.[vOff + i * vc + c] <- -vo.[vOff + i * vc + c]
@@ -361,10 +384,12 @@ module Kernels =
         let s, u, v =
             match a.Data with
             | :? (float[]) as x ->
-                let s, u, v = run x (fun cm s u vt -> provider.SingularValueDecomposition(true, cm, m, n, s, u, vt)) nan
+                let s, u, v = run x (fun cm rows cols s u vt -> provider.SingularValueDecomposition(true, cm, rows, cols, s, u, vt))
+                                    (fun q rows cols r -> provider.ThinQRFactor(q, rows, cols, r, Array.zeroCreate cols)) nan
                 (s :> Array), (u :> Array), (v :> Array)
             | :? (float32[]) as x ->
-                let s, u, v = run x (fun cm s u vt -> provider.SingularValueDecomposition(true, cm, m, n, s, u, vt)) nanf
+                let s, u, v = run x (fun cm rows cols s u vt -> provider.SingularValueDecomposition(true, cm, rows, cols, s, u, vt))
+                                    (fun q rows cols r -> provider.ThinQRFactor(q, rows, cols, r, Array.zeroCreate cols)) nanf
                 (s :> Array), (u :> Array), (v :> Array)
             | _ -> invalidArg "input" (sprintf "Svd: dtype %s is not supported; expected Float32 or Float64" (dtypeName a.DType))
         RawTensor(a.DType, Array.append batch [| k |], s), RawTensor(a.DType, Array.append batch [| m; uc |], u),

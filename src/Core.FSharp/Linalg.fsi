@@ -1,5 +1,6 @@
 /// Linear algebra over the last two axes, batched over the leading ones (TensorFlow's tf.linalg): Cholesky, triangular
-/// and general solves, inverse, determinants, trace, diagonals and band parts. Factorisations go through the
+/// and general solves, inverse, determinants, trace, diagonals and band parts, norms, the QR, symmetric eigen- and
+/// singular value decompositions, and least squares. Factorisations go through the
 /// linear-algebra provider Backend chose (MathNet's ILinearAlgebraProvider); every derivative rule is written with
 /// these differentiable ops, so derivatives of every order and mode follow.
 module Nabla.Core.Linalg
