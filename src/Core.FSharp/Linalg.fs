@@ -122,17 +122,21 @@ module Kernels =
                      op b (Shape.format shape))
 
     /// Solves op(A) X = B through the provider's LU (partial pivoting), batches of equal shape; an exact zero pivot
-    /// is an ArgumentException.
+    /// is an ArgumentException. With MKL, the row-major A is factored as it lies (as A^T, column-major) and ?getrs
+    /// solves with the transpose, so no strided transposing copy of A is made.
     let solve (op: string) (adjoint: bool) (a: RawTensor) (b: RawTensor) =
         let n = a.Shape.[a.Rank - 1]
         let k = b.Shape.[b.Rank - 1]
         let nb = batchCount a.Shape
         let provider = Backend.linearAlgebra ()
+        let lapack = if n > 0 && k > 0 then mklLapack () else None
+        let checkInfo (routine: string) (info: int) =
+            if info < 0 then invalidArg "matrix" (sprintf "%s: LAPACK %s rejected its argument %d (shapes %s and %s)" op routine (-info) (Shape.format a.Shape) (Shape.format b.Shape))
         let run (am: 'T[]) (bm: 'T[]) (factor: 'T[] -> int[] -> unit) (solveF: 'T[] -> int[] -> 'T[] -> unit) (isZero: 'T -> bool) : 'T[] =
             let x = Array.zeroCreate bm.Length
             for i in 0 .. nb - 1 do
                 // The column-major array of row-major A is A^T: that is op(A) when adjoint.
-                let cm = if adjoint then Array.sub am (i * n * n) (n * n) else toColMajor am (i * n * n) n n
+                let cm = if adjoint || lapack.IsSome then Array.sub am (i * n * n) (n * n) else toColMajor am (i * n * n) n n
                 let ipiv = Array.zeroCreate n
                 if n > 0 then
                     factor cm ipiv
@@ -146,9 +150,20 @@ module Kernels =
         let data: Array =
             match a.Data, b.Data with
             | (:? (float[]) as am), (:? (float[]) as bm) ->
-                run am bm (fun cm p -> provider.LUFactor(cm, n, p)) (fun cm p r -> provider.LUSolveFactored(k, cm, n, p, r)) (fun v -> v = 0.0) :> _
+                match lapack with
+                | Some l ->
+                    // cm holds A^T: factor it with 1-based pivots and solve with its transpose unless adjoint.
+                    run am bm (fun cm p -> Native.dgetrf l n cm p |> checkInfo "dgetrf")
+                              (fun cm p r -> Native.dgetrsOp l (not adjoint) n k cm p r |> checkInfo "dgetrs") (fun v -> v = 0.0) :> _
+                | None ->
+                    run am bm (fun cm p -> provider.LUFactor(cm, n, p)) (fun cm p r -> provider.LUSolveFactored(k, cm, n, p, r)) (fun v -> v = 0.0) :> _
             | (:? (float32[]) as am), (:? (float32[]) as bm) ->
-                run am bm (fun cm p -> provider.LUFactor(cm, n, p)) (fun cm p r -> provider.LUSolveFactored(k, cm, n, p, r)) (fun v -> v = 0.0f) :> _
+                match lapack with
+                | Some l ->
+                    run am bm (fun cm p -> Native.sgetrf l n cm p |> checkInfo "sgetrf")
+                              (fun cm p r -> Native.sgetrsOp l (not adjoint) n k cm p r |> checkInfo "sgetrs") (fun v -> v = 0.0f) :> _
+                | None ->
+                    run am bm (fun cm p -> provider.LUFactor(cm, n, p)) (fun cm p r -> provider.LUSolveFactored(k, cm, n, p, r)) (fun v -> v = 0.0f) :> _
             | _ -> invalidArg "matrix" (sprintf "%s: dtype %s is not supported; expected Float32 or Float64" op (dtypeName a.DType))
         RawTensor(a.DType, Array.copy b.Shape, data)
 

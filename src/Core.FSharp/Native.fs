@@ -569,3 +569,16 @@ let sgesdd (l: Lapack) (vectors: bool) (m: int) (n: int) (a: float32[]) (s: floa
     use pu = fixed (if vectors then u else [| 0.0f |])
     use pv = fixed (if vectors then vt else [| 0.0f |])
     l.Sgesdd.Invoke(ColMajor, (if vectors then byte 'A' else byte 'N'), m, n, addr p, max 1 m, addr q, addr pu, max 1 m, addr pv, max 1 n)
+
+/// Solves op(A) X = B (column-major, B n x nrhs in place) from ?getrf's factors of A and 1-based pivots, op the
+/// transpose when `transpose`; the LAPACK info code.
+let dgetrsOp (l: Lapack) (transpose: bool) (n: int) (nrhs: int) (a: float[]) (ipiv: int[]) (b: float[]) =
+    use p = fixed a
+    use q = fixed ipiv
+    use r = fixed b
+    l.Dgetrs.Invoke(ColMajor, (if transpose then byte 'T' else byte 'N'), n, nrhs, addr p, max 1 n, addr q, addr r, max 1 n)
+let sgetrsOp (l: Lapack) (transpose: bool) (n: int) (nrhs: int) (a: float32[]) (ipiv: int[]) (b: float32[]) =
+    use p = fixed a
+    use q = fixed ipiv
+    use r = fixed b
+    l.Sgetrs.Invoke(ColMajor, (if transpose then byte 'T' else byte 'N'), n, nrhs, addr p, max 1 n, addr q, addr r, max 1 n)
