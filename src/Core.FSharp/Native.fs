@@ -402,3 +402,183 @@ let dscal (lib: BlasLibrary) n (alpha: float) (x: float[]) =
 let sscal (lib: BlasLibrary) n (alpha: float32) (x: float32[]) =
     use px = fixed x
     lib.Sscal.Invoke(n, alpha, addr px, 1)
+
+// --------------------------------------------------------------------------- LAPACKE and ?trsm (MKL only)
+
+/// LAPACKE_?potrf(layout, uplo, n, a, lda): the Cholesky factor in place; info > 0: not positive definite.
+type DPotrf = delegate of int * byte * int * nativeint * int -> int
+/// See `DPotrf`.
+type SPotrf = delegate of int * byte * int * nativeint * int -> int
+/// LAPACKE_?getrf(layout, m, n, a, lda, ipiv): LU with partial pivoting in place, 1-based pivots; info > 0: an exact
+/// zero pivot U(info, info) (the factorisation is still complete).
+type DGetrf = delegate of int * int * int * nativeint * int * nativeint -> int
+/// See `DGetrf`.
+type SGetrf = delegate of int * int * int * nativeint * int * nativeint -> int
+/// LAPACKE_?getrs(layout, trans, n, nrhs, a, lda, ipiv, b, ldb): solves with a factorisation from ?getrf.
+type DGetrs = delegate of int * byte * int * int * nativeint * int * nativeint * nativeint * int -> int
+/// See `DGetrs`.
+type SGetrs = delegate of int * byte * int * int * nativeint * int * nativeint * nativeint * int -> int
+/// cblas_?trsm(layout, side, uplo, transA, diag, m, n, alpha, a, lda, b, ldb): B <- alpha op(A)^-1 B in place.
+type DTrsm = delegate of int * int * int * int * int * int * int * float * nativeint * int * nativeint * int -> unit
+/// See `DTrsm`.
+type STrsm = delegate of int * int * int * int * int * int * int * float32 * nativeint * int * nativeint * int -> unit
+
+/// LAPACKE_?geqrf(layout, m, n, a, lda, tau): Householder QR in place (R above the diagonal, reflectors below).
+type DGeqrf = delegate of int * int * int * nativeint * int * nativeint -> int
+/// See `DGeqrf`.
+type SGeqrf = delegate of int * int * int * nativeint * int * nativeint -> int
+/// LAPACKE_?orgqr(layout, m, n, k, a, lda, tau): the first n columns of Q from k reflectors of ?geqrf, in place.
+type DOrgqr = delegate of int * int * int * int * nativeint * int * nativeint -> int
+/// See `DOrgqr`.
+type SOrgqr = delegate of int * int * int * int * nativeint * int * nativeint -> int
+/// LAPACKE_?syevd(layout, jobz, uplo, n, a, lda, w): eigenvalues (ascending) into w, eigenvectors into a's columns.
+type DSyevd = delegate of int * byte * byte * int * nativeint * int * nativeint -> int
+/// See `DSyevd`.
+type SSyevd = delegate of int * byte * byte * int * nativeint * int * nativeint -> int
+/// LAPACKE_?gesdd(layout, jobz, m, n, a, lda, s, u, ldu, vt, ldvt): divide-and-conquer SVD (a is destroyed).
+type DGesdd = delegate of int * byte * int * int * nativeint * int * nativeint * nativeint * int * nativeint * int -> int
+/// See `DGesdd`.
+type SGesdd = delegate of int * byte * int * int * nativeint * int * nativeint * nativeint * int * nativeint * int -> int
+
+/// The LAPACK entry points Nabla uses, bound from the loaded MKL (LAPACKE and ?trsm, from the same libmkl_rt).
+type Lapack =
+    { Dpotrf: DPotrf; Spotrf: SPotrf
+      Dgetrf: DGetrf; Sgetrf: SGetrf
+      Dgetrs: DGetrs; Sgetrs: SGetrs
+      Dtrsm: DTrsm; Strsm: STrsm
+      Dgeqrf: DGeqrf; Sgeqrf: SGeqrf
+      Dorgqr: DOrgqr; Sorgqr: SOrgqr
+      Dsyevd: DSyevd; Ssyevd: SSyevd
+      Dgesdd: DGesdd; Sgesdd: SGesdd }
+
+/// CBLAS/LAPACK row-major layout (the column-major one is `ColMajor`).
+let RowMajor = 101
+let private CblasLeft = 141
+let private CblasUpper = 121
+let private CblasLower = 122
+let private CblasNonUnit = 131
+
+let private lapackCache = System.Collections.Concurrent.ConcurrentDictionary<string, Lapack option>()
+
+/// The LAPACK entry points of `lib` when it is MKL (bound once per library path by `dlsym` on that library), else None
+/// (a plain CBLAS library need not export LAPACKE; the managed provider serves then).
+let lapackOf (lib: BlasLibrary) : Lapack option =
+    if lib.Kind <> Mkl then None
+    else
+        lapackCache.GetOrAdd(lib.Path, fun path ->
+            match loadLibrary path with
+            | Error _ -> None
+            | Ok h ->
+                let get (name: string) = match NativeLibrary.TryGetExport(h, name) with | true, p -> Some p | _ -> None
+                let names = [ "LAPACKE_dpotrf"; "LAPACKE_spotrf"; "LAPACKE_dgetrf"; "LAPACKE_sgetrf"; "LAPACKE_dgetrs"; "LAPACKE_sgetrs"; "cblas_dtrsm"; "cblas_strsm"
+                              "LAPACKE_dgeqrf"; "LAPACKE_sgeqrf"; "LAPACKE_dorgqr"; "LAPACKE_sorgqr"; "LAPACKE_dsyevd"; "LAPACKE_ssyevd"; "LAPACKE_dgesdd"; "LAPACKE_sgesdd" ]
+                let d name : 'D = Marshal.GetDelegateForFunctionPointer<'D>((get name).Value)
+                if names |> List.exists (fun n -> (get n).IsNone) then None
+                else
+                    Some { Dpotrf = d "LAPACKE_dpotrf"; Spotrf = d "LAPACKE_spotrf"
+                           Dgetrf = d "LAPACKE_dgetrf"; Sgetrf = d "LAPACKE_sgetrf"
+                           Dgetrs = d "LAPACKE_dgetrs"; Sgetrs = d "LAPACKE_sgetrs"
+                           Dtrsm = d "cblas_dtrsm"; Strsm = d "cblas_strsm"
+                           Dgeqrf = d "LAPACKE_dgeqrf"; Sgeqrf = d "LAPACKE_sgeqrf"
+                           Dorgqr = d "LAPACKE_dorgqr"; Sorgqr = d "LAPACKE_sorgqr"
+                           Dsyevd = d "LAPACKE_dsyevd"; Ssyevd = d "LAPACKE_ssyevd"
+                           Dgesdd = d "LAPACKE_dgesdd"; Sgesdd = d "LAPACKE_sgesdd" })
+
+let private uploByte (lower: bool) = if lower then byte 'L' else byte 'U'
+
+/// Column-major lower Cholesky factor of the n x n array `a` in place; the LAPACK info code.
+let dpotrf (l: Lapack) (n: int) (a: float[]) = use p = fixed a in l.Dpotrf.Invoke(ColMajor, uploByte true, n, addr p, max 1 n)
+let spotrf (l: Lapack) (n: int) (a: float32[]) = use p = fixed a in l.Spotrf.Invoke(ColMajor, uploByte true, n, addr p, max 1 n)
+
+/// Column-major LU of the n x n array `a` in place, 1-based pivots into `ipiv`; the LAPACK info code.
+let dgetrf (l: Lapack) (n: int) (a: float[]) (ipiv: int[]) =
+    use p = fixed a
+    use q = fixed ipiv
+    l.Dgetrf.Invoke(ColMajor, n, n, addr p, max 1 n, addr q)
+let sgetrf (l: Lapack) (n: int) (a: float32[]) (ipiv: int[]) =
+    use p = fixed a
+    use q = fixed ipiv
+    l.Sgetrf.Invoke(ColMajor, n, n, addr p, max 1 n, addr q)
+
+/// Solves A X = B (column-major, B n x nrhs in place) from ?getrf's factors and 1-based pivots; the LAPACK info code.
+let dgetrs (l: Lapack) (n: int) (nrhs: int) (a: float[]) (ipiv: int[]) (b: float[]) =
+    use p = fixed a
+    use q = fixed ipiv
+    use r = fixed b
+    l.Dgetrs.Invoke(ColMajor, byte 'N', n, nrhs, addr p, max 1 n, addr q, addr r, max 1 n)
+let sgetrs (l: Lapack) (n: int) (nrhs: int) (a: float32[]) (ipiv: int[]) (b: float32[]) =
+    use p = fixed a
+    use q = fixed ipiv
+    use r = fixed b
+    l.Sgetrs.Invoke(ColMajor, byte 'N', n, nrhs, addr p, max 1 n, addr q, addr r, max 1 n)
+
+/// Row-major op(T)^-1 B in place for the n x n triangular block of `a` at `aOff` and the n x k block of `b` at `bOff`.
+let dtrsmRowMajor (l: Lapack) (lower: bool) (adjoint: bool) (n: int) (k: int) (a: float[]) (aOff: int) (b: float[]) (bOff: int) =
+    use p = fixed a
+    use q = fixed b
+    l.Dtrsm.Invoke(RowMajor, CblasLeft, (if lower then CblasLower else CblasUpper), (if adjoint then Trans else NoTrans), CblasNonUnit,
+                   n, k, 1.0, addr (NativePtr.add p aOff), max 1 n, addr (NativePtr.add q bOff), max 1 k)
+let strsmRowMajor (l: Lapack) (lower: bool) (adjoint: bool) (n: int) (k: int) (a: float32[]) (aOff: int) (b: float32[]) (bOff: int) =
+    use p = fixed a
+    use q = fixed b
+    l.Strsm.Invoke(RowMajor, CblasLeft, (if lower then CblasLower else CblasUpper), (if adjoint then Trans else NoTrans), CblasNonUnit,
+                   n, k, 1.0f, addr (NativePtr.add p aOff), max 1 n, addr (NativePtr.add q bOff), max 1 k)
+
+/// Column-major Householder QR of the m x n array `a` in place, reflector scalars into `tau` (min(m, n)); info code.
+let dgeqrf (l: Lapack) (m: int) (n: int) (a: float[]) (tau: float[]) =
+    use p = fixed a
+    use t = fixed tau
+    l.Dgeqrf.Invoke(ColMajor, m, n, addr p, max 1 m, addr t)
+let sgeqrf (l: Lapack) (m: int) (n: int) (a: float32[]) (tau: float32[]) =
+    use p = fixed a
+    use t = fixed tau
+    l.Sgeqrf.Invoke(ColMajor, m, n, addr p, max 1 m, addr t)
+
+/// The m x n column-major Q (n <= m) from k reflectors held in the first k columns of `a` and `tau`, in place; info.
+let dorgqr (l: Lapack) (m: int) (n: int) (k: int) (a: float[]) (tau: float[]) =
+    use p = fixed a
+    use t = fixed tau
+    l.Dorgqr.Invoke(ColMajor, m, n, k, addr p, max 1 m, addr t)
+let sorgqr (l: Lapack) (m: int) (n: int) (k: int) (a: float32[]) (tau: float32[]) =
+    use p = fixed a
+    use t = fixed tau
+    l.Sorgqr.Invoke(ColMajor, m, n, k, addr p, max 1 m, addr t)
+
+/// Eigenvalues (ascending) into `w` and eigenvectors into the columns of the column-major n x n symmetric `a`
+/// (its lower triangle read); info code (> 0: no convergence).
+let dsyevd (l: Lapack) (n: int) (a: float[]) (w: float[]) =
+    use p = fixed a
+    use q = fixed w
+    l.Dsyevd.Invoke(ColMajor, byte 'V', byte 'L', n, addr p, max 1 n, addr q)
+let ssyevd (l: Lapack) (n: int) (a: float32[]) (w: float32[]) =
+    use p = fixed a
+    use q = fixed w
+    l.Ssyevd.Invoke(ColMajor, byte 'V', byte 'L', n, addr p, max 1 n, addr q)
+
+/// SVD of the column-major m x n `a` (destroyed): singular values (descending) into `s`; with `vectors`, the full
+/// m x m U and n x n V^T (column-major), else neither is touched; info code (> 0: no convergence).
+let dgesdd (l: Lapack) (vectors: bool) (m: int) (n: int) (a: float[]) (s: float[]) (u: float[]) (vt: float[]) =
+    use p = fixed a
+    use q = fixed s
+    use pu = fixed (if vectors then u else [| 0.0 |])
+    use pv = fixed (if vectors then vt else [| 0.0 |])
+    l.Dgesdd.Invoke(ColMajor, (if vectors then byte 'A' else byte 'N'), m, n, addr p, max 1 m, addr q, addr pu, max 1 m, addr pv, max 1 n)
+let sgesdd (l: Lapack) (vectors: bool) (m: int) (n: int) (a: float32[]) (s: float32[]) (u: float32[]) (vt: float32[]) =
+    use p = fixed a
+    use q = fixed s
+    use pu = fixed (if vectors then u else [| 0.0f |])
+    use pv = fixed (if vectors then vt else [| 0.0f |])
+    l.Sgesdd.Invoke(ColMajor, (if vectors then byte 'A' else byte 'N'), m, n, addr p, max 1 m, addr q, addr pu, max 1 m, addr pv, max 1 n)
+
+/// Solves op(A) X = B (column-major, B n x nrhs in place) from ?getrf's factors of A and 1-based pivots, op the
+/// transpose when `transpose`; the LAPACK info code.
+let dgetrsOp (l: Lapack) (transpose: bool) (n: int) (nrhs: int) (a: float[]) (ipiv: int[]) (b: float[]) =
+    use p = fixed a
+    use q = fixed ipiv
+    use r = fixed b
+    l.Dgetrs.Invoke(ColMajor, (if transpose then byte 'T' else byte 'N'), n, nrhs, addr p, max 1 n, addr q, addr r, max 1 n)
+let sgetrsOp (l: Lapack) (transpose: bool) (n: int) (nrhs: int) (a: float32[]) (ipiv: int[]) (b: float32[]) =
+    use p = fixed a
+    use q = fixed ipiv
+    use r = fixed b
+    l.Sgetrs.Invoke(ColMajor, (if transpose then byte 'T' else byte 'N'), n, nrhs, addr p, max 1 n, addr q, addr r, max 1 n)

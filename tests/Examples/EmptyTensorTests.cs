@@ -221,6 +221,33 @@ public class EmptyTensorTests
         yield return new("MaxPool2D", "batch 0", new[] { 0, 4, 4, 2 }, x => MaxPool2D(x, 2, 2, "VALID"), new[] { 0, 2, 2, 2 });
         yield return new("MaxPool2D", "no channels", new[] { 1, 4, 4, 0 }, x => MaxPool2D(x, 2, 2, "SAME"), new[] { 1, 2, 2, 0 });
         yield return new("AvgPool2D", "no channels", new[] { 2, 4, 4, 0 }, x => AvgPool2D(x, 2, 2, "VALID"), new[] { 2, 2, 2, 0 });
+        // ------------------------------------------------------------ linear algebra (TF.Linalg): 0 x 0 matrices and empty batches
+        yield return new("Cholesky", "[0,0]", new[] { 0, 0 }, x => Linalg.Cholesky(x), new[] { 0, 0 });
+        yield return new("Cholesky", "empty batch [0,2,2]", new[] { 0, 2, 2 }, x => Linalg.Cholesky(x), new[] { 0, 2, 2 });
+        yield return new("TriangularSolve", "n 0, rhs [0,3]", new[] { 0, 0 }, x => Linalg.TriangularSolve(x, Z(0, 3)), new[] { 0, 3 });
+        yield return new("CholeskySolve", "n 0, rhs [0,3]", new[] { 0, 3 }, b => Linalg.CholeskySolve(Z(0, 0), b), new[] { 0, 3 });
+        yield return new("Solve", "n 0, rhs [0,2]", new[] { 0, 0 }, x => Linalg.Solve(x, Z(0, 2)), new[] { 0, 2 });
+        yield return new("Solve", "no rhs columns", new[] { 2, 0 }, b => Linalg.Solve(Eye(2, DType.Float64), b), new[] { 2, 0 });
+        yield return new("Inv", "[0,0]", new[] { 0, 0 }, x => Linalg.Inv(x), new[] { 0, 0 });
+        yield return new("Det", "[0,0] is 1", new[] { 0, 0 }, x => Linalg.Det(x), S, new[] { 1.0 });
+        yield return new("Det", "batch of [0,0]", new[] { 2, 0, 0 }, x => Linalg.Det(x), new[] { 2 }, new[] { 1.0, 1.0 });
+        yield return new("Slogdet", "[0,0] has log|det| 0", new[] { 0, 0 }, x => Linalg.Slogdet(x).LogAbsDeterminant, S, new[] { 0.0 });
+        yield return new("LogDet", "[0,0] is 0", new[] { 0, 0 }, x => Linalg.LogDet(x), S, new[] { 0.0 });
+        yield return new("Trace", "[2,0] is 0", E20, x => Linalg.Trace(x), S, new[] { 0.0 });
+        yield return new("DiagPart", "[2,0]", E20, x => Linalg.DiagPart(x), E0);
+        yield return new("Diag", "[0]", E0, x => Linalg.Diag(x), new[] { 0, 0 });
+        yield return new("BandPart", "[2,0]", E20, x => Linalg.BandPart(x, 0, -1), E20);
+        yield return new("Norm", "[2,0] euclidean is 0", E20, x => Norm(x), S, new[] { 0.0 });
+        yield return new("Norm", "[2,0] along axis 1", E20, x => Norm(x, 1.0, new[] { 1 }), new[] { 2 }, new[] { 0.0, 0.0 });
+        yield return new("Qr", "[2,0] reduced Q is [2,0]", E20, x => Linalg.Qr(x).Q, E20);
+        yield return new("Qr", "[0,3] R is [0,3]", new[] { 0, 3 }, x => Linalg.Qr(x).R, new[] { 0, 3 });
+        yield return new("Eigh", "[0,0]", new[] { 0, 0 }, x => Linalg.Eigh(x).Eigenvalues, E0);
+        yield return new("Eigvalsh", "empty batch [0,2,2]", new[] { 0, 2, 2 }, x => Linalg.Eigvalsh(x), new[] { 0, 2 });
+        yield return new("Svd", "[2,0] has no singular values", E20, x => Linalg.Svd(x).S, E0);
+        yield return new("Svd", "[2,0] full U is I", E20, x => Linalg.Svd(StopGradient(x), fullMatrices: true).U!, new[] { 2, 2 }, new[] { 1.0, 0.0, 0.0, 1.0 }, Grad: Grad.Null);
+        yield return new("Lstsq", "matrix [2,0], rhs [2,3]", E20, a => Linalg.Lstsq(a, Z(2, 3)), new[] { 0, 3 });
+        yield return new("Lstsq", "matrix [0,2], rhs [0,1] is 0", new[] { 0, 2 }, a => Linalg.Lstsq(a, Z(0, 1)), new[] { 2, 1 }, new[] { 0.0, 0.0 });
+        yield return new("Det", "[2,0] not square", E20, x => Linalg.Det(x), Throws: "expected square matrices");
 
         // ------------------------------------------------------------ gradient control
         var twice = CustomGradient((Tensor x) => (x * 2.0, dy => dy * 2.0));

@@ -652,6 +652,10 @@ let constantDerivative (row: OpRow) = { row with NaNGradient = false }
 /// The two operands at least 0.05 apart everywhere (no ties for Maximum and Minimum).
 let private noTies (c: OpCase) = minGap c.Operands.[0] c.Operands.[1] >= 0.05
 
+/// A row of linear-algebra samples (LinalgCases.fs), every check.
+let private linalg (name: string) (samples: Gen<LinalgCases.Sample>) =
+    special name (samples |> Gen.map (fun (op, operands, apply, reference, seed) -> case op operands apply reference seed)) |> costly
+
 // ------------------------------------------------------------------ the table
 
 /// Every op the property tests differentiate.
@@ -761,7 +765,25 @@ let all : OpRow list =
       special "DepthwiseConv2D" depthwiseConv2dCase |> note "strides, dilations, SAME/VALID, NHWC/NCHW, multiplier" |> costly
       special "Conv1D" conv1dCase |> note "stride, dilation, SAME/VALID, NWC/NCW" |> costly
       special "MaxPool2D" maxPool2dCase |> note "ksize, strides, SAME/VALID, NHWC/NCHW, no ties" |> costly
-      special "AvgPool2D" avgPool2dCase |> note "ksize, strides, SAME/VALID, NHWC/NCHW" |> costly ]
+      special "AvgPool2D" avgPool2dCase |> note "ksize, strides, SAME/VALID, NHWC/NCHW" |> costly
+      // linear algebra
+      linalg "Cholesky" LinalgCases.cholesky |> note "SPD X X^T + nI, batched"
+      linalg "TriangularSolve" LinalgCases.triangularSolve |> note "lower and upper, adjoint, broadcast batch axes"
+      linalg "CholeskySolve" LinalgCases.choleskySolve |> note "broadcast batch axes"
+      linalg "Solve" LinalgCases.solve |> note "adjoint, broadcast batch axes"
+      linalg "Inv" LinalgCases.inv |> note "adjoint, batched"
+      linalg "Det" LinalgCases.det |> note "batched"
+      linalg "Slogdet" LinalgCases.logAbsDet |> note "log|det|, both signs, batched"
+      linalg "LogDet" LinalgCases.logdet |> note "SPD, batched"
+      linalg "Trace" LinalgCases.trace |> note "non-square, batched"
+      linalg "DiagPart" LinalgCases.diagPart |> note "non-square, batched"
+      linalg "Diag" LinalgCases.diag |> note "batched"
+      linalg "BandPart" LinalgCases.bandPart |> note "negative counts, non-square, batched"
+      linalg "Norm" LinalgCases.norm |> note "vector and matrix norms, every ord, axes, keepDims"
+      linalg "Qr" LinalgCases.qr |> note "tall, square and wide, batched"
+      linalg "Eigh" LinalgCases.eigh |> note "eigenvalues and a sign-free function of V; Eigvalsh; batched"
+      linalg "Svd" LinalgCases.svd |> note "tall and wide, sign-free functions of U and V, s alone, matrix 2-norm; batched"
+      linalg "Lstsq" LinalgCases.lstsq |> note "tall and wide, fast and SVD paths, l2 regulariser" ]
 
 /// The row of that name.
 let find (name: string) =
