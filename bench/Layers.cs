@@ -105,3 +105,92 @@ public class Layers : BenchBase
         return l.ToDouble();
     }
 }
+
+/// <summary>The small CNN of the Cnn suite (f32, batch 32 of 28 x 28 x 1: Conv2D 3x3x32 SAME, ReLU, MaxPool 2, Conv2D 3x3x64
+/// SAME, ReLU, MaxPool 2, Dense 10), one SGD step: Keras layers, the same ops on raw Variables, TorchSharp nn modules.</summary>
+public class LayersCnn : BenchBase
+{
+    private const int Batch = 32;
+    private const double Lr = 0.01;
+
+    private Sequential model = null!;
+    private Keras.Losses.SparseCategoricalCrossentropy loss = null!;
+    private Optimizers.SGD sgd = null!, rawSgd = null!;
+    private Variable[] raw = null!;
+    private NTensor x = null!, labels = null!;
+    private torch.nn.Module<torch.Tensor, torch.Tensor> tmodel = null!;
+    private torch.optim.Optimizer topt = null!;
+    private torch.Tensor tx = null!, ty = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        ApplyThreads();
+        var rng = new Random(5);
+        model = new Sequential(new Layer[]
+        {
+            new Conv2D(32, new[] { 3 }, padding: "same", activation: "relu"), new MaxPooling2D(),
+            new Conv2D(64, new[] { 3 }, padding: "same", activation: "relu"), new MaxPooling2D(),
+            new Flatten(), new Dense(10),
+        });
+        model.Build(Batch, 28, 28, 1);
+        raw = model.TrainableVariables.Select(v => new Variable(v.Value)).ToArray();
+        loss = new Keras.Losses.SparseCategoricalCrossentropy(fromLogits: true);
+        sgd = new Optimizers.SGD(Lr);
+        rawSgd = new Optimizers.SGD(Lr);
+        var img = Enumerable.Range(0, Batch * 28 * 28).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        x = TF.Reshape(TF.Constant(img), Batch, 28, 28, 1);
+        var cls = Enumerable.Range(0, Batch).Select(i => i % 10).ToArray();
+        labels = TF.Constant(cls);
+        tmodel = torch.nn.Sequential(
+            ("c1", torch.nn.Conv2d(1, 32, 3, padding: 1)), ("r1", torch.nn.ReLU()), ("p1", torch.nn.MaxPool2d(2)),
+            ("c2", torch.nn.Conv2d(32, 64, 3, padding: 1)), ("r2", torch.nn.ReLU()), ("p2", torch.nn.MaxPool2d(2)),
+            ("f", torch.nn.Flatten()), ("d", torch.nn.Linear(3136, 10)));
+        topt = torch.optim.SGD(tmodel.parameters(), Lr);
+        tx = torch.tensor(img, new long[] { Batch, 1, 28, 28 });
+        ty = torch.tensor(cls.Select(c => (long)c).ToArray());
+    }
+
+    [Benchmark(Description = "Nabla Keras layers")]
+    public double NablaLayers()
+    {
+        var vars = model.TrainableVariables;
+        NTensor value;
+        NTensor?[] grads;
+        using (var tape = new GradientTape())
+        {
+            value = loss.Call(labels, model.Apply(x, training: true));
+            grads = tape.Gradient(value, vars);
+        }
+        sgd.ApplyGradients(grads.Zip(vars));
+        return value.ToDouble();
+    }
+
+    [Benchmark(Description = "Nabla raw Variables")]
+    public double NablaRaw()
+    {
+        NTensor value;
+        NTensor?[] grads;
+        using (var tape = new GradientTape())
+        {
+            var h = TF.MaxPool2D(TF.Relu(TF.BiasAdd(TF.Conv2D(x, raw[0], 1, "SAME"), raw[1])), 2, 2, "VALID");
+            h = TF.MaxPool2D(TF.Relu(TF.BiasAdd(TF.Conv2D(h, raw[2], 1, "SAME"), raw[3])), 2, 2, "VALID");
+            var logits = TF.BiasAdd(TF.MatMul(TF.Reshape(h, Batch, -1), raw[4]), raw[5]);
+            value = TF.ReduceMean(TF.SparseSoftmaxCrossEntropyWithLogits(labels, logits));
+            grads = tape.Gradient(value, raw);
+        }
+        rawSgd.ApplyGradients(grads.Zip(raw));
+        return value.ToDouble();
+    }
+
+    [Benchmark(Baseline = true, Description = "TorchSharp nn + SGD")]
+    public double Torch()
+    {
+        using var scope = torch.NewDisposeScope();
+        topt.zero_grad();
+        var l = torch.nn.functional.cross_entropy(tmodel.call(tx), ty);
+        l.backward();
+        topt.step();
+        return l.ToDouble();
+    }
+}
