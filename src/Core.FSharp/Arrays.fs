@@ -162,14 +162,12 @@ let stridedSlice (beginIdx: int[]) (endIdx: int[]) (strides: int[]) (beginMask: 
                 starts.[a] <- int i
                 counts.[a] <- 1
             else
-                let canon (v: int) masked isBegin =
-                    if masked then
-                        if (s > 0) = isBegin then (if s > 0 then 0L else int64 dim - 1L) else (if s > 0 then int64 dim else -1L)
-                    else
-                        let v = if v < 0 then int64 v + int64 dim else int64 v
-                        if s > 0 then max 0L (min (int64 dim) v) else max -1L (min (int64 dim - 1L) v)
-                let b' = canon b bm true
-                let e' = if em then (if s > 0 then int64 dim else -1L) else canon e false false
+                // Python's clamping: [0, dim] going forward, [-1, dim - 1] going backward
+                let canon (v: int) =
+                    let v = if v < 0 then int64 v + int64 dim else int64 v
+                    if s > 0 then max 0L (min (int64 dim) v) else max -1L (min (int64 dim - 1L) v)
+                let b' = if bm then (if s > 0 then 0L else int64 dim - 1L) else canon b
+                let e' = if em then (if s > 0 then int64 dim else -1L) else canon e
                 let s64 = int64 s
                 let count =
                     if s > 0 then (if e' > b' then (e' - b' + s64 - 1L) / s64 else 0L)
