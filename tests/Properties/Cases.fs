@@ -512,6 +512,10 @@ let constantDerivative (row: OpRow) = { row with NaNGradient = false }
 /// The two operands at least 0.05 apart everywhere (no ties for Maximum and Minimum).
 let private noTies (c: OpCase) = minGap c.Operands.[0] c.Operands.[1] >= 0.05
 
+/// A row of array-op samples (ArrayCases.fs), every check.
+let private arrays (name: string) (samples: Gen<ArrayCases.Sample>) =
+    special name (samples |> Gen.map (fun (op, operands, apply, reference, seed) -> case op operands apply reference seed))
+
 // ------------------------------------------------------------------ the table
 
 /// Every op the property tests differentiate.
@@ -614,7 +618,19 @@ let all : OpRow list =
       special "SoftmaxCrossEntropyWithLogits" softmaxCrossEntropyCase |> note "random axis, labels and logits" |> costly
       special "SparseSoftmaxCrossEntropyWithLogits" sparseSoftmaxCrossEntropyCase |> note "Int32 and Int64 labels" |> costly
       special "SigmoidCrossEntropyWithLogits" sigmoidCrossEntropyCase |> note "labels and logits" |> costly
-      special "BiasAdd" biasAddCase |> note "value and bias" |> costly ]
+      special "BiasAdd" biasAddCase |> note "value and bias" |> costly
+      // arrays and indexing (ArrayCases.fs)
+      arrays "StridedSlice" ArrayCases.stridedSlice |> note "negative steps, clamped bounds, shrink, new axis, ellipsis"
+      arrays "Reverse" ArrayCases.reverse |> note "random axes"
+      arrays "Tile" ArrayCases.tile |> note "multiples 0 to 3"
+      arrays "Pad" ArrayCases.pad |> note "CONSTANT, REFLECT, SYMMETRIC"
+      arrays "Roll" ArrayCases.roll |> note "several, repeated and negative axes"
+      arrays "Split" ArrayCases.split |> note "sizes with -1, all parts rejoined"
+      arrays "Unstack" ArrayCases.unstack |> note "random axis, all parts restacked"
+      arrays "GatherNd" ArrayCases.gatherNd |> note "tuple depth 0 to rank, repeats"
+      arrays "ScatterNd" ArrayCases.scatterNd |> note "duplicates summed"
+      arrays "TensorScatterNdUpdate" ArrayCases.tensorScatterNdUpdate |> note "tensor and updates, duplicates" |> costly
+      arrays "BooleanMask" ArrayCases.booleanMask |> note "mask rank 1 to 3, random axis" ]
 
 /// The row of that name.
 let find (name: string) =
