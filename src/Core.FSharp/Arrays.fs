@@ -15,9 +15,50 @@ module Kernels =
             for i in 0 .. shape.Length - 1 do off <- off + starts.[i] * s.[i]
         off, Array.init shape.Length (fun i -> s.[i] * steps.[i])
 
+    /// Reads the view of `src` at `off` with `strides` over `shape` into `dst`, row-major: runs of the last axis by
+    /// Array.Copy when its step is 1, element by element otherwise (a negative step included).
+    let private readStrided (src: 'T[]) (dst: 'T[]) (strides: int[]) (off: int) (shape: int[]) =
+        let n = dst.Length
+        let rank = shape.Length
+        if n > 0 then
+            if rank = 0 then dst.[0] <- src.[off]
+            else
+                let last = rank - 1
+                let ls = strides.[last]
+                let len = shape.[last]
+                let idx = Array.zeroCreate rank
+                let mutable pos = off
+                let mutable k = 0
+                while k < n do
+                    if ls = 1 then Array.Copy(src, pos, dst, k, len)
+                    else
+                        let mutable p = pos
+                        for j in 0 .. len - 1 do
+                            dst.[k + j] <- src.[p]
+                            p <- p + ls
+                    k <- k + len
+                    let mutable ax = rank - 2
+                    let mutable carry = true
+                    while carry && ax >= 0 do
+                        idx.[ax] <- idx.[ax] + 1
+                        pos <- pos + strides.[ax]
+                        if idx.[ax] < shape.[ax] then carry <- false
+                        else
+                            pos <- pos - strides.[ax] * shape.[ax]
+                            idx.[ax] <- 0
+                            ax <- ax - 1
+
     let stridedSlice (starts: int[]) (steps: int[]) (counts: int[]) (t: RawTensor) =
         let off, strides = view t.Shape starts steps counts
-        RawTensor(t.DType, Array.copy counts, copyStrided t.DType t.Data strides off counts)
+        let r = alloc t.DType (Shape.size counts)
+        match t.Data, r with
+        | (:? (float32[]) as s), (:? (float32[]) as d) -> readStrided s d strides off counts
+        | (:? (float[]) as s), (:? (float[]) as d) -> readStrided s d strides off counts
+        | (:? (int[]) as s), (:? (int[]) as d) -> readStrided s d strides off counts
+        | (:? (int64[]) as s), (:? (int64[]) as d) -> readStrided s d strides off counts
+        | (:? (bool[]) as s), (:? (bool[]) as d) -> readStrided s d strides off counts
+        | _ -> unsupported "StridedSlice" t.DType "Float32, Float64, Int32, Int64 or Bool"
+        RawTensor(t.DType, Array.copy counts, r)
 
     /// Writes `src` (row-major over `shape`) into `dst` at `off` with `strides` (distinct positions).
     let private writeStrided (src: 'T[]) (dst: 'T[]) (strides: int[]) (off: int) (shape: int[]) =
