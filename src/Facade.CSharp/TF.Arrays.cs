@@ -152,7 +152,7 @@ public static partial class TF
         Unary(input, v => Core.Arrays.stridedSlice(begin, end, strides!, beginMask, endMask, ellipsisMask, newAxisMask, shrinkAxisMask, v));
 
     /// <summary>The indexer's translation of C# indices to a strided slice.</summary>
-    internal static Tensor Index(Tensor x, Idx[] indices)
+    internal static Tensor StridedIndex(Tensor x, Idx[] indices)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(indices);

@@ -11,5 +11,5 @@ public sealed partial class Tensor
     /// </summary>
     /// <exception cref="IndexOutOfRangeException">An integer index out of range (the message names the axis, index and extent).</exception>
     /// <exception cref="ArgumentException">More indexed axes than the rank, or two ellipses.</exception>
-    public Tensor this[params Idx[] indices] => TF.Index(this, indices);
+    public Tensor this[params Idx[] indices] => TF.StridedIndex(this, indices);
 }
