@@ -102,6 +102,77 @@ module Kernels =
         | _ -> unsupported "StridedSliceGrad" g.DType "Float32, Float64, Int32, Int64 or Bool"
         r
 
+    /// The element offsets, along the last axis, of the positions `map` names.
+    let private lastOffsets (map: int[]) (stride: int) (len: int) = Array.init len (fun j -> map.[j] * stride)
+
+    /// Visits every run of the last axis of `outShape` (which holds at least one element) with the row-major output
+    /// offset k and the source offset of its first axes, sum over a < last of maps[a][i_a] * strides[a].
+    let inline private eachRun (strides: int[]) (maps: int[][]) (outShape: int[]) ([<InlineIfLambda>] run: int -> int -> unit) =
+        let rank = outShape.Length
+        let n = Shape.size outShape
+        let len = outShape.[rank - 1]
+        let idx = Array.zeroCreate rank
+        let mutable b = 0
+        for a in 0 .. rank - 2 do b <- b + maps.[a].[0] * strides.[a]
+        let mutable k = 0
+        while k < n do
+            run k b
+            k <- k + len
+            let mutable ax = rank - 2
+            let mutable carry = true
+            while carry && ax >= 0 do
+                b <- b - maps.[ax].[idx.[ax]] * strides.[ax]
+                idx.[ax] <- idx.[ax] + 1
+                if idx.[ax] < outShape.[ax] then
+                    b <- b + maps.[ax].[idx.[ax]] * strides.[ax]
+                    carry <- false
+                else
+                    idx.[ax] <- 0
+                    b <- b + maps.[ax].[0] * strides.[ax]
+                    ax <- ax - 1
+
+    let private gatherAxesT (src: 'T[]) (dst: 'T[]) (strides: int[]) (maps: int[][]) (outShape: int[]) =
+        if dst.Length > 0 then
+            if outShape.Length = 0 then dst.[0] <- src.[0]
+            else
+                let last = outShape.Length - 1
+                let len = outShape.[last]
+                let lo = lastOffsets maps.[last] strides.[last] len
+                eachRun strides maps outShape (fun k b -> for j in 0 .. len - 1 do dst.[k + j] <- src.[b + lo.[j]])
+
+    let inline private scatterAxesT (g: 'T[]) (dst: 'T[]) (strides: int[]) (maps: int[][]) (gShape: int[]) =
+        if g.Length > 0 then
+            if gShape.Length = 0 then dst.[0] <- dst.[0] + g.[0]
+            else
+                let last = gShape.Length - 1
+                let len = gShape.[last]
+                let lo = lastOffsets maps.[last] strides.[last] len
+                eachRun strides maps gShape (fun k b -> for j in 0 .. len - 1 do dst.[b + lo.[j]] <- dst.[b + lo.[j]] + g.[k + j])
+
+    let gatherAxes (maps: int[][]) (t: RawTensor) =
+        let outShape = maps |> Array.map Array.length
+        let strides = Shape.strides t.Shape
+        let r = alloc t.DType (Shape.size outShape)
+        match t.Data, r with
+        | (:? (float32[]) as s), (:? (float32[]) as d) -> gatherAxesT s d strides maps outShape
+        | (:? (float[]) as s), (:? (float[]) as d) -> gatherAxesT s d strides maps outShape
+        | (:? (int[]) as s), (:? (int[]) as d) -> gatherAxesT s d strides maps outShape
+        | (:? (int64[]) as s), (:? (int64[]) as d) -> gatherAxesT s d strides maps outShape
+        | (:? (bool[]) as s), (:? (bool[]) as d) -> gatherAxesT s d strides maps outShape
+        | _ -> unsupported "GatherAxes" t.DType "Float32, Float64, Int32, Int64 or Bool"
+        RawTensor(t.DType, outShape, r)
+
+    let scatterAxes (shape: int[]) (maps: int[][]) (g: RawTensor) =
+        let r = zeros g.DType shape
+        let strides = Shape.strides shape
+        match g.Data, r.Data with
+        | (:? (float32[]) as s), (:? (float32[]) as d) -> scatterAxesT s d strides maps g.Shape
+        | (:? (float[]) as s), (:? (float[]) as d) -> scatterAxesT s d strides maps g.Shape
+        | (:? (int[]) as s), (:? (int[]) as d) -> scatterAxesT s d strides maps g.Shape
+        | (:? (int64[]) as s), (:? (int64[]) as d) -> scatterAxesT s d strides maps g.Shape
+        | _ -> unsupported "ScatterAxes" g.DType "Float32, Float64, Int32 or Int64"
+        r
+
     /// Integer index data as int64 (Int32 or Int64 tensors), or an ArgumentException naming the op.
     let indexData (op: string) (what: string) (indices: RawTensor) : int64[] =
         match indices.Data with
@@ -143,6 +214,20 @@ and private stridedGradPrim (shape: int[]) (starts: int[]) (steps: int[]) (count
                   member _.Kernel r = Kernels.stridedSliceGrad shape starts steps counts r
                   member _.Jvp(_, _, dg) = stridedGradPrim shape starts steps counts dg
                   member _.Vjp(_, _, gy) = stridedPrim starts steps counts gy } g
+
+/// Result[i_0, ..., i_n] = x[maps[0][i_0], ..., maps[n][i_n]]: one index map per axis (mirror padding, rolls), in one pass.
+let rec private gatherAxesPrim (maps: int[][]) (x: Tensor) : Tensor =
+    unary { new UnaryPrim("GatherAxes") with
+              member _.Kernel r = Kernels.gatherAxes maps r
+              member _.Jvp(_, _, dx) = gatherAxesPrim maps dx
+              member _.Vjp(x, _, g) = scatterAxesPrim x.Shape maps g } x
+
+/// The adjoint of `gatherAxesPrim`: zeros of `shape`, each element of g added at the position its maps name.
+and private scatterAxesPrim (shape: int[]) (maps: int[][]) (g: Tensor) : Tensor =
+    unary { new UnaryPrim("ScatterAxes") with
+              member _.Kernel r = Kernels.scatterAxes shape maps r
+              member _.Jvp(_, _, dg) = scatterAxesPrim shape maps dg
+              member _.Vjp(_, _, gy) = gatherAxesPrim maps gy } g
 
 let private bit (mask: int) (i: int) = i < 32 && (mask >>> i) &&& 1 = 1
 
@@ -304,21 +389,20 @@ let pad (paddings: int[,]) (mode: string) (constantValue: float) (x: Tensor) : T
             cur
     | "REFLECT" | "SYMMETRIC" ->
         let reflect = mode = "REFLECT"
-        let mutable cur = x
-        for a in 0 .. rank - 1 do
-            let d = shape.[a]
-            let p0, p1 = paddings.[a, 0], paddings.[a, 1]
-            let limit = if reflect then d - 1 else d
-            if p0 > limit || p1 > limit then
-                fail op (sprintf "paddings [%d, %d] at axis %d of shape %s are too large for mode %s; expected paddings <= %d (the extent%s)"
-                                 p0 p1 a (Shape.format shape) mode limit (if reflect then " minus 1" else ""))
-            if p0 > 0 || p1 > 0 then
-                let left = if reflect then alongAxis a p0 -1 p0 cur else alongAxis a (p0 - 1) -1 p0 cur
-                let right = if reflect then alongAxis a (d - 2) -1 p1 cur else alongAxis a (d - 1) -1 p1 cur
-                cur <- Layout.concat a [| if p0 > 0 then yield left
-                                          yield cur
-                                          if p1 > 0 then yield right |]
-        cur
+        let maps =
+            Array.init rank (fun a ->
+                let d = shape.[a]
+                let p0, p1 = paddings.[a, 0], paddings.[a, 1]
+                let limit = if reflect then d - 1 else d
+                if p0 > limit || p1 > limit then
+                    fail op (sprintf "paddings [%d, %d] at axis %d of shape %s are too large for mode %s; expected paddings <= %d (the extent%s)"
+                                     p0 p1 a (Shape.format shape) mode limit (if reflect then " minus 1" else ""))
+                Array.init out.[a] (fun i ->
+                    let j = i - p0
+                    if j < 0 then (if reflect then -j else -j - 1)
+                    elif j >= d then (if reflect then 2 * (d - 1) - j else 2 * d - 1 - j)
+                    else j))
+        if Shape.equal out shape then x else gatherAxesPrim maps x
     | _ -> fail op (sprintf "mode %s is not supported; expected CONSTANT, REFLECT or SYMMETRIC" mode)
 
 // ------------------------------------------------------------------ split, unstack, roll
@@ -380,16 +464,15 @@ let roll (shift: int[]) (axis: int[]) (x: Tensor) : Tensor =
     for i in 0 .. axis.Length - 1 do
         let a = Shape.normAxis op rank axis.[i]
         total.[a] <- total.[a] + int64 shift.[i]
-    let mutable cur = x
-    for a in 0 .. rank - 1 do
-        let d = x.Shape.[a]
-        if d > 0 then
+    if Array.forall (fun t -> t = 0L) total || x.Size = 0 then x
+    else
+        let shape = x.Shape
+        let maps = Array.init rank (fun a ->
+            let d = shape.[a]
             let s = int (((total.[a] % int64 d) + int64 d) % int64 d)
-            if s <> 0 then
-                let tail = alongAxis a (d - s) 1 s cur
-                let head = alongAxis a 0 1 (d - s) cur
-                cur <- Layout.concat a [| tail; head |]
-    cur
+            Array.init d (fun i -> (i - s + d) % d))
+        if maps |> Array.forall (fun m -> m |> Array.indexed |> Array.forall (fun (i, v) -> i = v)) then x
+        else gatherAxesPrim maps x
 
 // ------------------------------------------------------------------ gather_nd, scatter_nd, boolean mask
 

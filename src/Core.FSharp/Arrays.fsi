@@ -1,8 +1,9 @@
 /// Arrays: TensorFlow's array manipulation ops (tile, pad in three modes, split, unstack, reverse, roll, gather_nd,
 /// scatter_nd, tensor_scatter_nd_update, boolean_mask, shape) and strided slicing with TF's StridedSlice semantics.
-/// One new primitive pair carries them: a strided view (begin, step, count per axis, negative steps included) and its
-/// adjoint, the strided write into zeros (TF's StridedSliceGrad); each is the other's VJP and its own JVP. The other
-/// ops are composites of that pair and Layout's reshape, slice, pad, concat, gather and scatter-add, so all are linear
+/// Two new primitive pairs carry them: a strided view (begin, step, count per axis, negative steps included) and its
+/// adjoint, the strided write into zeros (TF's StridedSliceGrad); and a gather by one index map per axis (mirror
+/// padding, rolls) with its adjoint, the scatter-add by the same maps. In each pair, each is the other's VJP and its
+/// own JVP. The other ops are composites of these and Layout's reshape, slice, pad, concat, gather and scatter-add, so all are linear
 /// in the differentiated operand and differentiable to any order in both modes. Every op keeps any dtype (Float32,
 /// Float64, Int32, Int64, Bool) unless it says otherwise; only float results carry derivatives.
 module Nabla.Core.Arrays
@@ -17,6 +18,12 @@ module Kernels =
 
     /// Zeros of `shape` with `g` (of shape `counts`) written at the positions of the view (the adjoint of `stridedSlice`).
     val internal stridedSliceGrad: shape: int array -> starts: int array -> steps: int array -> counts: int array -> g: RawTensor -> RawTensor
+
+    /// Result[i_0, ..., i_n] = t[maps[0][i_0], ..., maps[n][i_n]] (any dtype); the result's extents are the maps' lengths.
+    val internal gatherAxes: maps: int array array -> t: RawTensor -> RawTensor
+
+    /// The adjoint of `gatherAxes`: zeros of `shape` with each element of g added at the position its maps name.
+    val internal scatterAxes: shape: int array -> maps: int array array -> g: RawTensor -> RawTensor
 
     /// Integer index data widened to int64; an ArgumentException naming `op` for another dtype.
     val internal indexData: op: string -> what: string -> indices: RawTensor -> int64 array
