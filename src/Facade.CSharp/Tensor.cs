@@ -12,7 +12,7 @@ namespace Nabla;
 /// A tensor made by implicit conversion from a C# scalar is <em>weakly typed</em>: it adopts the dtype of the
 /// strongly typed operand it meets (<c>x * 2.0</c> keeps x's dtype). Factories in <see cref="TF"/> make strong tensors.
 /// </remarks>
-public sealed class Tensor : IFormattable
+public sealed partial class Tensor : IFormattable
 {
     /// <summary>The core value. When a tape releases its recorded graph (<see cref="Scope.ReleaseGraph"/>), its node in
     /// this value is cut loose from the graph in place.</summary>

@@ -4,7 +4,7 @@ namespace Nabla;
 /// A mutable, named holder of a tensor value (TensorFlow's <c>tf.Variable</c>). Reading <see cref="Value"/>
 /// while a <see cref="GradientTape"/> records (with <c>watchAccessedVariables: true</c>) watches a trainable variable.
 /// </summary>
-public sealed class Variable
+public sealed partial class Variable
 {
     private static int counter;
     private Tensor value;

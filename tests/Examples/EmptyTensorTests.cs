@@ -189,6 +189,27 @@ public class EmptyTensorTests
         yield return new("Slice", "nothing of [3]", new[] { 3 }, x => Slice(x, new[] { 3 }, new[] { 0 }), E0, GradValues: new double[3]);
         yield return new("Slice", "[0] from 1", E0, x => Slice(x, new[] { 1 }, new[] { -1 }), Throws: "out of bounds");
 
+        // ------------------------------------------------------------ arrays and indexing (TF.Arrays.cs)
+        yield return new("Tile", "[2,0] by [3,2]", E20, x => Tile(x, new[] { 3, 2 }), new[] { 6, 0 });
+        yield return new("Tile", "[2] by [0]", new[] { 2 }, x => Tile(x, new[] { 0 }), E0, GradValues: new double[2]);
+        yield return new("Pad", "[0] constant 7 by [[1, 2]]", E0, x => Pad(x, new[,] { { 1, 2 } }, constantValues: 7), new[] { 3 }, new[] { 7.0, 7, 7 });
+        yield return new("Pad", "[2,0] symmetric by [[1, 1], [0, 0]]", E20, x => Pad(x, new[,] { { 1, 1 }, { 0, 0 } }, "SYMMETRIC"), new[] { 4, 0 });
+        yield return new("Pad", "[0] reflect by [[1, 0]]", E0, x => Pad(x, new[,] { { 1, 0 } }, "REFLECT"), Throws: "too large for mode REFLECT");
+        yield return new("BroadcastTo", "[0] to [2,0]", E0, x => BroadcastTo(x, new[] { 2, 0 }), E20);
+        yield return new("Split", "[2,0] in 2", E20, x => Split(x, 2)[1], new[] { 1, 0 });
+        yield return new("Split", "[0] sizes [0, -1]", E0, x => Split(x, new[] { 0, -1 })[1], E0);
+        yield return new("Unstack", "[2,0]", E20, x => Unstack(x)[0], E0);
+        yield return new("Reverse", "[2,0] both axes", E20, x => Reverse(x, new[] { 0, 1 }), E20);
+        yield return new("Roll", "[0] by 3", E0, x => Roll(x, 3, 0), E0);
+        yield return new("GatherNd", "[2,0] row 1", E20, x => GatherNd(x, Constant(new[,] { { 1 } })), new[] { 1, 0 });
+        yield return new("GatherNd", "[2,3] no indices", new[] { 2, 3 }, x => GatherNd(x, Constant(new int[0, 2])), E0, GradValues: new double[6]);
+        yield return new("ScatterNd", "no updates into [3]", E0, x => ScatterNd(Constant(new int[0, 1]), x, new[] { 3 }), new[] { 3 }, new double[3]);
+        yield return new("TensorScatterNdUpdate", "[0] no updates", E0, x => TensorScatterNdUpdate(x, Constant(new int[0, 1]), Constant(new double[0])), E0);
+        yield return new("BooleanMask", "[2,0] rows true, false", E20, x => BooleanMask(x, Constant(new[] { true, false })), new[] { 1, 0 });
+        yield return new("Shape", "[2,0]", E20, x => Shape(x), new[] { 2 }, new[] { 2.0, 0 }, DType.Int32, Grad.Null);
+        yield return new("StridedSlice", "[2,0] from column 1", E20, x => x[.., 1..], E20);
+        yield return new("StridedSlice", "[2,0] reversed rows", E20, x => StridedSlice(x, new[] { 0 }, new[] { 0 }, new[] { -1 }, beginMask: 1, endMask: 1), E20);
+
         // ------------------------------------------------------------ neural networks
         foreach (var op in new[] { "Softmax", "LogSoftmax" })
         {

@@ -655,6 +655,9 @@ let private noTies (c: OpCase) = minGap c.Operands.[0] c.Operands.[1] >= 0.05
 /// A row of linear-algebra samples (LinalgCases.fs), every check.
 let private linalg (name: string) (samples: Gen<LinalgCases.Sample>) =
     special name (samples |> Gen.map (fun (op, operands, apply, reference, seed) -> case op operands apply reference seed)) |> costly
+/// A row of array-op samples (ArrayCases.fs), every check.
+let private arrays (name: string) (samples: Gen<ArrayCases.Sample>) =
+    special name (samples |> Gen.map (fun (op, operands, apply, reference, seed) -> case op operands apply reference seed))
 
 // ------------------------------------------------------------------ the table
 
@@ -783,7 +786,19 @@ let all : OpRow list =
       linalg "Qr" LinalgCases.qr |> note "tall, square and wide, batched"
       linalg "Eigh" LinalgCases.eigh |> note "eigenvalues and a sign-free function of V; Eigvalsh; batched"
       linalg "Svd" LinalgCases.svd |> note "tall and wide, sign-free functions of U and V, s alone, matrix 2-norm; batched"
-      linalg "Lstsq" LinalgCases.lstsq |> note "tall and wide, fast and SVD paths, l2 regulariser" ]
+      linalg "Lstsq" LinalgCases.lstsq |> note "tall and wide, fast and SVD paths, l2 regulariser"
+      // arrays and indexing (ArrayCases.fs)
+      arrays "StridedSlice" ArrayCases.stridedSlice |> note "negative steps, clamped bounds, shrink, new axis, ellipsis"
+      arrays "Reverse" ArrayCases.reverse |> note "random axes"
+      arrays "Tile" ArrayCases.tile |> note "multiples 0 to 3"
+      arrays "Pad" ArrayCases.pad |> note "CONSTANT, REFLECT, SYMMETRIC"
+      arrays "Roll" ArrayCases.roll |> note "several, repeated and negative axes"
+      arrays "Split" ArrayCases.split |> note "sizes with -1, all parts rejoined"
+      arrays "Unstack" ArrayCases.unstack |> note "random axis, all parts restacked"
+      arrays "GatherNd" ArrayCases.gatherNd |> note "tuple depth 0 to rank, repeats"
+      arrays "ScatterNd" ArrayCases.scatterNd |> note "duplicates summed"
+      arrays "TensorScatterNdUpdate" ArrayCases.tensorScatterNdUpdate |> note "tensor and updates, duplicates" |> costly
+      arrays "BooleanMask" ArrayCases.booleanMask |> note "mask rank 1 to 3, random axis" ]
 
 /// The row of that name.
 let find (name: string) =
