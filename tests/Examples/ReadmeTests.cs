@@ -25,6 +25,7 @@ public class ReadmeTests
         var listed = Regex.Matches(block.Groups[1].Value, @"\b[A-Z][A-Za-z0-9]+\b").Select(m => m.Value).ToHashSet();
         listed.Remove("Bool"); // "comparisons (Bool, ...)" names the result dtype, not an op
         var code = typeof(TF).GetMethods(BindingFlags.Public | BindingFlags.Static)
+            .Concat(typeof(TF).GetNestedTypes(BindingFlags.Public).SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static))) // TF.Random, TF.Nn...
             .Where(m => m.ReturnType == typeof(Tensor) || m.ReturnType.Name.StartsWith("Func"))
             .Select(m => m.Name).ToHashSet();
         Assert.Empty(code.Except(listed));   // every op is listed
