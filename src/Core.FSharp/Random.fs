@@ -125,10 +125,8 @@ module Kernels =
                 draw <- draw + 1u
                 z <- standardNormal s i draw
             mean + stddev * z
-        let values = Array.init n sample
-        let r = ofDoubles "TruncatedNormal" shape dtype values
-        // A Float32 value may round onto mean +- 2 stddev; TensorFlow's bound is then met with equality, as here.
-        r
+        // A Float32 value may round onto mean +- 2 stddev (the bound is then met with equality).
+        Array.init n sample |> ofDoubles "TruncatedNormal" shape dtype
 
     let categorical (s: Stream) (logits: RawTensor) (numSamples: int) (dtype: DType) =
         let batch = logits.Shape.[0]
