@@ -118,7 +118,7 @@ public static partial class TF
     {
         CheckShape("RandomNormal", shape);
         RequireFloat("RandomNormal", dtype);
-        return Strong(Core.Storage.randomNormal(shape, mean, stddev, dtype.ToCore(), seed.HasValue ? new Random(seed.Value) : Random.Shared));
+        return Strong(Core.Storage.randomNormal(shape, mean, stddev, dtype.ToCore(), seed.HasValue ? new System.Random(seed.Value) : System.Random.Shared));
     }
 
     /// <summary>Samples of a uniform distribution on [minval, maxval) (<c>tf.random.uniform</c>); the same <paramref name="seed"/>
@@ -132,7 +132,7 @@ public static partial class TF
         CheckDType("RandomUniform", dtype);
         if (dtype == DType.Bool)
             throw new ArgumentException("RandomUniform: dtype Bool is not supported; expected a float or integer dtype.", nameof(dtype));
-        return Strong(Core.Storage.randomUniform(shape, minval, maxval, dtype.ToCore(), seed.HasValue ? new Random(seed.Value) : Random.Shared));
+        return Strong(Core.Storage.randomUniform(shape, minval, maxval, dtype.ToCore(), seed.HasValue ? new System.Random(seed.Value) : System.Random.Shared));
     }
 
     /// <summary>A shape given to a factory: not null, no negative dimension, at most <see cref="Array.MaxLength"/> elements.</summary>

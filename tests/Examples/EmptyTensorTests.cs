@@ -52,6 +52,14 @@ public class EmptyTensorTests
         yield return new("OneHot", "depth 0", E0, _ => OneHot(Constant(new[] { 1, 2 }), 0, DType.Float64), E20, Grad: Grad.Null);
         yield return new("RandomNormal", "[2,0]", E0, _ => RandomNormal(new[] { 2, 0 }, dtype: DType.Float64), E20, Grad: Grad.Null);
         yield return new("RandomUniform", "[0]", E0, _ => RandomUniform(new[] { 0 }, dtype: DType.Float64), E0, Grad: Grad.Null);
+        // TF.Random and TF.Nn.Dropout (an op seed of their own, so the seed-rule tests' streams are not touched)
+        yield return new("Normal", "[2,0]", E0, _ => TF.Random.Normal(new[] { 2, 0 }, dtype: DType.Float64, seed: 999), E20, Grad: Grad.Null);
+        yield return new("Uniform", "[0]", E0, _ => TF.Random.Uniform(new[] { 0 }, dtype: DType.Float64, seed: 999), E0, Grad: Grad.Null);
+        yield return new("TruncatedNormal", "[0]", E0, _ => TF.Random.TruncatedNormal(new[] { 0 }, dtype: DType.Float64, seed: 999), E0, Grad: Grad.Null);
+        yield return new("Categorical", "batch 0", E0, _ => TF.Random.Categorical(Zeros(new[] { 0, 3 }, DType.Float64), 4, seed: 999), new[] { 0, 4 }, DType: DType.Int64, Grad: Grad.Null);
+        yield return new("Categorical", "no samples", E0, _ => TF.Random.Categorical(Zeros(new[] { 2, 3 }, DType.Float64), 0, seed: 999), E20, DType: DType.Int64, Grad: Grad.Null);
+        yield return new("Shuffle", "[0]", E0, x => TF.Random.Shuffle(x, seed: 999), E0, Grad: Grad.Null);
+        yield return new("Dropout", "[2,0]", E20, x => TF.Nn.Dropout(x, 0.5, seed: 999), E20);
 
         // ------------------------------------------------------------ element-wise, unary: empty in, empty out
         // every op of the README's element-wise line that takes one tensor (so a new one is covered at once), and two more
