@@ -48,17 +48,22 @@ module private Kernels =
 
     /// Images per patch matrix: at most `chunkElements` elements in one (at least one image), so that a large batch
     /// is done in parts with a bounded scratch matrix and no index overflows.
-    let chunkElements = 1L <<< 24
+    /// 2^20 (4 MiB of Float32): a patch matrix well inside the GC's young generation (16 MiB tensors, see
+    /// bench/README.md) and reused from part to part; the whole batch as one matrix of 19 MB (8 images of 64 x 64 x 16,
+    /// 3x3 filters) went to the large object heap and made a forward and backward pass 5-10x slower on a loaded machine.
+    let chunkElements = 1L <<< 20
     let imagesPerChunk (g: ConvGeometry) =
         let perImage = max 1L (int64 g.OH * int64 g.OW * int64 (g.KH * g.KW * g.C))
         int (max 1L (min (int64 g.N) (chunkElements / perImage)))
 
     /// The patch matrix [count OH OW, KH KW C] of images n0 .. n0 + count - 1 of an ungrouped convolution: row p holds
     /// the input under output pixel p, zeros where the window lies in the padding.
-    let im2col (g: ConvGeometry) (n0: int) (count: int) (x: 'T[]) : 'T[] =
+    let im2col (g: ConvGeometry) (n0: int) (count: int) (x: 'T[]) (reuse: 'T[]) : 'T[] =
         let k = g.KH * g.KW * g.C
-        // rows whose window lies wholly inside the input are written whole; the others are cleared first
-        let cols: 'T[] = GC.AllocateUninitializedArray (count * g.OH * g.OW * k)
+        // rows whose window lies wholly inside the input are written whole; the others are cleared first, so a
+        // buffer of the right length from the previous part is overwritten entirely
+        let len = count * g.OH * g.OW * k
+        let cols: 'T[] = if not (isNull reuse) && reuse.Length = len then reuse else GC.AllocateUninitializedArray len
         forBatch count (int64 cols.Length) (fun r ->
             let n = n0 + r
             for oh in 0 .. g.OH - 1 do
@@ -173,11 +178,13 @@ module private Kernels =
         invalidArg "x" (sprintf "%s: dtype %s is not supported; expected Float32 or Float64" op (dtypeName t.DType))
 
     /// The patch matrix of images n0 .. n0 + count - 1.
-    let private patches (g: ConvGeometry) (n0: int) (count: int) (x: RawTensor) =
+    /// `reuse`: the previous part's patch matrix (overwritten when its length fits) or null.
+    let private patches (g: ConvGeometry) (n0: int) (count: int) (x: RawTensor) (reuse: RawTensor) =
+        let old = if isNull reuse then null else reuse.Data
         let data: Array =
             match x.Data with
-            | :? (float32[]) as a -> im2col g n0 count a :> _
-            | :? (float[]) as a -> im2col g n0 count a :> _
+            | :? (float32[]) as a -> im2col g n0 count a (match old with :? (float32[]) as o -> o | _ -> null) :> _
+            | :? (float[]) as a -> im2col g n0 count a (match old with :? (float[]) as o -> o | _ -> null) :> _
             | _ -> floatOnly "Conv2D" x
         RawTensor(x.DType, [| count * g.OH * g.OW; g.KH * g.KW * g.C |], data)
 
@@ -208,11 +215,13 @@ module private Kernels =
         if empty g g.OutShape || Shape.size g.InShape = 0 || Shape.size g.FilterShape = 0 then zeros x.DType g.OutShape
         elif g.Groups = 1 then
             let wk = reshape [| g.KH * g.KW * g.C; g.OC |] w
-            if imagesPerChunk g >= g.N then reshape g.OutShape (Products.Kernels.matmul2 false false (patches g 0 g.N x) wk)
+            if imagesPerChunk g >= g.N then reshape g.OutShape (Products.Kernels.matmul2 false false (patches g 0 g.N x null) wk)
             else
                 let y = alloc x.DType (Shape.size g.OutShape)
+                let mutable cols = Unchecked.defaultof<RawTensor>
                 chunks g (fun n0 count ->
-                    let part = Products.Kernels.matmul2 false false (patches g n0 count x) wk
+                    cols <- patches g n0 count x cols
+                    let part = Products.Kernels.matmul2 false false cols wk
                     Array.Copy(part.Data, 0, y, n0 * g.OH * g.OW * g.OC, part.Size))
                 RawTensor(x.DType, g.OutShape, y)
         else
@@ -249,8 +258,10 @@ module private Kernels =
         if empty g g.FilterShape || Shape.size g.InShape = 0 then zeros x.DType g.FilterShape
         elif g.Groups = 1 then
             let mutable dw = Unchecked.defaultof<RawTensor>
+            let mutable cols = Unchecked.defaultof<RawTensor>
             chunks g (fun n0 count ->
-                let part = Products.Kernels.matmul2 true false (patches g n0 count x) (outputRows g n0 count gy)
+                cols <- patches g n0 count x cols
+                let part = Products.Kernels.matmul2 true false cols (outputRows g n0 count gy)
                 dw <- if n0 = 0 then part else Combinators.Kernels.add dw part)
             reshape g.FilterShape dw
         else
