@@ -48,17 +48,22 @@ module private Kernels =
 
     /// Images per patch matrix: at most `chunkElements` elements in one (at least one image), so that a large batch
     /// is done in parts with a bounded scratch matrix and no index overflows.
-    let chunkElements = 1L <<< 24
+    /// 2^20 (4 MiB of Float32): a patch matrix well inside the GC's young generation (16 MiB tensors, see
+    /// bench/README.md) and reused from part to part; the whole batch as one matrix of 19 MB (8 images of 64 x 64 x 16,
+    /// 3x3 filters) went to the large object heap and made a forward and backward pass 5-10x slower on a loaded machine.
+    let chunkElements = 1L <<< 20
     let imagesPerChunk (g: ConvGeometry) =
         let perImage = max 1L (int64 g.OH * int64 g.OW * int64 (g.KH * g.KW * g.C))
         int (max 1L (min (int64 g.N) (chunkElements / perImage)))
 
     /// The patch matrix [count OH OW, KH KW C] of images n0 .. n0 + count - 1 of an ungrouped convolution: row p holds
     /// the input under output pixel p, zeros where the window lies in the padding.
-    let im2col (g: ConvGeometry) (n0: int) (count: int) (x: 'T[]) : 'T[] =
+    let im2col (g: ConvGeometry) (n0: int) (count: int) (x: 'T[]) (reuse: 'T[]) : 'T[] =
         let k = g.KH * g.KW * g.C
-        // rows whose window lies wholly inside the input are written whole; the others are cleared first
-        let cols: 'T[] = GC.AllocateUninitializedArray (count * g.OH * g.OW * k)
+        // rows whose window lies wholly inside the input are written whole; the others are cleared first, so a
+        // buffer of the right length from the previous part is overwritten entirely
+        let len = count * g.OH * g.OW * k
+        let cols: 'T[] = if not (isNull reuse) && reuse.Length = len then reuse else GC.AllocateUninitializedArray len
         forBatch count (int64 cols.Length) (fun r ->
             let n = n0 + r
             for oh in 0 .. g.OH - 1 do
@@ -173,11 +178,13 @@ module private Kernels =
         invalidArg "x" (sprintf "%s: dtype %s is not supported; expected Float32 or Float64" op (dtypeName t.DType))
 
     /// The patch matrix of images n0 .. n0 + count - 1.
-    let private patches (g: ConvGeometry) (n0: int) (count: int) (x: RawTensor) =
+    /// `reuse`: the previous part's patch matrix (overwritten when its length fits) or null.
+    let private patches (g: ConvGeometry) (n0: int) (count: int) (x: RawTensor) (reuse: RawTensor) =
+        let old = if isNull reuse then null else reuse.Data
         let data: Array =
             match x.Data with
-            | :? (float32[]) as a -> im2col g n0 count a :> _
-            | :? (float[]) as a -> im2col g n0 count a :> _
+            | :? (float32[]) as a -> im2col g n0 count a (match old with :? (float32[]) as o -> o | _ -> null) :> _
+            | :? (float[]) as a -> im2col g n0 count a (match old with :? (float[]) as o -> o | _ -> null) :> _
             | _ -> floatOnly "Conv2D" x
         RawTensor(x.DType, [| count * g.OH * g.OW; g.KH * g.KW * g.C |], data)
 
@@ -208,11 +215,13 @@ module private Kernels =
         if empty g g.OutShape || Shape.size g.InShape = 0 || Shape.size g.FilterShape = 0 then zeros x.DType g.OutShape
         elif g.Groups = 1 then
             let wk = reshape [| g.KH * g.KW * g.C; g.OC |] w
-            if imagesPerChunk g >= g.N then reshape g.OutShape (Products.Kernels.matmul2 false false (patches g 0 g.N x) wk)
+            if imagesPerChunk g >= g.N then reshape g.OutShape (Products.Kernels.matmul2 false false (patches g 0 g.N x null) wk)
             else
                 let y = alloc x.DType (Shape.size g.OutShape)
+                let mutable cols = Unchecked.defaultof<RawTensor>
                 chunks g (fun n0 count ->
-                    let part = Products.Kernels.matmul2 false false (patches g n0 count x) wk
+                    cols <- patches g n0 count x cols
+                    let part = Products.Kernels.matmul2 false false cols wk
                     Array.Copy(part.Data, 0, y, n0 * g.OH * g.OW * g.OC, part.Size))
                 RawTensor(x.DType, g.OutShape, y)
         else
@@ -249,8 +258,10 @@ module private Kernels =
         if empty g g.FilterShape || Shape.size g.InShape = 0 then zeros x.DType g.FilterShape
         elif g.Groups = 1 then
             let mutable dw = Unchecked.defaultof<RawTensor>
+            let mutable cols = Unchecked.defaultof<RawTensor>
             chunks g (fun n0 count ->
-                let part = Products.Kernels.matmul2 true false (patches g n0 count x) (outputRows g n0 count gy)
+                cols <- patches g n0 count x cols
+                let part = Products.Kernels.matmul2 true false cols (outputRows g n0 count gy)
                 dw <- if n0 = 0 then part else Combinators.Kernels.add dw part)
             reshape g.FilterShape dw
         else
@@ -336,6 +347,22 @@ module private Kernels =
                                         idx.[yo + c] <- xo + c
                                     c <- c + 1)
         struct (idx, y)
+
+    /// Int32 convolution values (TF registers Conv2D and Conv2DBackpropInput for int32): the direct loops, wrapping
+    /// on overflow as TF's int32 arithmetic does. `transposed` computes the input adjoint from (gy, w) instead.
+    let intConv (g: ConvGeometry) (transposed: bool) (a: RawTensor) (w: RawTensor) =
+        match a.Data, w.Data with
+        | (:? (int[]) as x), (:? (int[]) as f) ->
+            if transposed then RawTensor(a.DType, g.InShape, (if Shape.size g.InShape = 0 || Shape.size g.OutShape = 0 || g.C = 0 then Array.zeroCreate<int> (Shape.size g.InShape) else directInput g x f))
+            else RawTensor(a.DType, g.OutShape, (if Shape.size g.OutShape = 0 || Shape.size g.InShape = 0 || g.C = 0 then Array.zeroCreate<int> (Shape.size g.OutShape) else directForward g x f))
+        | _ -> floatOnly (if transposed then "Conv2DBackpropInput" else "Conv2D") a
+
+    /// Integer max-pool values (TF registers MaxPool for int32 and int64): the same window scan as the float kernels.
+    let intMaxPool (g: PoolGeometry) (x: RawTensor) =
+        match x.Data with
+        | :? (int[]) as a -> let struct (_, y) = argmaxOf g a in RawTensor(x.DType, g.OutShape, y)
+        | :? (int64[]) as a -> let struct (_, y) = argmaxOf g a in RawTensor(x.DType, g.OutShape, y)
+        | _ -> floatOnly "MaxPool2D" x
 
     /// The argmax indices and the pooled values.
     let argmax (g: PoolGeometry) (x: RawTensor) =
@@ -517,6 +544,12 @@ let private checkFloat (op: string) (x: Tensor) (w: Tensor) =
     if not x.IsFloat then fail op (sprintf "input has dtype %O; expected Float32 or Float64" x.DType)
     if w.DType <> x.DType then fail op (sprintf "input has dtype %O and filters %O; expected the same dtype" x.DType w.DType)
 
+/// The dtypes TF registers Conv2D and Conv2DBackpropInput for (of Nabla's): Float32, Float64 and Int32.
+let private checkConvDType (op: string) (x: Tensor) (w: Tensor) =
+    if not x.IsFloat && x.DType <> DType.Int32 then
+        fail op (sprintf "input has dtype %O; expected Float32, Float64 or Int32" x.DType)
+    if w.DType <> x.DType then fail op (sprintf "input has dtype %O and filters %O; expected the same dtype" x.DType w.DType)
+
 /// NCHW -> NHWC (and back) around the NHWC kernels.
 let private toLast (x: Tensor) = transpose [| 0; 2; 3; 1 |] x
 let private toFirst (x: Tensor) = transpose [| 0; 3; 1; 2 |] x
@@ -547,21 +580,22 @@ let conv2d (strides: int[]) (dilations: int[]) (padding: string) (dataFormat: st
     let op = "Conv2D"
     let last = channelsLast op 2 dataFormat
     let layout = if last then "NHWC" else "NCHW"
-    checkFloat op input filters
+    checkConvDType op input filters
     rank4 op "input" layout input
     rank4 op "filters" "[height, width, in_channels, out_channels]" filters
     let s = spatialPair op "strides" last strides
     let d = spatialPair op "dilations" last (if isNull dilations then [| 1 |] else dilations)
     let x = if last then input else toLast input
     let g = convGeometry op x.Shape filters.Shape layout s d padding
-    let y = conv g x filters
+    // Int32 (as TF's integer kernels): values only, no derivative
+    let y = if x.IsFloat then conv g x filters else constant (Kernels.intConv g false x.Raw filters.Raw)
     if last then y else toFirst y
 
 let conv2dTranspose (outputShape: int[]) (strides: int[]) (dilations: int[]) (padding: string) (dataFormat: string) (input: Tensor) (filters: Tensor) =
     let op = "Conv2DTranspose"
     let last = channelsLast op 2 dataFormat
     let layout = if last then "NHWC" else "NCHW"
-    checkFloat op input filters
+    checkConvDType op input filters
     rank4 op "input" layout input
     rank4 op "filters" "[height, width, output_channels, in_channels]" filters
     if isNull outputShape || outputShape.Length <> 4 || outputShape |> Array.exists (fun v -> v < 0) then
@@ -582,7 +616,7 @@ let conv2dTranspose (outputShape: int[]) (strides: int[]) (dilations: int[]) (pa
     if g.OH <> x.Shape.[1] || g.OW <> x.Shape.[2] then
         fail op (sprintf "input of shape %s does not match output_shape %s: a %s convolution of output_shape with filters %s, strides %s and dilations %s gives spatial extents [%d, %d], not the input's [%d, %d]"
                          (Shape.format input.Shape) (Shape.format outputShape) padding (Shape.format fs) (Shape.format s) (Shape.format d) g.OH g.OW x.Shape.[1] x.Shape.[2])
-    let y = backpropInput g x filters
+    let y = if x.IsFloat then backpropInput g x filters else constant (Kernels.intConv g true x.Raw filters.Raw)
     if last then y else toFirst y
 
 let depthwiseConv2d (strides: int[]) (dilations: int[]) (padding: string) (dataFormat: string) (input: Tensor) (filter: Tensor) =
@@ -615,7 +649,7 @@ let conv1d (stride: int[]) (dilations: int[]) (padding: string) (dataFormat: str
     let op = "Conv1D"
     let last = channelsLast op 1 dataFormat
     let layout = if last then "NWC" else "NCW"
-    checkFloat op input filters
+    checkConvDType op input filters
     if input.Rank <> 3 then fail op (sprintf "input has shape %s; expected rank 3 (%s)" (Shape.format input.Shape) layout)
     if filters.Rank <> 3 then fail op (sprintf "filters have shape %s; expected rank 3 ([width, in_channels, out_channels])" (Shape.format filters.Shape))
     let one (what: string) (v: int[]) =
@@ -643,7 +677,8 @@ let conv1d (stride: int[]) (dilations: int[]) (padding: string) (dataFormat: str
 let private poolGeometry (op: string) (ksize: int[]) (strides: int[]) (padding: string) (dataFormat: string) (input: Tensor) =
     let last = channelsLast op 2 dataFormat
     let layout = if last then "NHWC" else "NCHW"
-    if not input.IsFloat then fail op (sprintf "input has dtype %O; expected Float32 or Float64" input.DType)
+    if not (input.IsFloat || (op = "MaxPool2D" && (input.DType = DType.Int32 || input.DType = DType.Int64))) then
+        fail op (sprintf "input has dtype %O; expected %s" input.DType (if op = "MaxPool2D" then "Float32, Float64, Int32 or Int64" else "Float32 or Float64"))
     rank4 op "input" layout input
     let k = spatialPair op "ksize" last ksize
     let s = spatialPair op "strides" last strides
@@ -657,10 +692,15 @@ let private poolGeometry (op: string) (ksize: int[]) (strides: int[]) (padding: 
 
 let maxPool2d (ksize: int[]) (strides: int[]) (padding: string) (dataFormat: string) (input: Tensor) =
     let last, x, g = poolGeometry "MaxPool2D" ksize strides padding dataFormat input
-    // the argmax of the value at the bottom of every perturbation: the same at every level
-    let raw = x.Raw
-    let struct (idx, pooled) = Kernels.argmax g raw
-    let y = gatherKnown raw pooled idx g.OutShape x
+    let y =
+        if not x.IsFloat then
+            // Int32, Int64 (as TF's integer kernels): values only, no derivative
+            constant (Kernels.intMaxPool g x.Raw)
+        else
+            // the argmax of the value at the bottom of every perturbation: the same at every level
+            let raw = x.Raw
+            let struct (idx, pooled) = Kernels.argmax g raw
+            gatherKnown raw pooled idx g.OutShape x
     if last then y else toFirst y
 
 let avgPool2d (ksize: int[]) (strides: int[]) (padding: string) (dataFormat: string) (input: Tensor) =

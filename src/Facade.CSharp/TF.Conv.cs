@@ -14,7 +14,7 @@ public static partial class TF
     /// <remarks>Derivative: bilinear; the input gradient is the transposed convolution
     /// (<see cref="Conv2DTranspose(Tensor, Tensor, int[], int[], string, string, int[])"/>), the filter gradient the
     /// filter-backprop convolution; both are differentiable again, to any order, in forward and reverse mode.
-    /// Float32 and Float64. Deviations: TF's CPU kernel accepts only NHWC; NCHW is accepted here (transposed in and out).</remarks>
+    /// Float32 and Float64; Int32 too, as TF registers it (values only, wrapping on overflow, no gradient). Deviations: TF's CPU kernel accepts only NHWC; NCHW is accepted here (transposed in and out).</remarks>
     /// <param name="input">The input, rank 4.</param>
     /// <param name="filters">The filters [height, width, in_channels, out_channels].</param>
     /// <param name="strides">One stride for both spatial axes.</param>
@@ -22,7 +22,7 @@ public static partial class TF
     /// <param name="dataFormat">"NHWC" (default) or "NCHW".</param>
     /// <param name="dilations">One dilation rate for both spatial axes (default 1).</param>
     /// <exception cref="ArgumentException">A rank other than 4, a channel mismatch, non-positive strides or dilations, a padding or
-    /// data format TF does not know, different dtypes, an integer dtype, or a VALID window whose output size would be negative.</exception>
+    /// data format TF does not know, different dtypes, a dtype other than Float32, Float64 or Int32, or a VALID window whose output size would be negative.</exception>
     public static Tensor Conv2D(Tensor input, Tensor filters, int strides, string padding, string dataFormat = "NHWC", int dilations = 1) =>
         Conv2D(input, filters, Many(strides), padding, dataFormat, Many(dilations));
 
@@ -71,7 +71,7 @@ public static partial class TF
     /// order. A Conv2D of <paramref name="outputShape"/> with the same filters, strides, padding and dilations must give the input's
     /// spatial extents (several output shapes may: that is why TF asks for it).</summary>
     /// <remarks>Derivative: bilinear; the input gradient is <c>Conv2D(g, filters)</c>, the filter gradient the filter-backprop
-    /// convolution of (g, input); any order. Float32 and Float64.</remarks>
+    /// convolution of (g, input); any order. Float32 and Float64; Int32 as TF (values only, no gradient).</remarks>
     /// <param name="input">The input, rank 4.</param>
     /// <param name="filters">The filters [height, width, output_channels, in_channels].</param>
     /// <param name="outputShape">The output's shape, 4 extents.</param>
@@ -108,7 +108,7 @@ public static partial class TF
     /// <param name="padding">"SAME" or "VALID".</param>
     /// <param name="dataFormat">"NHWC" (default) or "NCHW".</param>
     /// <param name="dilations">1 or 2 dilation rates (null: 1).</param>
-    /// <exception cref="ArgumentException">A channel mismatch, a rank other than 4, or the arguments Conv2D rejects.</exception>
+    /// <exception cref="ArgumentException">A channel mismatch, a rank other than 4, a dtype other than Float32 or Float64 (TF has no integer depthwise kernel), or the arguments Conv2D rejects.</exception>
     public static Tensor DepthwiseConv2D(Tensor input, Tensor filter, int[] strides, string padding, string dataFormat = "NHWC", int[]? dilations = null) =>
         Binary("DepthwiseConv2D", input, filter, (x, w) => Core.Conv.depthwiseConv2d(strides, dilations!, padding, dataFormat, x, w));
 
@@ -128,19 +128,19 @@ public static partial class TF
     /// winning. Derivative: each window's gradient goes to one element, TF's rule: the first maximum in row-major window order
     /// (a later element takes it only when strictly greater). The gradient is a scatter whose own derivative (MaxPoolGradGrad) is a
     /// gather at the same elements, so every order works. Deviation: NCHW is accepted (TF's CPU kernel takes only NHWC).</summary>
-    /// <param name="input">The input, rank 4, Float32 or Float64.</param>
+    /// <param name="input">The input, rank 4, Float32, Float64, Int32 or Int64 (integers: values only, no gradient).</param>
     /// <param name="ksize">One window extent for both spatial axes.</param>
     /// <param name="strides">One stride.</param>
     /// <param name="padding">"SAME" or "VALID".</param>
     /// <param name="dataFormat">"NHWC" (default) or "NCHW".</param>
-    /// <exception cref="ArgumentException">A rank other than 4, an integer dtype, non-positive window or strides, or an unknown padding
+    /// <exception cref="ArgumentException">A rank other than 4, a dtype other than Float32, Float64, Int32 or Int64 (AvgPool2D: Float32 or Float64), non-positive window or strides, or an unknown padding
     /// or data format.</exception>
     public static Tensor MaxPool2D(Tensor input, int ksize, int strides, string padding, string dataFormat = "NHWC") =>
         MaxPool2D(input, Many(ksize), Many(strides), padding, dataFormat);
 
     /// <summary>2-D max pooling (<c>tf.nn.max_pool2d</c>) with 1, 2 or 4 window extents and strides; otherwise as
     /// <see cref="MaxPool2D(Tensor, int, int, string, string)"/>.</summary>
-    /// <param name="input">The input, rank 4, Float32 or Float64.</param>
+    /// <param name="input">The input, rank 4, Float32, Float64, Int32 or Int64 (integers: values only, no gradient).</param>
     /// <param name="ksize">1, 2 or 4 window extents.</param>
     /// <param name="strides">1, 2 or 4 strides.</param>
     /// <param name="padding">"SAME" or "VALID".</param>

@@ -222,6 +222,47 @@ public class ConvTests
         Assert.Equal(new[] { 1f + 2 + 3 + 4 + 9 + 10 + 11 + 12 }, y.ToArray<float>().Take(1).ToArray());
     }
 
+    [Theory]
+    [InlineData("NHWC")]
+    [InlineData("NCHW")]
+    public void IntegerDTypesTensorFlowRegistersGiveTheFloatResults(string format)
+    {
+        // TF registers Conv2D and Conv2DBackpropInput for int32 and MaxPool for int32 and int64: the same sums and maxima
+        // as in Float64 (small integers, exact in both), with the integer dtype and no gradient
+        var nhwc = format == "NHWC";
+        var xs = nhwc ? new[] { 2, 5, 6, 3 } : new[] { 2, 3, 5, 6 };
+        var x = TF.Reshape(TF.Constant(Enumerable.Range(0, 180).Select(i => (double)((i * 7) % 11 - 5)).ToArray()), xs);
+        var w = TF.Reshape(TF.Constant(Enumerable.Range(0, 3 * 2 * 3 * 4).Select(i => (double)((i * 5) % 7 - 3)).ToArray()), new[] { 3, 2, 3, 4 });
+        var xi = TF.Cast(x, DType.Int32);
+        var wi = TF.Cast(w, DType.Int32);
+        foreach (var (strides, padding, dil) in new[] { (1, "SAME", 1), (2, "SAME", 1), (2, "VALID", 1), (1, "VALID", 2) })
+        {
+            var y = TF.Conv2D(x, w, strides, padding, format, dil);
+            var yi = TF.Conv2D(xi, wi, strides, padding, format, dil);
+            Assert.Equal(DType.Int32, yi.DType);
+            Assert.Equal(y.Shape, yi.Shape);
+            Assert.Equal(y.ToArray<double>(), yi.ToArray<int>().Select(v => (double)v).ToArray());
+            if (dil == 1)
+            {
+                // the transposed convolution of that output back to the input's shape
+                var t = TF.Conv2DTranspose(y, w, xs, strides, padding, format);
+                var ti = TF.Conv2DTranspose(yi, wi, xs, strides, padding, format);
+                Assert.Equal(DType.Int32, ti.DType);
+                Assert.Equal(t.ToArray<double>(), ti.ToArray<int>().Select(v => (double)v).ToArray());
+            }
+            var p = TF.MaxPool2D(x, 2, strides, padding, format);
+            foreach (var dt in new[] { DType.Int32, DType.Int64 })
+            {
+                var pi = TF.MaxPool2D(TF.Cast(x, dt), 2, strides, padding, format);
+                Assert.Equal(dt, pi.DType);
+                Assert.Equal(p.ToArray<double>(), TF.Cast(pi, DType.Float64).ToArray<double>());
+            }
+        }
+        var c1 = TF.Conv1D(TF.Reshape(xi, new[] { 2, 30, 3 }), TF.Reshape(wi, new[] { 6, 3, 4 }), 2, "SAME");
+        var c1f = TF.Conv1D(TF.Reshape(x, new[] { 2, 30, 3 }), TF.Reshape(w, new[] { 6, 3, 4 }), 2, "SAME");
+        Assert.Equal(c1f.ToArray<double>(), c1.ToArray<int>().Select(v => (double)v).ToArray());
+    }
+
     private static void Throws(string[] parts, Action act)
     {
         var e = Assert.Throws<ArgumentException>(act);
@@ -240,7 +281,12 @@ public class ConvTests
         Throws(new[] { "Conv2D", "strides", "[2, 2, 2, 1]", "batch" }, () => TF.Conv2D(x, TF.Ones(new[] { 3, 3, 3, 4 }, DType.Float64), new[] { 2, 2, 2, 1 }, "SAME"));
         Throws(new[] { "Conv2D", "3 entries" }, () => TF.Conv2D(x, TF.Ones(new[] { 3, 3, 3, 4 }, DType.Float64), new[] { 1, 1, 1 }, "SAME"));
         Throws(new[] { "Conv2D", "data_format", "\"NWHC\"" }, () => TF.Conv2D(x, TF.Ones(new[] { 3, 3, 3, 4 }, DType.Float64), 1, "SAME", "NWHC"));
-        Throws(new[] { "Conv2D", "Int32" }, () => TF.Conv2D(TF.Ones(new[] { 1, 5, 5, 3 }, DType.Int32), TF.Ones(new[] { 3, 3, 3, 4 }, DType.Int32), 1, "SAME"));
+        // dtypes TF does not register: Bool anywhere, Int64 for convolutions, integers for the depthwise convolution and the average pool
+        Throws(new[] { "Conv2D", "Int64", "Float32, Float64 or Int32" }, () => TF.Conv2D(TF.Ones(new[] { 1, 5, 5, 3 }, DType.Int64), TF.Ones(new[] { 3, 3, 3, 4 }, DType.Int64), 1, "SAME"));
+        Throws(new[] { "Conv2D", "Int32", "Float64" }, () => TF.Conv2D(TF.Ones(new[] { 1, 5, 5, 3 }, DType.Int32), TF.Ones(new[] { 3, 3, 3, 4 }, DType.Float64), 1, "SAME"));
+        Throws(new[] { "DepthwiseConv2D", "Int32", "Float32 or Float64" }, () => TF.DepthwiseConv2D(TF.Ones(new[] { 1, 5, 5, 3 }, DType.Int32), TF.Ones(new[] { 3, 3, 3, 1 }, DType.Int32), 1, "SAME"));
+        Throws(new[] { "AvgPool2D", "Int32", "Float32 or Float64" }, () => TF.AvgPool2D(TF.Ones(new[] { 1, 5, 5, 3 }, DType.Int32), 2, 2, "VALID"));
+        Throws(new[] { "MaxPool2D", "Bool", "Float32, Float64, Int32 or Int64" }, () => TF.MaxPool2D(TF.Cast(TF.Ones(new[] { 1, 5, 5, 3 }, DType.Int32), DType.Bool), 2, 2, "VALID"));
         Throws(new[] { "Conv2D", "Float64", "Float32" }, () => TF.Conv2D(x, TF.Ones(new[] { 3, 3, 3, 4 }, DType.Float32), 1, "SAME"));
         // VALID with a window larger than the input: negative output size is an error (TF raises), zero an empty output
         Throws(new[] { "Conv2D", "VALID", "negative" }, () => TF.Conv2D(TF.Ones(new[] { 1, 1, 1, 3 }, DType.Float64), TF.Ones(new[] { 3, 3, 3, 4 }, DType.Float64), 1, "VALID"));
