@@ -26,13 +26,14 @@ public class KerasDropoutAndDefaultsTests
         var z = layer.Apply(v0, training: true);
         var g = tape.Gradient(TF.ReduceSum(z), v0)!.ToArray<double>();
         var zv = z.ToArray<double>();
-        for (int i = 0; i < g.Length; i++) Assert.Equal(zv[i] == 0 ? 0.0 : 4.0 / 3.0, g[i], 12);
+        for (int i = 0; i < g.Length; i++) Assert.Equal(zv[i] == 0 ? 0.0 : 4.0 / 3.0, g[i], 6); // the layer computes in Float32
         // a noise shape with a null entry takes the input's extent; extent 1 shares the draw along that axis
         var shared = new Dropout(0.5, noiseShape: new int?[] { null, 1 }, seed: 9).Apply(x, training: true).ToArray<double>();
         for (int r = 0; r < 200; r++)
             Assert.True(Enumerable.Range(0, 50).All(c => shared[r * 50 + c] == shared[r * 50]), $"row {r} shares one draw");
         Assert.Throws<ArgumentException>(() => new Dropout(1.0));
-        Assert.Same(x, new Dropout(0.0).Apply(x, training: true));
+        var x32 = TF.Ones(new[] { 2, 2 });
+        Assert.Same(x32, new Dropout(0.0).Apply(x32, training: true)); // rate 0 (and inference) return the input itself
     }
 
     [Fact]
@@ -41,7 +42,7 @@ public class KerasDropoutAndDefaultsTests
         var r = new Random(4);
         var data = Enumerable.Range(0, 2 * 3 * 4 * 5).Select(_ => r.NextDouble()).ToArray();
         var x = TF.Reshape(TF.Constant(data), 2, 3, 4, 5);
-        var avg = new GlobalAveragePooling2D(dtype: DType.Float64).Apply(x).ToArray<double>();
+        var avg = new GlobalAveragePooling2D().Apply(x).ToArray<float>();
         var max = new GlobalMaxPooling2D().Apply(x).ToArray<float>();
         for (int b = 0; b < 2; b++)
             for (int c = 0; c < 5; c++)
@@ -54,7 +55,7 @@ public class KerasDropoutAndDefaultsTests
                         s += v;
                         m = Math.Max(m, v);
                     }
-                Assert.Equal(s / 12, avg[b * 5 + c], 12);
+                Assert.Equal(s / 12, avg[b * 5 + c], 5);
                 Assert.Equal((float)m, max[b * 5 + c]);
             }
         Assert.Equal(new[] { 2, 1, 1, 5 }, new GlobalAveragePooling2D(keepDims: true).Apply(x).Shape);
