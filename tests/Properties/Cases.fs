@@ -614,7 +614,12 @@ let all : OpRow list =
       special "SoftmaxCrossEntropyWithLogits" softmaxCrossEntropyCase |> note "random axis, labels and logits" |> costly
       special "SparseSoftmaxCrossEntropyWithLogits" sparseSoftmaxCrossEntropyCase |> note "Int32 and Int64 labels" |> costly
       special "SigmoidCrossEntropyWithLogits" sigmoidCrossEntropyCase |> note "labels and logits" |> costly
-      special "BiasAdd" biasAddCase |> note "value and bias" |> costly ]
+      special "BiasAdd" biasAddCase |> note "value and bias" |> costly
+      // einsum (EinsumCases.fs: random equations against explicit loops)
+      special "Einsum" (EinsumCases.einsumSample 3 true |> Gen.map (fun (op, operands, apply, reference, seed) -> case op operands apply reference seed))
+      |> note "random subscripts, diagonals, sums, ellipses, 1 to 3 operands" |> costly
+      special "Tensordot" (EinsumCases.tensordotSample |> Gen.map (fun (op, operands, apply, reference, seed) -> case op operands apply reference seed))
+      |> note "random axis pairs or an int" |> costly ]
 
 /// The row of that name.
 let find (name: string) =
