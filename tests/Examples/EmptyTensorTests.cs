@@ -166,6 +166,13 @@ public class EmptyTensorTests
         yield return new("MatMul", "gradient of the full operand", new[] { 2, 3 }, b => MatMul(Z(0, 2), b), new[] { 0, 3 }, GradValues: new double[6]);
         yield return new("MatMul", "transposed, batched", new[] { 4, 0, 2 }, a => MatMul(a, Ones(new[] { 4, 0, 5 }, DType.Float64), transposeA: true), new[] { 4, 2, 5 }, new double[40]);
         yield return new("MatMul", "inner dimensions 0 and 2", E20, a => MatMul(a, Ones(new[] { 2, 3 }, DType.Float64)), Throws: "inner dimensions differ");
+        yield return new("Einsum", "contracted extent 0 gives zeros", E20, a => Einsum("ij,jk->ik", a, Ones(new[] { 0, 3 }, DType.Float64)), new[] { 2, 3 }, new double[6]);
+        yield return new("Einsum", "trace of [0,0]", new[] { 0, 0 }, m => Einsum("ii", m), S, new[] { 0.0 });
+        yield return new("Einsum", "diagonal of [0,0]", new[] { 0, 0 }, m => Einsum("ii->i", m), E0);
+        yield return new("Einsum", "outer product with [0]", E0, u => Einsum("i,j->ij", u, Ones(new[] { 3 }, DType.Float64)), new[] { 0, 3 });
+        yield return new("Einsum", "extents 0 and 2", E20, a => Einsum("ij,jk->ik", a, Ones(new[] { 2, 3 }, DType.Float64)), Throws: "label 'j'");
+        yield return new("Tensordot", "contracted extent 0 gives zeros", E20, a => Tensordot(a, Ones(new[] { 0, 3 }, DType.Float64), 1), new[] { 2, 3 }, new double[6]);
+        yield return new("Tensordot", "empty free axis", E20, a => Tensordot(a, Ones(new[] { 2, 3 }, DType.Float64), new[] { 0 }, new[] { 0 }), new[] { 0, 3 });
         yield return new("MatVec", "inner dimension 0", E0, x => MatVec(Ones(new[] { 3, 0 }, DType.Float64), x), new[] { 3 }, new double[3]);
         yield return new("MatVec", "no rows", new[] { 0, 2 }, a => MatVec(a, Ones(new[] { 2 }, DType.Float64)), E0);
         yield return new("Transpose", "[2,0]", E20, x => Transpose(x), new[] { 0, 2 });

@@ -798,7 +798,12 @@ let all : OpRow list =
       arrays "GatherNd" ArrayCases.gatherNd |> note "tuple depth 0 to rank, repeats"
       arrays "ScatterNd" ArrayCases.scatterNd |> note "duplicates summed"
       arrays "TensorScatterNdUpdate" ArrayCases.tensorScatterNdUpdate |> note "tensor and updates, duplicates" |> costly
-      arrays "BooleanMask" ArrayCases.booleanMask |> note "mask rank 1 to 3, random axis" ]
+      arrays "BooleanMask" ArrayCases.booleanMask |> note "mask rank 1 to 3, random axis"
+      // einsum (EinsumCases.fs: random equations against explicit loops)
+      special "Einsum" (EinsumCases.einsumSample 3 true |> Gen.map (fun (op, operands, apply, reference, seed) -> case op operands apply reference seed))
+      |> note "random subscripts, diagonals, sums, ellipses, 1 to 3 operands" |> costly
+      special "Tensordot" (EinsumCases.tensordotSample |> Gen.map (fun (op, operands, apply, reference, seed) -> case op operands apply reference seed))
+      |> note "random axis pairs or an int" |> costly ]
 
 /// The row of that name.
 let find (name: string) =

@@ -326,7 +326,7 @@ public sealed class DepthwiseConv2D : ConvBase
 /// <c>padding</c>, <c>data_format</c>).</summary>
 public abstract class Pooling2D : Layer
 {
-    private protected Pooling2D(string layer, int[]? poolSize, int[]? strides, string padding, string dataFormat, string? name) : base(name)
+    private protected Pooling2D(string layer, int[]? poolSize, int[]? strides, string padding, string dataFormat, string? name, DType dtype) : base(name, true, dtype)
     {
         var p = poolSize ?? new[] { 2 };
         PoolSize = p.Length == 1 ? new[] { p[0], p[0] } : p;
@@ -360,8 +360,9 @@ public abstract class Pooling2D : Layer
 /// <param name="padding">"valid" or "same".</param>
 /// <param name="dataFormat">"channels_last" or "channels_first".</param>
 /// <param name="name">The layer's name.</param>
-public sealed class MaxPooling2D(int[]? poolSize = null, int[]? strides = null, string padding = "valid", string dataFormat = "channels_last", string? name = null)
-    : Pooling2D("MaxPooling2D", poolSize, strides, padding, dataFormat, name)
+/// <param name="dtype">The dtype its floating inputs are cast to (Float32, Keras' default, or Float64).</param>
+public sealed class MaxPooling2D(int[]? poolSize = null, int[]? strides = null, string padding = "valid", string dataFormat = "channels_last", string? name = null, DType dtype = DType.Float32)
+    : Pooling2D("MaxPooling2D", poolSize, strides, padding, dataFormat, name, dtype)
 {
     /// <inheritdoc/>
     protected override Tensor Call(Tensor x, bool training) => TF.MaxPool2D(x, PoolSize.ToArray(), Strides.ToArray(), Padding.ToUpperInvariant(), Format);
@@ -374,8 +375,9 @@ public sealed class MaxPooling2D(int[]? poolSize = null, int[]? strides = null, 
 /// <param name="padding">"valid" or "same".</param>
 /// <param name="dataFormat">"channels_last" or "channels_first".</param>
 /// <param name="name">The layer's name.</param>
-public sealed class AveragePooling2D(int[]? poolSize = null, int[]? strides = null, string padding = "valid", string dataFormat = "channels_last", string? name = null)
-    : Pooling2D("AveragePooling2D", poolSize, strides, padding, dataFormat, name)
+/// <param name="dtype">The dtype its floating inputs are cast to (Float32, Keras' default, or Float64).</param>
+public sealed class AveragePooling2D(int[]? poolSize = null, int[]? strides = null, string padding = "valid", string dataFormat = "channels_last", string? name = null, DType dtype = DType.Float32)
+    : Pooling2D("AveragePooling2D", poolSize, strides, padding, dataFormat, name, dtype)
 {
     /// <inheritdoc/>
     protected override Tensor Call(Tensor x, bool training) => TF.AvgPool2D(x, PoolSize.ToArray(), Strides.ToArray(), Padding.ToUpperInvariant(), Format);

@@ -68,7 +68,8 @@ public class Dense : Layer
 
 /// <summary>Flattens every axis but the batch axis (<c>keras.layers.Flatten</c>); a rank-1 input becomes [batch, 1].</summary>
 /// <param name="name">The layer's name.</param>
-public sealed class Flatten(string? name = null) : Layer(name)
+/// <param name="dtype">The dtype its floating inputs are cast to (Float32, Keras' default, or Float64).</param>
+public sealed class Flatten(string? name = null, DType dtype = DType.Float32) : Layer(name, true, dtype)
 {
     /// <inheritdoc/>
     protected override Tensor Call(Tensor x, bool training)
@@ -86,7 +87,8 @@ public sealed class Reshape : Layer
     /// <summary>Creates the layer.</summary>
     /// <param name="targetShape">The shape without the batch axis.</param>
     /// <param name="name">The layer's name.</param>
-    public Reshape(int[] targetShape, string? name = null) : base(name)
+    /// <param name="dtype">The dtype its floating inputs are cast to (Float32, Keras' default, or Float64).</param>
+    public Reshape(int[] targetShape, string? name = null, DType dtype = DType.Float32) : base(name, true, dtype)
     {
         ArgumentNullException.ThrowIfNull(targetShape);
         if (targetShape.Count(d => d == -1) > 1 || targetShape.Any(d => d < -1))
@@ -107,12 +109,14 @@ public sealed class Activation : Layer
     /// <summary>Creates the layer from a Keras activation name.</summary>
     /// <param name="activation">The name (<see cref="Activations.Get"/>).</param>
     /// <param name="name">The layer's name.</param>
-    public Activation(string activation, string? name = null) : base(name) => Function = Activations.Get(activation);
+    /// <param name="dtype">The dtype its floating inputs are cast to (Float32, Keras' default, or Float64).</param>
+    public Activation(string activation, string? name = null, DType dtype = DType.Float32) : base(name, true, dtype) => Function = Activations.Get(activation);
 
     /// <summary>Creates the layer from a function.</summary>
     /// <param name="activation">The function.</param>
     /// <param name="name">The layer's name.</param>
-    public Activation(Func<Tensor, Tensor> activation, string? name = null) : base(name) =>
+    /// <param name="dtype">The dtype its floating inputs are cast to (Float32, Keras' default, or Float64).</param>
+    public Activation(Func<Tensor, Tensor> activation, string? name = null, DType dtype = DType.Float32) : base(name, true, dtype) =>
         Function = activation ?? throw new ArgumentNullException(nameof(activation));
 
     /// <summary>The function applied.</summary>
@@ -128,7 +132,8 @@ public sealed class LeakyReLU : Layer
     /// <summary>Creates the layer.</summary>
     /// <param name="negativeSlope">The slope below 0 (>= 0).</param>
     /// <param name="name">The layer's name.</param>
-    public LeakyReLU(double negativeSlope = 0.3, string? name = null) : base(name)
+    /// <param name="dtype">The dtype its floating inputs are cast to (Float32, Keras' default, or Float64).</param>
+    public LeakyReLU(double negativeSlope = 0.3, string? name = null, DType dtype = DType.Float32) : base(name, true, dtype)
     {
         if (!(negativeSlope >= 0)) throw new ArgumentException($"LeakyReLU: negativeSlope {negativeSlope}; expected a value >= 0.", nameof(negativeSlope));
         NegativeSlope = negativeSlope;
@@ -145,7 +150,8 @@ public sealed class LeakyReLU : Layer
 /// are not tracked, as Keras warns).</summary>
 /// <param name="function">The function.</param>
 /// <param name="name">The layer's name.</param>
-public sealed class Lambda(Func<Tensor, Tensor> function, string? name = null) : Layer(name)
+/// <param name="dtype">The dtype its floating inputs are cast to (Float32, Keras' default, or Float64).</param>
+public sealed class Lambda(Func<Tensor, Tensor> function, string? name = null, DType dtype = DType.Float32) : Layer(name, true, dtype)
 {
     private readonly Func<Tensor, Tensor> function = function ?? throw new ArgumentNullException(nameof(function));
 
@@ -206,7 +212,8 @@ public sealed class GlobalAveragePooling2D : Layer
     /// <param name="dataFormat">"channels_last" (NHWC) or "channels_first" (NCHW).</param>
     /// <param name="keepDims">Keep the pooled axes with extent 1.</param>
     /// <param name="name">The layer's name.</param>
-    public GlobalAveragePooling2D(string dataFormat = "channels_last", bool keepDims = false, string? name = null) : base(name)
+    /// <param name="dtype">The dtype its floating inputs are cast to (Float32, Keras' default, or Float64).</param>
+    public GlobalAveragePooling2D(string dataFormat = "channels_last", bool keepDims = false, string? name = null, DType dtype = DType.Float32) : base(name, true, dtype)
     {
         Axes = Pooling.SpatialAxes("GlobalAveragePooling2D", dataFormat);
         KeepDims = keepDims;
@@ -228,7 +235,8 @@ public sealed class GlobalMaxPooling2D : Layer
     /// <param name="dataFormat">"channels_last" (NHWC) or "channels_first" (NCHW).</param>
     /// <param name="keepDims">Keep the pooled axes with extent 1.</param>
     /// <param name="name">The layer's name.</param>
-    public GlobalMaxPooling2D(string dataFormat = "channels_last", bool keepDims = false, string? name = null) : base(name)
+    /// <param name="dtype">The dtype its floating inputs are cast to (Float32, Keras' default, or Float64).</param>
+    public GlobalMaxPooling2D(string dataFormat = "channels_last", bool keepDims = false, string? name = null, DType dtype = DType.Float32) : base(name, true, dtype)
     {
         Axes = Pooling.SpatialAxes("GlobalMaxPooling2D", dataFormat);
         KeepDims = keepDims;

@@ -12,7 +12,8 @@ public sealed class Dropout : Layer
     /// a null entry takes the input's extent, as Keras' None. Null: the input's shape.</param>
     /// <param name="seed">The op seed, or null.</param>
     /// <param name="name">The layer's name.</param>
-    public Dropout(double rate, int?[]? noiseShape = null, int? seed = null, string? name = null) : base(name)
+    /// <param name="dtype">The dtype its floating inputs are cast to (Float32, Keras' default, or Float64).</param>
+    public Dropout(double rate, int?[]? noiseShape = null, int? seed = null, string? name = null, DType dtype = DType.Float32) : base(name, true, dtype)
     {
         if (!(rate >= 0 && rate < 1)) throw new ArgumentException($"Dropout: rate {rate}; expected a value in [0, 1).", nameof(rate));
         Rate = rate;

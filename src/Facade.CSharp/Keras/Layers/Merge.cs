@@ -4,8 +4,8 @@ namespace Nabla.Keras.Layers;
 /// <see cref="Apply(IReadOnlyList{Tensor}, bool)"/>; the single-input <see cref="Layer.Apply(Tensor, bool)"/> throws.</summary>
 public abstract class Merge : Layer
 {
-    /// <summary>Sets the name.</summary>
-    protected Merge(string? name) : base(name) { }
+    /// <summary>Sets the name and dtype.</summary>
+    protected Merge(string? name, DType dtype = DType.Float32) : base(name, true, dtype) { }
 
     /// <summary>Calls the layer on a list of at least two inputs (Keras' <c>layer([a, b])</c>), floating inputs cast to the
     /// layer's dtype.</summary>
@@ -33,7 +33,8 @@ public abstract class Merge : Layer
 
 /// <summary>The element-wise sum of its inputs (<c>keras.layers.Add</c>), broadcasting as <see cref="TF.Add"/>.</summary>
 /// <param name="name">The layer's name.</param>
-public sealed class Add(string? name = null) : Merge(name)
+/// <param name="dtype">The dtype its floating inputs are cast to (Float32, Keras' default, or Float64).</param>
+public sealed class Add(string? name = null, DType dtype = DType.Float32) : Merge(name, dtype)
 {
     /// <inheritdoc/>
     protected override Tensor Combine(IReadOnlyList<Tensor> inputs) => inputs.Skip(1).Aggregate(inputs[0], TF.Add);
@@ -42,7 +43,8 @@ public sealed class Add(string? name = null) : Merge(name)
 /// <summary>Concatenation of its inputs along an axis (<c>keras.layers.Concatenate</c>, the last by default).</summary>
 /// <param name="axis">The axis.</param>
 /// <param name="name">The layer's name.</param>
-public sealed class Concatenate(int axis = -1, string? name = null) : Merge(name)
+/// <param name="dtype">The dtype its floating inputs are cast to (Float32, Keras' default, or Float64).</param>
+public sealed class Concatenate(int axis = -1, string? name = null, DType dtype = DType.Float32) : Merge(name, dtype)
 {
     /// <summary>The axis.</summary>
     public int Axis { get; } = axis;
