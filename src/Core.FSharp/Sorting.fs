@@ -1,0 +1,178 @@
+module Nabla.Core.Sorting
+
+open System
+open Nabla.Core.Combinators
+open Nabla.Core.Layout
+
+/// The kernels: sorting permutations of the rows of the last axis and the segment sums of integer data.
+module Kernels =
+    open Nabla.Core.Storage
+
+    /// NaN above every number (+inf included), equal to itself; otherwise the usual order (-0 = +0).
+    let inline private compareFloat (isNaN: 'T -> bool) (x: 'T) (y: 'T) =
+        if isNaN x then (if isNaN y then 0 else 1)
+        elif isNaN y then -1
+        elif x < y then -1
+        elif x > y then 1
+        else 0
+
+    let private rowsOf (compare: int -> int -> int) (descending: bool) (outer: int) (n: int) =
+        let r = Array.zeroCreate (outer * n)
+        let idx = Array.zeroCreate n
+        for o in 0 .. outer - 1 do
+            for i in 0 .. n - 1 do idx.[i] <- i
+            let b = o * n
+            // a total order (ties broken by the index), so the unstable Array.Sort gives the stable permutation
+            Array.Sort(idx, Comparison(fun i j ->
+                let c = compare (b + i) (b + j)
+                let c = if descending then -c else c
+                if c <> 0 then c else i.CompareTo j))
+            Array.blit idx 0 r b n
+        r
+
+    let sortPermutation (descending: bool) (t: RawTensor) =
+        let n = if t.Rank = 0 then 1 else t.Shape.[t.Rank - 1]
+        let outer = if n = 0 then 0 else t.Size / n
+        match t.Data with
+        | :? (float32[]) as a -> rowsOf (fun i j -> compareFloat Single.IsNaN a.[i] a.[j]) descending outer n
+        | :? (float[]) as a -> rowsOf (fun i j -> compareFloat Double.IsNaN a.[i] a.[j]) descending outer n
+        | :? (int[]) as a -> rowsOf (fun i j -> a.[i].CompareTo a.[j]) descending outer n
+        | :? (int64[]) as a -> rowsOf (fun i j -> a.[i].CompareTo a.[j]) descending outer n
+        | _ -> unsupported "Sort" t.DType "a float or integer dtype"
+
+    let segmentSumInts (ids: int[]) (numSegments: int) (t: RawTensor) =
+        let m = ids.Length
+        let inner = if m = 0 then Shape.size t.Shape.[1..] else t.Size / m
+        let outShape = Array.append [| numSegments |] t.Shape.[1..]
+        let sumInto (a: 'T[]) (add: 'T -> 'T -> 'T) =
+            let r: 'T[] = Array.zeroCreate (numSegments * inner)
+            for j in 0 .. m - 1 do
+                let s = ids.[j]
+                if s >= 0 then
+                    for i in 0 .. inner - 1 do r.[s * inner + i] <- add r.[s * inner + i] a.[j * inner + i]
+            r
+        let data: Array =
+            match t.Data with
+            | :? (int[]) as a -> sumInto a (+) :> _
+            | :? (int64[]) as a -> sumInto a (+) :> _
+            | :? (float32[]) as a -> sumInto a (+) :> _
+            | :? (float[]) as a -> sumInto a (+) :> _
+            | _ -> unsupported "SegmentSum" t.DType "a float or integer dtype"
+        RawTensor(t.DType, outShape, data)
+
+// ------------------------------------------------------------------ sorting
+
+let private int32Tensor (shape: int[]) (data: int[]) = constant (Storage.ofArray shape (data :> Array))
+
+/// The permutation that moves `axis` last, and its inverse.
+let private axisLast (rank: int) (axis: int) =
+    let perm = Array.append [| for i in 0 .. rank - 1 do if i <> axis then yield i |] [| axis |]
+    let inv = Array.zeroCreate rank
+    perm |> Array.iteri (fun i p -> inv.[p] <- i)
+    perm, inv
+
+/// Elements of x [..., n] picked per row of the last axis: result [..., k] with element j of row o x[o, idx[o * k + j]].
+/// One gather over the flattened tensor, so the adjoint scatters back to the picked elements (repeats accumulate).
+let private takeAlongLast (x: Tensor) (idx: int[]) (k: int) =
+    let n = x.Shape.[x.Rank - 1]
+    let lead = x.Shape.[.. x.Rank - 2]
+    let outer = Shape.size lead
+    let flatIdx = Array.init (outer * k) (fun q -> (q / k) * n + idx.[q])
+    let picked = gather 0 (int32Tensor [| outer * k |] flatIdx) (reshape [| x.Size |] x)
+    reshape (Array.append lead [| k |]) picked
+
+let private checkSortable (op: string) (x: Tensor) =
+    if x.DType = DType.Bool then invalidArg "values" (sprintf "%s: dtype Bool is not supported; expected a float or integer dtype" op)
+    if x.Rank = 0 then invalidArg "values" (sprintf "%s: expected a tensor of rank >= 1, got a scalar (shape [])" op)
+
+let private parseDirection (op: string) (d: string) =
+    match d with
+    | "ASCENDING" -> false
+    | "DESCENDING" -> true
+    | _ -> invalidArg "direction" (sprintf "%s: direction %s is not ASCENDING or DESCENDING" op (if isNull d then "null" else "'" + d + "'"))
+
+let topK (k: int) (x: Tensor) : Tensor * Tensor =
+    checkSortable "TopK" x
+    let n = x.Shape.[x.Rank - 1]
+    if k < 0 || k > n then
+        invalidArg "k" (sprintf "TopK: k = %d is out of range for input of shape %s; expected 0 <= k <= %d (the last dimension)" k (Shape.format x.Shape) n)
+    let perm = Kernels.sortPermutation true x.Raw
+    let outer = if n = 0 then Shape.size x.Shape.[.. x.Rank - 2] else perm.Length / n
+    let idx = Array.init (outer * k) (fun q -> perm.[(q / k) * n + q % k])
+    let shape = Array.append x.Shape.[.. x.Rank - 2] [| k |]
+    takeAlongLast x idx k, int32Tensor shape idx
+
+/// The permutation of each fiber along `axis` (Int32, x's shape) and x with `axis` moved last.
+let private permutationAlong (op: string) (axis: int) (dir: string) (x: Tensor) =
+    checkSortable op x
+    let descending = parseDirection op dir
+    let a = Shape.normAxis op x.Rank axis
+    let perm, inv = axisLast x.Rank a
+    let moved = transpose perm x
+    moved, Kernels.sortPermutation descending moved.Raw, inv
+
+let sort (axis: int) (direction: string) (x: Tensor) : Tensor =
+    let moved, p, inv = permutationAlong "Sort" axis direction x
+    transpose inv (takeAlongLast moved p moved.Shape.[moved.Rank - 1])
+
+let argSort (axis: int) (direction: string) (x: Tensor) : Tensor =
+    let moved, p, inv = permutationAlong "ArgSort" axis direction x
+    transpose inv (int32Tensor (Array.copy moved.Shape) p)
+
+// ------------------------------------------------------------------ segment sums
+
+let private segmentIds' (op: string) (ids: Tensor) : int64[] =
+    match ids.Raw.Data with
+    | :? (int[]) as a -> Array.map int64 a
+    | :? (int64[]) as a -> Array.copy a
+    | _ -> invalidArg "segmentIds" (sprintf "%s: segment ids have dtype %s; expected Int32 or Int64" op (string ids.DType))
+
+/// data [m, rest...] summed into numSegments rows by the (checked) ids; negative ids dropped.
+let private sumSegments (ids: int64[]) (numSegments: int) (data: Tensor) =
+    let keep = [| for j in 0 .. ids.Length - 1 do if ids.[j] >= 0L then yield j |]
+    let kept = keep |> Array.map (fun j -> int ids.[j])
+    if not data.IsFloat then constant (Kernels.segmentSumInts (Array.map int ids) numSegments data.Raw)
+    else
+        let rows = if keep.Length = ids.Length then data else gather 0 (int32Tensor [| keep.Length |] keep) data
+        scatterAdd 0 (int32Tensor [| kept.Length |] kept) numSegments rows
+
+let private checkData (op: string) (data: Tensor) =
+    if data.DType = DType.Bool then invalidArg "data" (sprintf "%s: dtype Bool is not supported; expected a float or integer dtype" op)
+    if data.Rank = 0 then invalidArg "data" (sprintf "%s: expected data of rank >= 1, got a scalar (shape [])" op)
+
+let private checkOutput (op: string) (numSegments: int64) (rest: int[]) =
+    let shape = Array.append [| int (min numSegments (int64 Int32.MaxValue)) |] rest
+    if numSegments > int64 Int32.MaxValue || Shape.trySize shape < 0 then
+        invalidArg "segmentIds" (sprintf "%s: %d segments of shape %s give more than Array.MaxLength (%d) elements; tensors above Array.MaxLength elements are out of scope"
+                                         op numSegments (Shape.format rest) Shape.maxElements)
+
+let segmentSum (segmentIds: Tensor) (data: Tensor) : Tensor =
+    checkData "SegmentSum" data
+    let ids = segmentIds' "SegmentSum" segmentIds
+    if segmentIds.Rank <> 1 || ids.Length <> data.Shape.[0] then
+        invalidArg "segmentIds" (sprintf "SegmentSum: segment ids of shape %s for data of shape %s; expected a vector as long as data's first dimension (%d)"
+                                         (Shape.format segmentIds.Shape) (Shape.format data.Shape) data.Shape.[0])
+    for j in 0 .. ids.Length - 1 do
+        if ids.[j] < 0L then
+            invalidArg "segmentIds" (sprintf "SegmentSum: segment id %d at position %d is negative; expected ids >= 0" ids.[j] j)
+        if j > 0 && ids.[j] < ids.[j - 1] then
+            invalidArg "segmentIds" (sprintf "SegmentSum: segment ids are not sorted: %d at position %d follows %d; expected non-decreasing ids (UnsortedSegmentSum takes any order)" ids.[j] j ids.[j - 1])
+    let numSegments = if ids.Length = 0 then 0L else ids.[ids.Length - 1] + 1L
+    checkOutput "SegmentSum" numSegments data.Shape.[1..]
+    sumSegments ids (int numSegments) data
+
+let unsortedSegmentSum (segmentIds: Tensor) (numSegments: int) (data: Tensor) : Tensor =
+    checkData "UnsortedSegmentSum" data
+    let ids = segmentIds' "UnsortedSegmentSum" segmentIds
+    let r = segmentIds.Rank
+    if r > data.Rank || not (Shape.equal segmentIds.Shape data.Shape.[.. r - 1]) then
+        invalidArg "segmentIds" (sprintf "UnsortedSegmentSum: segment ids of shape %s for data of shape %s; expected a prefix of data's shape"
+                                         (Shape.format segmentIds.Shape) (Shape.format data.Shape))
+    if numSegments < 0 then
+        invalidArg "numSegments" (sprintf "UnsortedSegmentSum: numSegments = %d; expected numSegments >= 0" numSegments)
+    for j in 0 .. ids.Length - 1 do
+        if ids.[j] >= int64 numSegments then
+            invalidArg "segmentIds" (sprintf "UnsortedSegmentSum: segment id %d at position %d is out of range [0, %d) (negative ids are dropped, as TensorFlow)" ids.[j] j numSegments)
+    let rest = data.Shape.[r ..]
+    checkOutput "UnsortedSegmentSum" (int64 numSegments) rest
+    sumSegments ids numSegments (reshape (Array.append [| ids.Length |] rest) data)
