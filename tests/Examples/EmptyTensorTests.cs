@@ -210,6 +210,8 @@ public class EmptyTensorTests
         yield return new("BiasAdd", "bias gradient of an empty value [0,3]", new[] { 3 }, b => BiasAdd(Z(0, 3), b), new[] { 0, 3 }, GradValues: new double[3]);
         yield return new("BiasAdd", "[2,0] with bias [1]", E20, x => BiasAdd(x, Z(1)), Throws: "expected value of rank >= 2 and a bias of shape [0]");
 
+        foreach (var c in StatisticsEmptyCases.Build()) yield return c;
+
         // ------------------------------------------------------------ gradient control
         var twice = CustomGradient((Tensor x) => (x * 2.0, dy => dy * 2.0));
         yield return new("CustomGradient", "[2,0]", E20, x => twice(x), E20);

@@ -512,6 +512,10 @@ let constantDerivative (row: OpRow) = { row with NaNGradient = false }
 /// The two operands at least 0.05 apart everywhere (no ties for Maximum and Minimum).
 let private noTies (c: OpCase) = minGap c.Operands.[0] c.Operands.[1] >= 0.05
 
+/// A row of statistics, scan, sorting or segment samples (StatisticsCases.fs), every check.
+let private statistics (name: string) (samples: Gen<StatisticsCases.Sample>) =
+    special name (samples |> Gen.map (fun (op, operands, apply, reference, seed) -> case op operands apply reference seed)) |> costly
+
 // ------------------------------------------------------------------ the table
 
 /// Every op the property tests differentiate.
@@ -614,7 +618,21 @@ let all : OpRow list =
       special "SoftmaxCrossEntropyWithLogits" softmaxCrossEntropyCase |> note "random axis, labels and logits" |> costly
       special "SparseSoftmaxCrossEntropyWithLogits" sparseSoftmaxCrossEntropyCase |> note "Int32 and Int64 labels" |> costly
       special "SigmoidCrossEntropyWithLogits" sigmoidCrossEntropyCase |> note "labels and logits" |> costly
-      special "BiasAdd" biasAddCase |> note "value and bias" |> costly ]
+      special "BiasAdd" biasAddCase |> note "value and bias" |> costly
+      // statistics, scans, sorting and segments (StatisticsCases.fs)
+      statistics "ReduceVariance" StatisticsCases.varianceSamples |> note "axes, keepDims"
+      statistics "ReduceStd" StatisticsCases.stdSamples |> note "axes, keepDims, groups of distinct values"
+      statistics "Moments" StatisticsCases.momentsSamples |> note "axes, keepDims; mean and variance"
+      statistics "CumSum" StatisticsCases.cumsumSamples |> note "random axis, exclusive, reverse"
+      statistics "CumProd" StatisticsCases.cumprodSamples |> note "random axis, exclusive, reverse"
+      statistics "CumProd" StatisticsCases.cumprodWithZerosSamples |> note "with zeros, every order exact"
+      statistics "L2Normalize" StatisticsCases.l2NormalizeSamples |> note "axes"
+      statistics "ClipByNorm" StatisticsCases.clipByNormSamples |> note "axes, t and clipNorm, away from the kink"
+      statistics "ClipByGlobalNorm" StatisticsCases.clipByGlobalNormSamples |> note "1 to 3 tensors and clipNorm, with the norm"
+      statistics "TopK" StatisticsCases.topKSamples |> note "k from 0 to n, no ties"
+      statistics "Sort" StatisticsCases.sortSamples |> note "random axis, both directions, no ties"
+      statistics "SegmentSum" StatisticsCases.segmentSumSamples |> note "sorted Int32 and Int64 ids"
+      statistics "UnsortedSegmentSum" StatisticsCases.unsortedSegmentSumSamples |> note "ids of a prefix shape, negative ids dropped" ]
 
 /// The row of that name.
 let find (name: string) =
