@@ -8,36 +8,43 @@ open Nabla.Core.Layout
 module Kernels =
     open Nabla.Core.Storage
 
-    /// NaN above every number (+inf included), equal to itself; otherwise the usual order (-0 = +0).
-    let inline private compareFloat (isNaN: 'T -> bool) (x: 'T) (y: 'T) =
-        if isNaN x then (if isNaN y then 0 else 1)
-        elif isNaN y then -1
-        elif x < y then -1
-        elif x > y then 1
-        else 0
+    /// Sorts one row (values `keys`, indices 0 .. n-1 in `idx`, both sorted in place) and writes its permutation at
+    /// dst[off ..]: ascending or descending, NaN above every number, equal elements (NaN with NaN, -0 with +0) in index
+    /// order. Array.Sort of keys with items (introsort; NaN first, as CompareTo) does the work; the NaN block is moved and
+    /// each run of equal keys put back in index order.
+    let inline private sortRow ([<InlineIfLambda>] isNaN: 'T -> bool) (descending: bool) (keys: 'T[]) (idx: int[]) (dst: int[]) (off: int) =
+        Array.Sort(keys, idx)
+        let n = keys.Length
+        let mutable nans = 0
+        while nans < n && isNaN keys.[nans] do nans <- nans + 1
+        // output position p takes sorted position (source p)
+        let source p =
+            if not descending then (if p < n - nans then nans + p else p - (n - nans))
+            elif p < nans then p
+            else n - 1 - (p - nans)
+        for p in 0 .. n - 1 do dst.[off + p] <- idx.[source p]
+        let mutable s = 0
+        while s < n do
+            let ks = keys.[source s]
+            let mutable e = s + 1
+            while e < n && (let k = keys.[source e] in (isNaN ks && isNaN k) || k = ks) do e <- e + 1
+            if e - s > 1 then Array.Sort(dst, off + s, e - s)
+            s <- e
 
-    let private rowsOf (compare: int -> int -> int) (descending: bool) (outer: int) (n: int) =
+    let inline private rows ([<InlineIfLambda>] isNaN: 'T -> bool) (descending: bool) (a: 'T[]) (outer: int) (n: int) =
         let r = Array.zeroCreate (outer * n)
-        let idx = Array.zeroCreate n
         for o in 0 .. outer - 1 do
-            for i in 0 .. n - 1 do idx.[i] <- i
-            let b = o * n
-            // a total order (ties broken by the index), so the unstable Array.Sort gives the stable permutation
-            Array.Sort(idx, Comparison(fun i j ->
-                let c = compare (b + i) (b + j)
-                let c = if descending then -c else c
-                if c <> 0 then c else i.CompareTo j))
-            Array.blit idx 0 r b n
+            sortRow isNaN descending (Array.sub a (o * n) n) (Array.init n id) r (o * n)
         r
 
     let sortPermutation (descending: bool) (t: RawTensor) =
         let n = if t.Rank = 0 then 1 else t.Shape.[t.Rank - 1]
         let outer = if n = 0 then 0 else t.Size / n
         match t.Data with
-        | :? (float32[]) as a -> rowsOf (fun i j -> compareFloat Single.IsNaN a.[i] a.[j]) descending outer n
-        | :? (float[]) as a -> rowsOf (fun i j -> compareFloat Double.IsNaN a.[i] a.[j]) descending outer n
-        | :? (int[]) as a -> rowsOf (fun i j -> a.[i].CompareTo a.[j]) descending outer n
-        | :? (int64[]) as a -> rowsOf (fun i j -> a.[i].CompareTo a.[j]) descending outer n
+        | :? (float32[]) as a -> rows Single.IsNaN descending a outer n
+        | :? (float[]) as a -> rows Double.IsNaN descending a outer n
+        | :? (int[]) as a -> rows (fun (_: int) -> false) descending a outer n
+        | :? (int64[]) as a -> rows (fun (_: int64) -> false) descending a outer n
         | _ -> unsupported "Sort" t.DType "a float or integer dtype"
 
     let segmentSumInts (ids: int[]) (numSegments: int) (t: RawTensor) =

@@ -158,12 +158,29 @@ let private productScan (axis: int) (x: Tensor) =
         d <- d * 2
     y
 
+/// The CumProd primitive for inputs without zeros or infinities: the sequential kernel, and TensorFlow's rules
+/// d = y cumsum(dx / x) and adjoint cumsum'(g y) / x (cumsum' the scan in the other direction), exact there and written
+/// with differentiable ops (y carries its own derivatives), so every order follows.
+let private cumprodAt (axis: int) (exclusive: bool) (reverse: bool) (x: Tensor) : Tensor =
+    unary { new UnaryPrim("CumProd") with
+              member _.Kernel r = Kernels.cumprod axis exclusive reverse r
+              member _.Jvp(x, y, dx) = mul y (cumsumAt axis exclusive reverse (div dx x))
+              member _.Vjp(x, y, g) = div (cumsumAt axis exclusive (not reverse) (mul g y)) x } x
+
+/// True when a float tensor holds a zero or an infinity (where dividing by x loses the product of the other factors).
+let private hasZeroOrInfinity (r: RawTensor) =
+    match r.Data with
+    | :? (float32[]) as a -> a |> Array.exists (fun v -> v = 0.0f || System.Single.IsInfinity v)
+    | :? (float[]) as a -> a |> Array.exists (fun v -> v = 0.0 || System.Double.IsInfinity v)
+    | _ -> false
+
 let cumprod (axis: int) (exclusive: bool) (reverse: bool) (x: Tensor) : Tensor =
     let a = scanAxis "CumProd" axis x
     if not x.IsFloat then constant (Kernels.cumprod a exclusive reverse x.Raw)
     else
         let n = x.Shape.[a]
         if n = 0 then x
+        elif not (hasZeroOrInfinity x.Raw) then cumprodAt a exclusive reverse x
         else
             let forward (t: Tensor) =
                 if exclusive then

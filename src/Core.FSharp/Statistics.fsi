@@ -47,11 +47,11 @@ val reduceAny: axes: int array -> keepDims: bool -> x: Tensor -> Tensor
 val cumsum: axis: int -> exclusive: bool -> reverse: bool -> x: Tensor -> Tensor
 
 /// Cumulative product along `axis`, as tf.math.cumprod (`exclusive`: the first result is 1; `reverse`: from the end).
-/// Every numeric dtype; rank >= 1. Float tensors are scanned by recursive doubling (ceil(log2 n) rounds of slices,
-/// products and concatenation), so every derivative is exact, also where x holds zeros: d/dx_i y_j is the product of
-/// the other factors of y_j, never y_j / x_i. (TensorFlow's gradient divides by x and gives NaN or inf at zeros.)
-/// Values may differ from a sequential product in the last bits (another association order). Integer tensors take one
-/// sequential pass (no derivative).
+/// Every numeric dtype; rank >= 1. d/dx_i y_j is the product of the other factors of y_j, exact at every order: for a
+/// float tensor without zeros or infinities, a primitive (a sequential pass) with TensorFlow's rules d = y cumsum(dx / x)
+/// and adjoint cumsum'(g y) / x; for one holding a zero or an infinity (where TensorFlow's division gives NaN or inf),
+/// recursive doubling (ceil(log2 n) rounds of slices, products and concatenation, no division), whose values may differ
+/// from the sequential product in the last bits. Integer tensors take the sequential pass (no derivative).
 val cumprod: axis: int -> exclusive: bool -> reverse: bool -> x: Tensor -> Tensor
 
 /// x * rsqrt(max(sum(x^2, axes, keepdims), epsilon)), as tf.math.l2_normalize (TensorFlow's default epsilon is 1e-12;
