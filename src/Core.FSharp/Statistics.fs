@@ -55,6 +55,26 @@ module Kernels =
             | _ -> unsupported "CumProd" t.DType "a float or integer dtype"
         RawTensor(t.DType, Array.copy t.Shape, data)
 
+    let linearScan (axis: int) (reverse: bool) (c: RawTensor) (b: RawTensor) =
+        let outer, n, inner = around axis b.Shape
+        let run (c: 'T[]) (b: 'T[]) (mulAdd: 'T -> 'T -> 'T -> 'T) =
+            let r: 'T[] = Array.zeroCreate b.Length
+            for o in 0 .. outer - 1 do
+                for s in 0 .. n - 1 do
+                    let k = if reverse then n - 1 - s else s
+                    let q = (o * n + k) * inner
+                    if s = 0 then Array.Copy(b, q, r, q, inner)
+                    else
+                        let p = (o * n + (if reverse then k + 1 else k - 1)) * inner
+                        for i in 0 .. inner - 1 do r.[q + i] <- mulAdd c.[q + i] r.[p + i] b.[q + i]
+            r
+        let data: Array =
+            match c.Data, b.Data with
+            | (:? (float32[]) as c), (:? (float32[]) as b) -> run c b (fun c s b -> c * s + b) :> _
+            | (:? (float[]) as c), (:? (float[]) as b) -> run c b (fun c s b -> c * s + b) :> _
+            | _ -> unsupported "CumProd" b.DType "Float32 or Float64"
+        RawTensor(b.DType, Array.copy b.Shape, data)
+
     let reduceBool (all: bool) (axes: int[]) (keepDims: bool) (t: RawTensor) =
         let keep = [| for i in 0 .. t.Rank - 1 do if not (Array.contains i axes) then yield i |]
         let perm = Array.append keep axes
@@ -141,53 +161,44 @@ let private part (axis: int) (start: int) (len: int) (t: Tensor) =
     s.[axis] <- len
     slice b s t
 
-/// x with `axis` reversed (a gather, so differentiable: its adjoint reverses back).
-let private reverseAxis (axis: int) (x: Tensor) =
-    let n = x.Shape.[axis]
-    gather axis (constant (Storage.ofArray [| n |] (Array.init n (fun i -> n - 1 - i) :> Array))) x
+/// t moved one step along `axis` in the scan's direction (forward: element j takes t[j - 1]; reverse: t[j + 1]), `fill`
+/// (a scalar) entering at the start. Slices and a concatenation, so differentiable.
+let private shiftIn (axis: int) (reverse: bool) (fill: float) (t: Tensor) =
+    let n = t.Shape.[axis]
+    let edge = add (zerosLike (part axis 0 1 t)) (scalarLike t fill)
+    if reverse then concat axis [| part axis 1 (n - 1) t; edge |]
+    else concat axis [| edge; part axis 0 (n - 1) t |]
 
-/// The inclusive product scan along `axis` by recursive doubling (Hillis and Steele): after the step of stride d,
-/// element i holds the product of elements max(0, i - 2d + 1) .. i. Only slices, products and concatenations, so every
-/// derivative is exact, zeros included; ceil(log2 n) steps.
-let private productScan (axis: int) (x: Tensor) =
-    let n = x.Shape.[axis]
-    let mutable y = x
-    let mutable d = 1
-    while d < n do
-        y <- concat axis [| part axis 0 d y; mul (part axis d (n - d) y) (part axis 0 (n - d) y) |]
-        d <- d * 2
-    y
+/// The linear recurrence s_j = c_j s_prev(j) + b_j along `axis` (prev(j) = j - 1 forward, j + 1 reverse; s = 0 before
+/// the start), a primitive of two operands: linear in b, and in c through the shifted state. Its rules are scans of the
+/// same kind: d s = scan(c, dc shift(s) + db); the adjoint of b is the scan the other way with the coefficients shifted
+/// the other way, and c's adjoint is shift(s) times b's. No division anywhere, so every order stays exact at zeros.
+let rec private linearScan (axis: int) (reverse: bool) (c: Tensor) (b: Tensor) : Tensor =
+    let adjointB (c: Tensor) (g: Tensor) = linearScan axis (not reverse) (shiftIn axis (not reverse) 0.0 c) g
+    binary { new BinaryPrim("LinearScan") with
+               member _.Kernel(c, b) = Kernels.linearScan axis reverse c b
+               member _.JvpA(c, _, s, dc) = linearScan axis reverse c (mul dc (shiftIn axis reverse 0.0 s))
+               member _.JvpB(c, _, _, db) = linearScan axis reverse c db
+               member _.VjpA(c, _, s, g) = mul (shiftIn axis reverse 0.0 s) (adjointB c g)
+               member _.VjpB(c, _, _, g) = adjointB c g } c b
 
-/// The CumProd primitive for inputs without zeros or infinities: the sequential kernel, and TensorFlow's rules
-/// d = y cumsum(dx / x) and adjoint cumsum'(g y) / x (cumsum' the scan in the other direction), exact there and written
-/// with differentiable ops (y carries its own derivatives), so every order follows.
-let private cumprodAt (axis: int) (exclusive: bool) (reverse: bool) (x: Tensor) : Tensor =
+/// The inclusive product scan along `axis` (either direction): the sequential kernel, with the rules
+/// d y = scan(x, shift(y) dx) (the product rule, dy_j = x_j dy_prev + y_prev dx_j) and the adjoint
+/// shift(y) * scan'(shift'(x), g), where shift(y) (1 entering) is the exclusive product: no division by x.
+let rec private cumprodInclusive (axis: int) (reverse: bool) (x: Tensor) : Tensor =
     unary { new UnaryPrim("CumProd") with
-              member _.Kernel r = Kernels.cumprod axis exclusive reverse r
-              member _.Jvp(x, y, dx) = mul y (cumsumAt axis exclusive reverse (div dx x))
-              member _.Vjp(x, y, g) = div (cumsumAt axis exclusive (not reverse) (mul g y)) x } x
-
-/// True when a float tensor holds a zero or an infinity (where dividing by x loses the product of the other factors).
-let private hasZeroOrInfinity (r: RawTensor) =
-    match r.Data with
-    | :? (float32[]) as a -> a |> Array.exists (fun v -> v = 0.0f || System.Single.IsInfinity v)
-    | :? (float[]) as a -> a |> Array.exists (fun v -> v = 0.0 || System.Double.IsInfinity v)
-    | _ -> false
+              member _.Kernel r = Kernels.cumprod axis false reverse r
+              member _.Jvp(x, y, dx) = linearScan axis reverse x (mul (shiftIn axis reverse 1.0 y) dx)
+              member _.Vjp(x, y, g) =
+                  mul (shiftIn axis reverse 1.0 y) (linearScan axis (not reverse) (shiftIn axis (not reverse) 0.0 x) g) } x
 
 let cumprod (axis: int) (exclusive: bool) (reverse: bool) (x: Tensor) : Tensor =
     let a = scanAxis "CumProd" axis x
     if not x.IsFloat then constant (Kernels.cumprod a exclusive reverse x.Raw)
+    elif x.Shape.[a] = 0 then x
     else
-        let n = x.Shape.[a]
-        if n = 0 then x
-        elif not (hasZeroOrInfinity x.Raw) then cumprodAt a exclusive reverse x
-        else
-            let forward (t: Tensor) =
-                if exclusive then
-                    let shifted = concat a [| onesLike (part a 0 1 t); part a 0 (n - 1) t |]
-                    productScan a shifted
-                else productScan a t
-            if reverse then reverseAxis a (forward (reverseAxis a x)) else forward x
+        let y = cumprodInclusive a reverse x
+        if exclusive then shiftIn a reverse 1.0 y else y
 
 // ------------------------------------------------------------------ norms
 

@@ -16,6 +16,10 @@ module Kernels =
     /// Cumulative product along the (normalised) axis, one sequential pass, for every numeric dtype.
     val internal cumprod: axis: int -> exclusive: bool -> reverse: bool -> t: RawTensor -> RawTensor
 
+    /// The linear recurrence s_j = c_j s_prev(j) + b_j along the (normalised) axis (prev(j) = j - 1, or j + 1 when
+    /// `reverse`; s_0 = b_0), c and b of one shape and float dtype: the scan CumProd's derivatives are made of.
+    val internal linearScan: axis: int -> reverse: bool -> c: RawTensor -> b: RawTensor -> RawTensor
+
     /// Logical and (`all`) or or over the (sorted, normalised) axes of a Bool tensor; an empty group gives true (and) or
     /// false (or), the identities.
     val internal reduceBool: all: bool -> axes: int array -> keepDims: bool -> t: RawTensor -> RawTensor
@@ -47,11 +51,11 @@ val reduceAny: axes: int array -> keepDims: bool -> x: Tensor -> Tensor
 val cumsum: axis: int -> exclusive: bool -> reverse: bool -> x: Tensor -> Tensor
 
 /// Cumulative product along `axis`, as tf.math.cumprod (`exclusive`: the first result is 1; `reverse`: from the end).
-/// Every numeric dtype; rank >= 1. d/dx_i y_j is the product of the other factors of y_j, exact at every order: for a
-/// float tensor without zeros or infinities, a primitive (a sequential pass) with TensorFlow's rules d = y cumsum(dx / x)
-/// and adjoint cumsum'(g y) / x; for one holding a zero or an infinity (where TensorFlow's division gives NaN or inf),
-/// recursive doubling (ceil(log2 n) rounds of slices, products and concatenation, no division), whose values may differ
-/// from the sequential product in the last bits. Integer tensors take the sequential pass (no derivative).
+/// Every numeric dtype; rank >= 1; one sequential pass. A primitive whose rules never divide by x (TensorFlow's
+/// gradient does, and gives NaN or inf where x holds a zero): the product rule makes the tangent the linear recurrence
+/// dy_j = x_j dy_prev + y_prev dx_j, and the adjoint the exclusive product times the recurrence run the other way,
+/// R_i = g_i + x_next R_next; that recurrence is a primitive too, with rules of its own kind, so every derivative is
+/// exact at every order, zeros included. Integer tensors have no derivative.
 val cumprod: axis: int -> exclusive: bool -> reverse: bool -> x: Tensor -> Tensor
 
 /// x * rsqrt(max(sum(x^2, axes, keepdims), epsilon)), as tf.math.l2_normalize (TensorFlow's default epsilon is 1e-12;

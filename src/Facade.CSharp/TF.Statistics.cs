@@ -60,10 +60,10 @@ public static partial class TF
 
     /// <summary>Cumulative product along <paramref name="axis"/> (<c>tf.math.cumprod</c>; <paramref name="exclusive"/>:
     /// the first result is 1; <paramref name="reverse"/>: from the end). Every numeric dtype.</summary>
-    /// <remarks>Derivative: d y_j / d x_i is the product of the other factors of y_j, exact at every order also where x
-    /// holds zeros or infinities (TensorFlow's gradient divides by x and gives NaN or inf there): such inputs are scanned
-    /// by recursive doubling (⌈log₂ n⌉ rounds of products, no division; values may differ from a sequential product in the
-    /// last bits, and it is slower); others take one sequential pass with TensorFlow's rules, y·cumsum(dx/x).</remarks>
+    /// <remarks>Derivative: d y_j / d x_i is the product of the other factors of y_j, computed without dividing by x, so
+    /// it is exact where x holds zeros, at every order (TensorFlow's gradient divides by x and gives NaN or inf there):
+    /// the tangent is the recurrence dy_j = x_j·dy_(j-1) + y_(j-1)·dx_j and the gradient the exclusive product times the
+    /// recurrence R_i = g_i + x_(i+1)·R_(i+1), each one sequential pass.</remarks>
     /// <exception cref="ArgumentException">A scalar, an axis out of range, or a Bool tensor.</exception>
     public static Tensor CumProd(Tensor x, int axis = 0, bool exclusive = false, bool reverse = false) =>
         Unary(x, v => Core.Statistics.cumprod(axis, exclusive, reverse, v));
