@@ -185,7 +185,7 @@ let rec private linearScan (axis: int) (reverse: bool) (c: Tensor) (b: Tensor) :
 /// The inclusive product scan along `axis` (either direction): the sequential kernel, with the rules
 /// d y = scan(x, shift(y) dx) (the product rule, dy_j = x_j dy_prev + y_prev dx_j) and the adjoint
 /// shift(y) * scan'(shift'(x), g), where shift(y) (1 entering) is the exclusive product: no division by x.
-let rec private cumprodInclusive (axis: int) (reverse: bool) (x: Tensor) : Tensor =
+let private cumprodInclusive (axis: int) (reverse: bool) (x: Tensor) : Tensor =
     unary { new UnaryPrim("CumProd") with
               member _.Kernel r = Kernels.cumprod axis false reverse r
               member _.Jvp(x, y, dx) = linearScan axis reverse x (mul (shiftIn axis reverse 1.0 y) dx)
