@@ -47,6 +47,65 @@ module Kernels =
         | :? (int64[]) as a -> rows (fun (_: int64) -> false) descending a outer n
         | _ -> unsupported "Sort" t.DType "a float or integer dtype"
 
+    /// The first k of the descending stable permutation of the row a[o .. o + n - 1], written at dst[off ..]: a heap of
+    /// the k best so far (its root the worst of them), O(n log k). An element ranks before another when it is larger
+    /// (NaN above every number) or equal with a lower index.
+    let inline private topRow ([<InlineIfLambda>] isNaN: 'T -> bool) (a: 'T[]) (o: int) (n: int) (k: int) (dst: int[]) (off: int) =
+        let better (i: int) (j: int) =
+            let x = a.[o + i]
+            let y = a.[o + j]
+            let c = if isNaN x then (if isNaN y then 0 else 1) elif isNaN y then -1 elif x > y then 1 elif x < y then -1 else 0
+            c > 0 || (c = 0 && i < j)
+        let heap = Array.zeroCreate k
+        let mutable size = 0
+        for i in 0 .. n - 1 do
+            if size < k then
+                // sift up: a parent is never better than its children
+                let mutable c = size
+                heap.[c] <- i
+                size <- size + 1
+                while c > 0 && better heap.[(c - 1) / 2] heap.[c] do
+                    let p = (c - 1) / 2
+                    let t = heap.[p]
+                    heap.[p] <- heap.[c]
+                    heap.[c] <- t
+                    c <- p
+            elif better i heap.[0] then
+                heap.[0] <- i
+                let mutable p = 0
+                let mutable go = true
+                while go do
+                    let l = 2 * p + 1
+                    let r = l + 1
+                    let mutable w = p
+                    if l < k && better heap.[w] heap.[l] then w <- l
+                    if r < k && better heap.[w] heap.[r] then w <- r
+                    if w = p then go <- false
+                    else
+                        let t = heap.[p]
+                        heap.[p] <- heap.[w]
+                        heap.[w] <- t
+                        p <- w
+        Array.sortInPlaceWith (fun i j -> if better i j then -1 elif better j i then 1 else 0) heap
+        Array.blit heap 0 dst off k
+
+    let topKIndices (k: int) (t: RawTensor) =
+        let n = t.Shape.[t.Rank - 1]
+        let outer = if n = 0 then 0 else t.Size / n
+        if k = 0 || outer = 0 then Array.zeroCreate 0
+        elif k * 4 > n then
+            let perm = sortPermutation true t
+            Array.init (outer * k) (fun q -> perm.[(q / k) * n + q % k])
+        else
+            let r = Array.zeroCreate (outer * k)
+            match t.Data with
+            | :? (float32[]) as a -> for o in 0 .. outer - 1 do topRow Single.IsNaN a (o * n) n k r (o * k)
+            | :? (float[]) as a -> for o in 0 .. outer - 1 do topRow Double.IsNaN a (o * n) n k r (o * k)
+            | :? (int[]) as a -> for o in 0 .. outer - 1 do topRow (fun (_: int) -> false) a (o * n) n k r (o * k)
+            | :? (int64[]) as a -> for o in 0 .. outer - 1 do topRow (fun (_: int64) -> false) a (o * n) n k r (o * k)
+            | _ -> unsupported "TopK" t.DType "a float or integer dtype"
+            r
+
     let segmentSumInts (ids: int[]) (numSegments: int) (t: RawTensor) =
         let m = ids.Length
         let inner = if m = 0 then Shape.size t.Shape.[1..] else t.Size / m
@@ -103,9 +162,7 @@ let topK (k: int) (x: Tensor) : Tensor * Tensor =
     let n = x.Shape.[x.Rank - 1]
     if k < 0 || k > n then
         invalidArg "k" (sprintf "TopK: k = %d is out of range for input of shape %s; expected 0 <= k <= %d (the last dimension)" k (Shape.format x.Shape) n)
-    let perm = Kernels.sortPermutation true x.Raw
-    let outer = if n = 0 then Shape.size x.Shape.[.. x.Rank - 2] else perm.Length / n
-    let idx = Array.init (outer * k) (fun q -> perm.[(q / k) * n + q % k])
+    let idx = Kernels.topKIndices k x.Raw
     let shape = Array.append x.Shape.[.. x.Rank - 2] [| k |]
     takeAlongLast x idx k, int32Tensor shape idx
 

@@ -13,6 +13,10 @@ module Kernels =
     /// ascending, first when descending); -0 equals +0. Row-major, one row after another.
     val internal sortPermutation: descending: bool -> t: RawTensor -> int array
 
+    /// For each row of the last axis, the indices of its k largest elements in TopK's order (the first k of the
+    /// descending sortPermutation): a heap of k when k is small against the row (O(n log k)), the full sort otherwise.
+    val internal topKIndices: k: int -> t: RawTensor -> int array
+
     /// Rows of t [m, rest...] added into numSegments rows by id (a negative id drops its row).
     val internal segmentSumInts: ids: int array -> numSegments: int -> t: RawTensor -> RawTensor
 

@@ -41,6 +41,22 @@ let ``sortPermutation is the stable sort with NaN above +inf, in both directions
     Check.One(Config.QuickThrowOnFailure.WithMaxTest(300).WithQuietOnSuccess(true), property)
 
 [<Fact>]
+let ``topKIndices is the first k of the descending sort, heap or not`` () =
+    let property =
+        Prop.forAll (Arb.fromGen (genShapeOf 1 3 40 120)) (fun shape ->
+            let n = shape.[shape.Length - 1]
+            Prop.forAll (Arb.fromGen (Gen.zip (genData tiesAndSpecials shape) (Gen.choose (0, n)))) (fun (data, k) ->
+                let perm = Sorting.Kernels.sortPermutation true (tensor shape data).Raw
+                let expected = Array.init (perm.Length / max n 1 * k) (fun q -> perm.[(q / k) * n + q % k])
+                let ints = data |> Array.map (fun v -> if Double.IsNaN v || Double.IsInfinity v then 7 else int (Math.Round v))
+                let permInts = Sorting.Kernels.sortPermutation true (Storage.ofArray shape (ints :> Array))
+                let expectedInts = Array.init (permInts.Length / max n 1 * k) (fun q -> permInts.[(q / k) * n + q % k])
+                holds "Float64" (Sorting.Kernels.topKIndices k (tensor shape data).Raw = expected)
+                .&. holds "Float32" (Sorting.Kernels.topKIndices k (tensorAs DType.Float32 shape data).Raw = expected)
+                .&. holds "Int32" (Sorting.Kernels.topKIndices k (Storage.ofArray shape (ints :> Array)) = expectedInts)))
+    Check.One(Config.QuickThrowOnFailure.WithMaxTest(300).WithQuietOnSuccess(true), property)
+
+[<Fact>]
 let ``integer CumSum, CumProd and segment sums agree with Float64 ones`` () =
     let rng = Random(5)
     for _ in 1 .. 200 do
