@@ -284,6 +284,7 @@ public class EmptyTensorTests
         yield return new("Lstsq", "matrix [2,0], rhs [2,3]", E20, a => Linalg.Lstsq(a, Z(2, 3)), new[] { 0, 3 });
         yield return new("Lstsq", "matrix [0,2], rhs [0,1] is 0", new[] { 0, 2 }, a => Linalg.Lstsq(a, Z(0, 1)), new[] { 2, 1 }, new[] { 0.0, 0.0 });
         yield return new("Det", "[2,0] not square", E20, x => Linalg.Det(x), Throws: "expected square matrices");
+        foreach (var c in StatisticsEmptyCases.Build()) yield return c;
 
         // ------------------------------------------------------------ gradient control
         var twice = CustomGradient((Tensor x) => (x * 2.0, dy => dy * 2.0));

@@ -658,6 +658,9 @@ let private linalg (name: string) (samples: Gen<LinalgCases.Sample>) =
 /// A row of array-op samples (ArrayCases.fs), every check.
 let private arrays (name: string) (samples: Gen<ArrayCases.Sample>) =
     special name (samples |> Gen.map (fun (op, operands, apply, reference, seed) -> case op operands apply reference seed))
+/// A row of statistics, scan, sorting or segment samples (StatisticsCases.fs), every check.
+let private statistics (name: string) (samples: Gen<StatisticsCases.Sample>) =
+    special name (samples |> Gen.map (fun (op, operands, apply, reference, seed) -> case op operands apply reference seed)) |> costly
 
 // ------------------------------------------------------------------ the table
 
@@ -803,7 +806,21 @@ let all : OpRow list =
       special "Einsum" (EinsumCases.einsumSample 3 true |> Gen.map (fun (op, operands, apply, reference, seed) -> case op operands apply reference seed))
       |> note "random subscripts, diagonals, sums, ellipses, 1 to 3 operands" |> costly
       special "Tensordot" (EinsumCases.tensordotSample |> Gen.map (fun (op, operands, apply, reference, seed) -> case op operands apply reference seed))
-      |> note "random axis pairs or an int" |> costly ]
+      |> note "random axis pairs or an int" |> costly
+      // statistics, scans, sorting and segments (StatisticsCases.fs)
+      statistics "ReduceVariance" StatisticsCases.varianceSamples |> note "axes, keepDims"
+      statistics "ReduceStd" StatisticsCases.stdSamples |> note "axes, keepDims, groups of distinct values"
+      statistics "Moments" StatisticsCases.momentsSamples |> note "axes, keepDims; mean and variance"
+      statistics "CumSum" StatisticsCases.cumsumSamples |> note "random axis, exclusive, reverse"
+      statistics "CumProd" StatisticsCases.cumprodSamples |> note "random axis, exclusive, reverse"
+      statistics "CumProd" StatisticsCases.cumprodWithZerosSamples |> note "with zeros, every order exact"
+      statistics "L2Normalize" StatisticsCases.l2NormalizeSamples |> note "axes"
+      statistics "ClipByNorm" StatisticsCases.clipByNormSamples |> note "axes, t and clipNorm, away from the kink"
+      statistics "ClipByGlobalNorm" StatisticsCases.clipByGlobalNormSamples |> note "1 to 3 tensors and clipNorm, with the norm"
+      statistics "TopK" StatisticsCases.topKSamples |> note "k from 0 to n, no ties"
+      statistics "Sort" StatisticsCases.sortSamples |> note "random axis, both directions, no ties"
+      statistics "SegmentSum" StatisticsCases.segmentSumSamples |> note "sorted Int32 and Int64 ids"
+      statistics "UnsortedSegmentSum" StatisticsCases.unsortedSegmentSumSamples |> note "ids of a prefix shape, negative ids dropped" ]
 
 /// The row of that name.
 let find (name: string) =
