@@ -419,6 +419,7 @@ public static class Program
         var method = t.GetMethod(parts[1])!;
         // gc=1: a full blocking collection before each call, as BenchmarkDotNet does before each iteration (untimed)
         var collect = chosen.TryGetValue("gc", out var g) && g == "1";
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         var inCalls = new Stopwatch();
         long n = 0;
@@ -430,7 +431,9 @@ public static class Program
             inCalls.Stop();
             n++;
         }
-        Console.WriteLine($"{name}: {n} runs, {inCalls.Elapsed.TotalMilliseconds / n:F3} ms each");
+        // the process's CPU time per call too: on a machine other processes load, less disturbed than the wall clock
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds;
+        Console.WriteLine($"{name}: {n} runs, {inCalls.Elapsed.TotalMilliseconds / n:F3} ms each, {cpu / n:F3} ms of process CPU time each");
         return 0;
     }
 
