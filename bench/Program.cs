@@ -305,7 +305,7 @@ public class Elementwise : BenchBase
 
 public static class Program
 {
-    private static readonly Type[] Suites = { typeof(Chain), typeof(MatMul), typeof(Mlp), typeof(Hvp), typeof(Elementwise) };
+    private static readonly Type[] Suites = { typeof(Chain), typeof(MatMul), typeof(Mlp), typeof(Hvp), typeof(Elementwise), typeof(GemmSweep) };
 
     /// <summary>The least time one sample of the side-by-side pass runs its method for.</summary>
     private const double PairedSampleMs = 150;
