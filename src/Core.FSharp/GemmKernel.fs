@@ -1,9 +1,11 @@
 /// A managed GEMM for Float64 and Float32 on AVX-512 (BLIS's design): op(B) packed in depth blocks of kc rows and
-/// micro-panels of 2 Vector512 widths (16 doubles or 32 floats), op(A) in row blocks of mc rows and micro-panels of 8
-/// rows, and an 8 x 2-vector register-blocked micro-kernel of 16 Vector512 FMA accumulators. Row-major, both
+/// micro-panels of 2 Vector512 widths (16 doubles or 32 floats), op(A) read in place by row blocks of mc rows (only a
+/// last micro-panel of fewer than 8 rows is packed, zero-padded: packing A with strided scalar copies cost as much as
+/// the arithmetic for thin products), and an 8 x 2-vector register-blocked micro-kernel of 16 Vector512 FMA
+/// accumulators. Row-major, both
 /// transpose flags, any leading dimensions and offsets; C is overwritten (or accumulated into). Blocks are sized for
 /// a 48 KiB L1 and 1 MiB L2 per core (AMD Zen 4/5; cache sizes are not always visible in a VM): the B micro-panel
-/// (kc x 16 doubles or kc x 32 floats, 32 KiB) stays in L1 across the row micro-tiles, the packed A block (384 KiB)
+/// (kc x 16 doubles or kc x 32 floats, 32 KiB) stays in L1 across the row micro-tiles, the A block (mc x kc, 384 KiB)
 /// in L2. Large products are split over the kernel threads (`KernelThreads`) by blocks of C's rows or columns, each
 /// thread packing into its own scratch (native, 64-byte aligned, kept for the thread's life and grown on need).
 module internal Nabla.Core.GemmKernel
@@ -22,7 +24,7 @@ let isSupported = Avx512F.IsSupported && Vector512.IsHardwareAccelerated
 
 /// Depth of a packed block (rows of op(B), columns of op(A)).
 let kcD, kcS = 256, 256
-/// Rows of op(A) packed at once (kc x mc values: 384 KiB, in L2).
+/// Rows of op(A) in one block (kc x mc values: 384 KiB, in L2).
 let mcD, mcS = 192, 384
 /// Columns of op(B) packed at once (kc x nc values: 4 MiB double, 2 MiB float, in L3).
 let ncD, ncS = 2048, 2048
@@ -39,7 +41,7 @@ let private partsFor (threads: int) m n k =
     else max 1 (min threads (max m n / 64))
 
 /// A thread's packing scratch: native memory at a 64-byte boundary, grown on need and kept for the thread's life
-/// (at most about 4.4 MiB per thread that runs products).
+/// (at most about 4 MiB per thread that runs products).
 type private Scratch =
     [<ThreadStatic; DefaultValue>] static val mutable private buffer: nativeint
     [<ThreadStatic; DefaultValue>] static val mutable private bytes: int
@@ -73,7 +75,8 @@ let private checkArgs (dtype: string) (transA: bool) (transB: bool) m n k aLen a
 /// `acc`) the product of a packed A micro-panel (8 values per step) and a packed B micro-panel (16 values per
 /// step) over kc steps, in 16 Vector512 accumulators. An edge tile (rows < 8 or cols < 16) goes through
 /// `tile` (8 x 16) and only its valid part reaches C.
-let private kernelD (kc: int) (a: nativeptr<float>) (b: nativeptr<float>) (c: nativeptr<float>) (ldc: int) (acc: bool)
+/// A is read at a[r rs + p ps] for row r and step p: the packed edge panel (rs = 1, ps = 8), or op(A) in place.
+let private kernelD (kc: int) (a: nativeptr<float>) (rs: int) (ps: int) (b: nativeptr<float>) (c: nativeptr<float>) (ldc: int) (acc: bool)
                           (rows: int) (cols: int) (tile: nativeptr<float>) =
     let mutable c00 = Vector512<float>.Zero
     let mutable c01 = Vector512<float>.Zero
@@ -91,36 +94,43 @@ let private kernelD (kc: int) (a: nativeptr<float>) (b: nativeptr<float>) (c: na
     let mutable c61 = Vector512<float>.Zero
     let mutable c70 = Vector512<float>.Zero
     let mutable c71 = Vector512<float>.Zero
+    let o1 = 1 * rs
+    let o2 = 2 * rs
+    let o3 = 3 * rs
+    let o4 = 4 * rs
+    let o5 = 5 * rs
+    let o6 = 6 * rs
+    let o7 = 7 * rs
     let mutable pa = a
     let mutable pb = b
     for _ in 1 .. kc do
         let b0 = Vector512.Load pb
         let b1 = Vector512.Load(NativePtr.add pb 8)
-        let x0 = Vector512.Create(NativePtr.get pa 0)
+        let x0 = Vector512.Create(NativePtr.read pa)
         c00 <- Avx512F.FusedMultiplyAdd(x0, b0, c00)
         c01 <- Avx512F.FusedMultiplyAdd(x0, b1, c01)
-        let x1 = Vector512.Create(NativePtr.get pa 1)
+        let x1 = Vector512.Create(NativePtr.get pa o1)
         c10 <- Avx512F.FusedMultiplyAdd(x1, b0, c10)
         c11 <- Avx512F.FusedMultiplyAdd(x1, b1, c11)
-        let x2 = Vector512.Create(NativePtr.get pa 2)
+        let x2 = Vector512.Create(NativePtr.get pa o2)
         c20 <- Avx512F.FusedMultiplyAdd(x2, b0, c20)
         c21 <- Avx512F.FusedMultiplyAdd(x2, b1, c21)
-        let x3 = Vector512.Create(NativePtr.get pa 3)
+        let x3 = Vector512.Create(NativePtr.get pa o3)
         c30 <- Avx512F.FusedMultiplyAdd(x3, b0, c30)
         c31 <- Avx512F.FusedMultiplyAdd(x3, b1, c31)
-        let x4 = Vector512.Create(NativePtr.get pa 4)
+        let x4 = Vector512.Create(NativePtr.get pa o4)
         c40 <- Avx512F.FusedMultiplyAdd(x4, b0, c40)
         c41 <- Avx512F.FusedMultiplyAdd(x4, b1, c41)
-        let x5 = Vector512.Create(NativePtr.get pa 5)
+        let x5 = Vector512.Create(NativePtr.get pa o5)
         c50 <- Avx512F.FusedMultiplyAdd(x5, b0, c50)
         c51 <- Avx512F.FusedMultiplyAdd(x5, b1, c51)
-        let x6 = Vector512.Create(NativePtr.get pa 6)
+        let x6 = Vector512.Create(NativePtr.get pa o6)
         c60 <- Avx512F.FusedMultiplyAdd(x6, b0, c60)
         c61 <- Avx512F.FusedMultiplyAdd(x6, b1, c61)
-        let x7 = Vector512.Create(NativePtr.get pa 7)
+        let x7 = Vector512.Create(NativePtr.get pa o7)
         c70 <- Avx512F.FusedMultiplyAdd(x7, b0, c70)
         c71 <- Avx512F.FusedMultiplyAdd(x7, b1, c71)
-        pa <- NativePtr.add pa 8
+        pa <- NativePtr.add pa ps
         pb <- NativePtr.add pb 16
     if rows = 8 && cols = 16 then
         let mutable p = c
@@ -200,7 +210,8 @@ let private kernelD (kc: int) (a: nativeptr<float>) (b: nativeptr<float>) (c: na
 /// `acc`) the product of a packed A micro-panel (8 values per step) and a packed B micro-panel (32 values per
 /// step) over kc steps, in 16 Vector512 accumulators. An edge tile (rows < 8 or cols < 32) goes through
 /// `tile` (8 x 32) and only its valid part reaches C.
-let private kernelS (kc: int) (a: nativeptr<float32>) (b: nativeptr<float32>) (c: nativeptr<float32>) (ldc: int) (acc: bool)
+/// A is read at a[r rs + p ps] for row r and step p: the packed edge panel (rs = 1, ps = 8), or op(A) in place.
+let private kernelS (kc: int) (a: nativeptr<float32>) (rs: int) (ps: int) (b: nativeptr<float32>) (c: nativeptr<float32>) (ldc: int) (acc: bool)
                           (rows: int) (cols: int) (tile: nativeptr<float32>) =
     let mutable c00 = Vector512<float32>.Zero
     let mutable c01 = Vector512<float32>.Zero
@@ -218,36 +229,43 @@ let private kernelS (kc: int) (a: nativeptr<float32>) (b: nativeptr<float32>) (c
     let mutable c61 = Vector512<float32>.Zero
     let mutable c70 = Vector512<float32>.Zero
     let mutable c71 = Vector512<float32>.Zero
+    let o1 = 1 * rs
+    let o2 = 2 * rs
+    let o3 = 3 * rs
+    let o4 = 4 * rs
+    let o5 = 5 * rs
+    let o6 = 6 * rs
+    let o7 = 7 * rs
     let mutable pa = a
     let mutable pb = b
     for _ in 1 .. kc do
         let b0 = Vector512.Load pb
         let b1 = Vector512.Load(NativePtr.add pb 16)
-        let x0 = Vector512.Create(NativePtr.get pa 0)
+        let x0 = Vector512.Create(NativePtr.read pa)
         c00 <- Avx512F.FusedMultiplyAdd(x0, b0, c00)
         c01 <- Avx512F.FusedMultiplyAdd(x0, b1, c01)
-        let x1 = Vector512.Create(NativePtr.get pa 1)
+        let x1 = Vector512.Create(NativePtr.get pa o1)
         c10 <- Avx512F.FusedMultiplyAdd(x1, b0, c10)
         c11 <- Avx512F.FusedMultiplyAdd(x1, b1, c11)
-        let x2 = Vector512.Create(NativePtr.get pa 2)
+        let x2 = Vector512.Create(NativePtr.get pa o2)
         c20 <- Avx512F.FusedMultiplyAdd(x2, b0, c20)
         c21 <- Avx512F.FusedMultiplyAdd(x2, b1, c21)
-        let x3 = Vector512.Create(NativePtr.get pa 3)
+        let x3 = Vector512.Create(NativePtr.get pa o3)
         c30 <- Avx512F.FusedMultiplyAdd(x3, b0, c30)
         c31 <- Avx512F.FusedMultiplyAdd(x3, b1, c31)
-        let x4 = Vector512.Create(NativePtr.get pa 4)
+        let x4 = Vector512.Create(NativePtr.get pa o4)
         c40 <- Avx512F.FusedMultiplyAdd(x4, b0, c40)
         c41 <- Avx512F.FusedMultiplyAdd(x4, b1, c41)
-        let x5 = Vector512.Create(NativePtr.get pa 5)
+        let x5 = Vector512.Create(NativePtr.get pa o5)
         c50 <- Avx512F.FusedMultiplyAdd(x5, b0, c50)
         c51 <- Avx512F.FusedMultiplyAdd(x5, b1, c51)
-        let x6 = Vector512.Create(NativePtr.get pa 6)
+        let x6 = Vector512.Create(NativePtr.get pa o6)
         c60 <- Avx512F.FusedMultiplyAdd(x6, b0, c60)
         c61 <- Avx512F.FusedMultiplyAdd(x6, b1, c61)
-        let x7 = Vector512.Create(NativePtr.get pa 7)
+        let x7 = Vector512.Create(NativePtr.get pa o7)
         c70 <- Avx512F.FusedMultiplyAdd(x7, b0, c70)
         c71 <- Avx512F.FusedMultiplyAdd(x7, b1, c71)
-        pa <- NativePtr.add pa 8
+        pa <- NativePtr.add pa ps
         pb <- NativePtr.add pb 32
     if rows = 8 && cols = 32 then
         let mutable p = c
@@ -350,27 +368,15 @@ let private packBD (transB: bool) (b: nativeptr<float>) (ldb: int) (pc: int) (kc
                     for j in w .. 15 do NativePtr.set panel (p * 16 + j) 0.0
         jp <- jp + 16
 
-/// Packs op(A)[i0 .. i0+mc-1, pc .. pc+kc-1] into micro-panels of 8 rows (the last zero-padded), each kc columns of
-/// 8 contiguous values. op(A)[i, p] is a[aOff + i lda + p], or a[aOff + p lda + i] when `transA`.
-let private packAD (transA: bool) (a: nativeptr<float>) (lda: int) (i0: int) (mc: int) (pc: int) (kc: int) (dst: nativeptr<float>) =
-    let mutable ip = 0
-    while ip < mc do
-        let h = min 8 (mc - ip)
-        let panel = NativePtr.add dst (ip * kc)
-        if transA then
-            for p in 0 .. kc - 1 do
-                let src = NativePtr.add a ((pc + p) * lda + i0 + ip)
-                let d = NativePtr.add panel (p * 8)
-                for r in 0 .. h - 1 do NativePtr.set d r (NativePtr.get src r)
-                for r in h .. 7 do NativePtr.set d r 0.0
-        else
-            for r in 0 .. h - 1 do
-                let src = NativePtr.add a ((i0 + ip + r) * lda + pc)
-                for p in 0 .. kc - 1 do NativePtr.set panel (p * 8 + r) (NativePtr.get src p)
-            if h < 8 then
-                for p in 0 .. kc - 1 do
-                    for r in h .. 7 do NativePtr.set panel (p * 8 + r) 0.0
-        ip <- ip + 8
+/// Packs the last, partial micro-panel of op(A): rows i0 .. i0+h-1 (h < 8), columns pc .. pc+kc-1, as kc steps of
+/// 8 contiguous values (rows h .. 7 zero). Full panels are read in place (op(A)[i, p] at a[i lda + p], or at
+/// a[p lda + i] when `transA`): the micro-kernel takes any row and step strides, so only the edge needs a copy.
+let private packAD (transA: bool) (a: nativeptr<float>) (lda: int) (i0: int) (h: int) (pc: int) (kc: int) (dst: nativeptr<float>) =
+    for p in 0 .. kc - 1 do
+        let d = NativePtr.add dst (p * 8)
+        for r in 0 .. h - 1 do
+            NativePtr.set d r (NativePtr.get a (if transA then (pc + p) * lda + i0 + r else (i0 + r) * lda + pc + p))
+        for r in h .. 7 do NativePtr.set d r 0.0
 
 /// One thread's C[0..m-1, 0..n-1] = (or +=) op(A) op(B) over the pointers' origins (BLIS's five loops: column blocks
 /// of nc, depth blocks of kc with B packed once per block, row blocks of mc with A packed, then micro-tiles).
@@ -379,10 +385,10 @@ let private serialD (transA: bool) (transB: bool) m n k (a: nativeptr<float>) ld
     let kcMax = min kcD k
     let ncMax = min ncD (roundUp n 16)
     let mcMax = min mcD (roundUp m 8)
-    let buffers = Scratch.Get((kcMax * ncMax + kcMax * mcMax + 128) * sizeof<float>)
+    let buffers = Scratch.Get((kcMax * ncMax + kcMax * 8 + 128) * sizeof<float>)
     let bPack = NativePtr.ofNativeInt<float> buffers
     let aPack = NativePtr.add bPack (kcMax * ncMax)
-    let tile = NativePtr.add aPack (kcMax * mcMax)
+    let tile = NativePtr.add aPack (kcMax * 8)
     let mutable jc = 0
     while jc < n do
         let nc = min ncMax (n - jc)
@@ -394,7 +400,9 @@ let private serialD (transA: bool) (transB: bool) m n k (a: nativeptr<float>) ld
             let mutable ic = 0
             while ic < m do
                 let mc = min mcMax (m - ic)
-                packAD transA a lda ic mc pc kc aPack
+                let tail = mc % 8
+                if tail > 0 then packAD transA a lda (ic + mc - tail) tail pc kc aPack
+                let rs, ps = (if transA then 1, lda else lda, 1)
                 let mutable jr = 0
                 while jr < nc do
                     let cols = min 16 (nc - jr)
@@ -402,7 +410,11 @@ let private serialD (transA: bool) (transB: bool) m n k (a: nativeptr<float>) ld
                     let mutable ir = 0
                     while ir < mc do
                         let rows = min 8 (mc - ir)
-                        kernelD kc (NativePtr.add aPack (ir * kc)) bp (NativePtr.add c ((ic + ir) * ldc + jc + jr)) ldc acc rows cols tile
+                        let cp = NativePtr.add c ((ic + ir) * ldc + jc + jr)
+                        if rows = 8 then
+                            let ap = NativePtr.add a (if transA then pc * lda + ic + ir else (ic + ir) * lda + pc)
+                            kernelD kc ap rs ps bp cp ldc acc rows cols tile
+                        else kernelD kc aPack 1 8 bp cp ldc acc rows cols tile
                         ir <- ir + 8
                     jr <- jr + 16
                 ic <- ic + mc
@@ -476,27 +488,15 @@ let private packBS (transB: bool) (b: nativeptr<float32>) (ldb: int) (pc: int) (
                     for j in w .. 31 do NativePtr.set panel (p * 32 + j) 0.0f
         jp <- jp + 32
 
-/// Packs op(A)[i0 .. i0+mc-1, pc .. pc+kc-1] into micro-panels of 8 rows (the last zero-padded), each kc columns of
-/// 8 contiguous values. op(A)[i, p] is a[aOff + i lda + p], or a[aOff + p lda + i] when `transA`.
-let private packAS (transA: bool) (a: nativeptr<float32>) (lda: int) (i0: int) (mc: int) (pc: int) (kc: int) (dst: nativeptr<float32>) =
-    let mutable ip = 0
-    while ip < mc do
-        let h = min 8 (mc - ip)
-        let panel = NativePtr.add dst (ip * kc)
-        if transA then
-            for p in 0 .. kc - 1 do
-                let src = NativePtr.add a ((pc + p) * lda + i0 + ip)
-                let d = NativePtr.add panel (p * 8)
-                for r in 0 .. h - 1 do NativePtr.set d r (NativePtr.get src r)
-                for r in h .. 7 do NativePtr.set d r 0.0f
-        else
-            for r in 0 .. h - 1 do
-                let src = NativePtr.add a ((i0 + ip + r) * lda + pc)
-                for p in 0 .. kc - 1 do NativePtr.set panel (p * 8 + r) (NativePtr.get src p)
-            if h < 8 then
-                for p in 0 .. kc - 1 do
-                    for r in h .. 7 do NativePtr.set panel (p * 8 + r) 0.0f
-        ip <- ip + 8
+/// Packs the last, partial micro-panel of op(A): rows i0 .. i0+h-1 (h < 8), columns pc .. pc+kc-1, as kc steps of
+/// 8 contiguous values (rows h .. 7 zero). Full panels are read in place (op(A)[i, p] at a[i lda + p], or at
+/// a[p lda + i] when `transA`): the micro-kernel takes any row and step strides, so only the edge needs a copy.
+let private packAS (transA: bool) (a: nativeptr<float32>) (lda: int) (i0: int) (h: int) (pc: int) (kc: int) (dst: nativeptr<float32>) =
+    for p in 0 .. kc - 1 do
+        let d = NativePtr.add dst (p * 8)
+        for r in 0 .. h - 1 do
+            NativePtr.set d r (NativePtr.get a (if transA then (pc + p) * lda + i0 + r else (i0 + r) * lda + pc + p))
+        for r in h .. 7 do NativePtr.set d r 0.0f
 
 /// One thread's C[0..m-1, 0..n-1] = (or +=) op(A) op(B) over the pointers' origins (BLIS's five loops: column blocks
 /// of nc, depth blocks of kc with B packed once per block, row blocks of mc with A packed, then micro-tiles).
@@ -505,10 +505,10 @@ let private serialS (transA: bool) (transB: bool) m n k (a: nativeptr<float32>) 
     let kcMax = min kcS k
     let ncMax = min ncS (roundUp n 32)
     let mcMax = min mcS (roundUp m 8)
-    let buffers = Scratch.Get((kcMax * ncMax + kcMax * mcMax + 256) * sizeof<float32>)
+    let buffers = Scratch.Get((kcMax * ncMax + kcMax * 8 + 256) * sizeof<float32>)
     let bPack = NativePtr.ofNativeInt<float32> buffers
     let aPack = NativePtr.add bPack (kcMax * ncMax)
-    let tile = NativePtr.add aPack (kcMax * mcMax)
+    let tile = NativePtr.add aPack (kcMax * 8)
     let mutable jc = 0
     while jc < n do
         let nc = min ncMax (n - jc)
@@ -520,7 +520,9 @@ let private serialS (transA: bool) (transB: bool) m n k (a: nativeptr<float32>) 
             let mutable ic = 0
             while ic < m do
                 let mc = min mcMax (m - ic)
-                packAS transA a lda ic mc pc kc aPack
+                let tail = mc % 8
+                if tail > 0 then packAS transA a lda (ic + mc - tail) tail pc kc aPack
+                let rs, ps = (if transA then 1, lda else lda, 1)
                 let mutable jr = 0
                 while jr < nc do
                     let cols = min 32 (nc - jr)
@@ -528,7 +530,11 @@ let private serialS (transA: bool) (transB: bool) m n k (a: nativeptr<float32>) 
                     let mutable ir = 0
                     while ir < mc do
                         let rows = min 8 (mc - ir)
-                        kernelS kc (NativePtr.add aPack (ir * kc)) bp (NativePtr.add c ((ic + ir) * ldc + jc + jr)) ldc acc rows cols tile
+                        let cp = NativePtr.add c ((ic + ir) * ldc + jc + jr)
+                        if rows = 8 then
+                            let ap = NativePtr.add a (if transA then pc * lda + ic + ir else (ic + ir) * lda + pc)
+                            kernelS kc ap rs ps bp cp ldc acc rows cols tile
+                        else kernelS kc aPack 1 8 bp cp ldc acc rows cols tile
                         ir <- ir + 8
                     jr <- jr + 32
                 ic <- ic + mc
