@@ -1,18 +1,21 @@
 /// A managed GEMM for Float64 and Float32 on AVX-512 (BLIS's design): op(B) packed in depth blocks of kc rows and
-/// micro-panels of 2 Vector512 widths (16 doubles or 32 floats), op(A) read in place by row blocks of mc rows (only a
-/// last micro-panel of fewer than 8 rows is packed, zero-padded: packing A with strided scalar copies cost as much as
-/// the arithmetic for thin products), and an 8 x 2-vector register-blocked micro-kernel of 16 Vector512 FMA
+/// micro-panels of 2 Vector512 widths (16 doubles or 32 floats), op(A) in row blocks of mc rows and micro-panels of 8 rows
+/// (packed, or for thin products, where packing with strided copies costs as much as the arithmetic, read in place
+/// with only a last partial micro-panel packed), and an 8 x 2-vector register-blocked micro-kernel of 16 Vector512 FMA
 /// accumulators. Row-major, both
 /// transpose flags, any leading dimensions and offsets; C is overwritten (or accumulated into). Blocks are sized for
 /// a 48 KiB L1 and 1 MiB L2 per core (AMD Zen 4/5; cache sizes are not always visible in a VM): the B micro-panel
 /// (kc x 16 doubles or kc x 32 floats, 32 KiB) stays in L1 across the row micro-tiles, the A block (mc x kc, 384 KiB)
 /// in L2. Large products are split over the kernel threads (`KernelThreads`) by blocks of C's rows or columns, each
 /// thread packing into its own scratch (native, 64-byte aligned, kept for the thread's life and grown on need).
+/// The loops are compiled fully optimised at once (AggressiveOptimization): at tier 0 the first products of a run
+/// were several times slower.
 module internal Nabla.Core.GemmKernel
 
 #nowarn "9" // native pointers: the operands are pinned with `fixed` for exactly the duration of one product
 
 open System
+open System.Runtime.CompilerServices
 open System.Runtime.InteropServices
 open System.Runtime.Intrinsics
 open System.Runtime.Intrinsics.X86
@@ -28,6 +31,10 @@ let kcD, kcS = 256, 256
 let mcD, mcS = 192, 384
 /// Columns of op(B) packed at once (kc x nc values: 4 MiB double, 2 MiB float, in L3).
 let ncD, ncS = 2048, 2048
+
+/// Column blocks of C at least this wide get op(A) packed (it is then read nc / 16 or nc / 32 times from the packed
+/// copy); narrower ones read op(A) in place, where packing would cost as much as the arithmetic.
+let packMinColumns = 96
 
 /// Products of at least this many multiply-adds (m n k) are split over the kernel threads.
 let splitMinWork = 1L <<< 20
@@ -76,6 +83,7 @@ let private checkArgs (dtype: string) (transA: bool) (transB: bool) m n k aLen a
 /// step) over kc steps, in 16 Vector512 accumulators. An edge tile (rows < 8 or cols < 16) goes through
 /// `tile` (8 x 16) and only its valid part reaches C.
 /// A is read at a[r rs + p ps] for row r and step p: the packed edge panel (rs = 1, ps = 8), or op(A) in place.
+[<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
 let private kernelD (kc: int) (a: nativeptr<float>) (rs: int) (ps: int) (b: nativeptr<float>) (c: nativeptr<float>) (ldc: int) (acc: bool)
                           (rows: int) (cols: int) (tile: nativeptr<float>) =
     let mutable c00 = Vector512<float>.Zero
@@ -211,6 +219,7 @@ let private kernelD (kc: int) (a: nativeptr<float>) (rs: int) (ps: int) (b: nati
 /// step) over kc steps, in 16 Vector512 accumulators. An edge tile (rows < 8 or cols < 32) goes through
 /// `tile` (8 x 32) and only its valid part reaches C.
 /// A is read at a[r rs + p ps] for row r and step p: the packed edge panel (rs = 1, ps = 8), or op(A) in place.
+[<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
 let private kernelS (kc: int) (a: nativeptr<float32>) (rs: int) (ps: int) (b: nativeptr<float32>) (c: nativeptr<float32>) (ldc: int) (acc: bool)
                           (rows: int) (cols: int) (tile: nativeptr<float32>) =
     let mutable c00 = Vector512<float32>.Zero
@@ -344,6 +353,7 @@ let private kernelS (kc: int) (a: nativeptr<float32>) (rs: int) (ps: int) (b: na
 
 /// Packs op(B)[pc .. pc+kc-1, j0 .. j0+nc-1] into micro-panels of 16 columns (the last zero-padded), each kc rows of
 /// 16 contiguous values. op(B)[p, j] is b[bOff + p ldb + j], or b[bOff + j ldb + p] when `transB`.
+[<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
 let private packBD (transB: bool) (b: nativeptr<float>) (ldb: int) (pc: int) (kc: int) (j0: int) (nc: int) (dst: nativeptr<float>) =
     let mutable jp = 0
     while jp < nc do
@@ -371,6 +381,7 @@ let private packBD (transB: bool) (b: nativeptr<float>) (ldb: int) (pc: int) (kc
 /// Packs the last, partial micro-panel of op(A): rows i0 .. i0+h-1 (h < 8), columns pc .. pc+kc-1, as kc steps of
 /// 8 contiguous values (rows h .. 7 zero). Full panels are read in place (op(A)[i, p] at a[i lda + p], or at
 /// a[p lda + i] when `transA`): the micro-kernel takes any row and step strides, so only the edge needs a copy.
+[<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
 let private packAD (transA: bool) (a: nativeptr<float>) (lda: int) (i0: int) (h: int) (pc: int) (kc: int) (dst: nativeptr<float>) =
     for p in 0 .. kc - 1 do
         let d = NativePtr.add dst (p * 8)
@@ -378,17 +389,38 @@ let private packAD (transA: bool) (a: nativeptr<float>) (lda: int) (i0: int) (h:
             NativePtr.set d r (NativePtr.get a (if transA then (pc + p) * lda + i0 + r else (i0 + r) * lda + pc + p))
         for r in h .. 7 do NativePtr.set d r 0.0
 
+/// Packs op(A)[i0 .. i0+mc-1, pc .. pc+kc-1] into micro-panels of 8 rows (the last zero-padded), each kc steps of
+/// 8 contiguous values: one stream for the micro-kernel, kept in L2 across the column micro-panels.
+[<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
+let private packAllD (transA: bool) (a: nativeptr<float>) (lda: int) (i0: int) (mc: int) (pc: int) (kc: int) (dst: nativeptr<float>) =
+    let mutable ip = 0
+    while ip < mc do
+        let h = min 8 (mc - ip)
+        let panel = NativePtr.add dst (ip * kc)
+        if h < 8 then packAD transA a lda (i0 + ip) h pc kc panel
+        elif transA then
+            for p in 0 .. kc - 1 do
+                let src = NativePtr.add a ((pc + p) * lda + i0 + ip)
+                let d = NativePtr.add panel (p * 8)
+                for r in 0 .. 7 do NativePtr.set d r (NativePtr.get src r)
+        else
+            for r in 0 .. 7 do
+                let src = NativePtr.add a ((i0 + ip + r) * lda + pc)
+                for p in 0 .. kc - 1 do NativePtr.set panel (p * 8 + r) (NativePtr.get src p)
+        ip <- ip + 8
+
 /// One thread's C[0..m-1, 0..n-1] = (or +=) op(A) op(B) over the pointers' origins (BLIS's five loops: column blocks
 /// of nc, depth blocks of kc with B packed once per block, row blocks of mc with A packed, then micro-tiles).
+[<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
 let private serialD (transA: bool) (transB: bool) m n k (a: nativeptr<float>) lda (b: nativeptr<float>) ldb
                           (c: nativeptr<float>) ldc (accumulate: bool) =
     let kcMax = min kcD k
     let ncMax = min ncD (roundUp n 16)
     let mcMax = min mcD (roundUp m 8)
-    let buffers = Scratch.Get((kcMax * ncMax + kcMax * 8 + 128) * sizeof<float>)
+    let buffers = Scratch.Get((kcMax * ncMax + kcMax * mcMax + 128) * sizeof<float>)
     let bPack = NativePtr.ofNativeInt<float> buffers
     let aPack = NativePtr.add bPack (kcMax * ncMax)
-    let tile = NativePtr.add aPack (kcMax * 8)
+    let tile = NativePtr.add aPack (kcMax * mcMax)
     let mutable jc = 0
     while jc < n do
         let nc = min ncMax (n - jc)
@@ -400,8 +432,11 @@ let private serialD (transA: bool) (transB: bool) m n k (a: nativeptr<float>) ld
             let mutable ic = 0
             while ic < m do
                 let mc = min mcMax (m - ic)
+                // A packed when its block is reused over enough column micro-panels; read in place for thin products
+                let packed = nc >= packMinColumns
                 let tail = mc % 8
-                if tail > 0 then packAD transA a lda (ic + mc - tail) tail pc kc aPack
+                if packed then packAllD transA a lda ic mc pc kc aPack
+                elif tail > 0 then packAD transA a lda (ic + mc - tail) tail pc kc aPack
                 let rs, ps = (if transA then 1, lda else lda, 1)
                 let mutable jr = 0
                 while jr < nc do
@@ -411,7 +446,8 @@ let private serialD (transA: bool) (transB: bool) m n k (a: nativeptr<float>) ld
                     while ir < mc do
                         let rows = min 8 (mc - ir)
                         let cp = NativePtr.add c ((ic + ir) * ldc + jc + jr)
-                        if rows = 8 then
+                        if packed then kernelD kc (NativePtr.add aPack (ir * kc)) 1 8 bp cp ldc acc rows cols tile
+                        elif rows = 8 then
                             let ap = NativePtr.add a (if transA then pc * lda + ic + ir else (ic + ir) * lda + pc)
                             kernelD kc ap rs ps bp cp ldc acc rows cols tile
                         else kernelD kc aPack 1 8 bp cp ldc acc rows cols tile
@@ -464,6 +500,7 @@ let gemmD (transA: bool) (transB: bool) m n k (a: float[]) aOff lda (b: float[])
 
 /// Packs op(B)[pc .. pc+kc-1, j0 .. j0+nc-1] into micro-panels of 32 columns (the last zero-padded), each kc rows of
 /// 32 contiguous values. op(B)[p, j] is b[bOff + p ldb + j], or b[bOff + j ldb + p] when `transB`.
+[<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
 let private packBS (transB: bool) (b: nativeptr<float32>) (ldb: int) (pc: int) (kc: int) (j0: int) (nc: int) (dst: nativeptr<float32>) =
     let mutable jp = 0
     while jp < nc do
@@ -491,6 +528,7 @@ let private packBS (transB: bool) (b: nativeptr<float32>) (ldb: int) (pc: int) (
 /// Packs the last, partial micro-panel of op(A): rows i0 .. i0+h-1 (h < 8), columns pc .. pc+kc-1, as kc steps of
 /// 8 contiguous values (rows h .. 7 zero). Full panels are read in place (op(A)[i, p] at a[i lda + p], or at
 /// a[p lda + i] when `transA`): the micro-kernel takes any row and step strides, so only the edge needs a copy.
+[<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
 let private packAS (transA: bool) (a: nativeptr<float32>) (lda: int) (i0: int) (h: int) (pc: int) (kc: int) (dst: nativeptr<float32>) =
     for p in 0 .. kc - 1 do
         let d = NativePtr.add dst (p * 8)
@@ -498,17 +536,38 @@ let private packAS (transA: bool) (a: nativeptr<float32>) (lda: int) (i0: int) (
             NativePtr.set d r (NativePtr.get a (if transA then (pc + p) * lda + i0 + r else (i0 + r) * lda + pc + p))
         for r in h .. 7 do NativePtr.set d r 0.0f
 
+/// Packs op(A)[i0 .. i0+mc-1, pc .. pc+kc-1] into micro-panels of 8 rows (the last zero-padded), each kc steps of
+/// 8 contiguous values: one stream for the micro-kernel, kept in L2 across the column micro-panels.
+[<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
+let private packAllS (transA: bool) (a: nativeptr<float32>) (lda: int) (i0: int) (mc: int) (pc: int) (kc: int) (dst: nativeptr<float32>) =
+    let mutable ip = 0
+    while ip < mc do
+        let h = min 8 (mc - ip)
+        let panel = NativePtr.add dst (ip * kc)
+        if h < 8 then packAS transA a lda (i0 + ip) h pc kc panel
+        elif transA then
+            for p in 0 .. kc - 1 do
+                let src = NativePtr.add a ((pc + p) * lda + i0 + ip)
+                let d = NativePtr.add panel (p * 8)
+                for r in 0 .. 7 do NativePtr.set d r (NativePtr.get src r)
+        else
+            for r in 0 .. 7 do
+                let src = NativePtr.add a ((i0 + ip + r) * lda + pc)
+                for p in 0 .. kc - 1 do NativePtr.set panel (p * 8 + r) (NativePtr.get src p)
+        ip <- ip + 8
+
 /// One thread's C[0..m-1, 0..n-1] = (or +=) op(A) op(B) over the pointers' origins (BLIS's five loops: column blocks
 /// of nc, depth blocks of kc with B packed once per block, row blocks of mc with A packed, then micro-tiles).
+[<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
 let private serialS (transA: bool) (transB: bool) m n k (a: nativeptr<float32>) lda (b: nativeptr<float32>) ldb
                           (c: nativeptr<float32>) ldc (accumulate: bool) =
     let kcMax = min kcS k
     let ncMax = min ncS (roundUp n 32)
     let mcMax = min mcS (roundUp m 8)
-    let buffers = Scratch.Get((kcMax * ncMax + kcMax * 8 + 256) * sizeof<float32>)
+    let buffers = Scratch.Get((kcMax * ncMax + kcMax * mcMax + 256) * sizeof<float32>)
     let bPack = NativePtr.ofNativeInt<float32> buffers
     let aPack = NativePtr.add bPack (kcMax * ncMax)
-    let tile = NativePtr.add aPack (kcMax * 8)
+    let tile = NativePtr.add aPack (kcMax * mcMax)
     let mutable jc = 0
     while jc < n do
         let nc = min ncMax (n - jc)
@@ -520,8 +579,11 @@ let private serialS (transA: bool) (transB: bool) m n k (a: nativeptr<float32>) 
             let mutable ic = 0
             while ic < m do
                 let mc = min mcMax (m - ic)
+                // A packed when its block is reused over enough column micro-panels; read in place for thin products
+                let packed = nc >= packMinColumns
                 let tail = mc % 8
-                if tail > 0 then packAS transA a lda (ic + mc - tail) tail pc kc aPack
+                if packed then packAllS transA a lda ic mc pc kc aPack
+                elif tail > 0 then packAS transA a lda (ic + mc - tail) tail pc kc aPack
                 let rs, ps = (if transA then 1, lda else lda, 1)
                 let mutable jr = 0
                 while jr < nc do
@@ -531,7 +593,8 @@ let private serialS (transA: bool) (transB: bool) m n k (a: nativeptr<float32>) 
                     while ir < mc do
                         let rows = min 8 (mc - ir)
                         let cp = NativePtr.add c ((ic + ir) * ldc + jc + jr)
-                        if rows = 8 then
+                        if packed then kernelS kc (NativePtr.add aPack (ir * kc)) 1 8 bp cp ldc acc rows cols tile
+                        elif rows = 8 then
                             let ap = NativePtr.add a (if transA then pc * lda + ic + ir else (ic + ir) * lda + pc)
                             kernelS kc ap rs ps bp cp ldc acc rows cols tile
                         else kernelS kc aPack 1 8 bp cp ldc acc rows cols tile
