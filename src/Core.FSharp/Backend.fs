@@ -8,7 +8,9 @@ open MathNet.Numerics.Providers.LinearAlgebra
 
 /// Which linear-algebra provider Nabla's kernels use, what they may rely on from it, how many threads they may
 /// take, and a diagnostic of how the choice was made. Chosen at first use from NABLA_PROVIDER (auto | mkl | cblas |
-/// managed; auto: the library NABLA_BLAS_PATH names when it is set, else MKL when it loads, else managed),
+/// managed | managed-avx512; auto: the library NABLA_BLAS_PATH names when it is set, else MKL when it loads, else
+/// managed; managed-avx512: managed with every product on the AVX-512 GEMM kernel), NABLA_GEMM (auto |
+/// managed-avx512 | provider: which GEMM runs matrix products, `gemmKernelFor`),
 /// NABLA_MKL_PATH, NABLA_BLAS_PATH, NABLA_MKL_THREADING (auto | gnu | sequential) and NABLA_THREADS; switchable
 /// between computations. An explicitly requested provider that fails throws InvalidOperationException
 /// with the diagnostic; only `auto` falls back, and says so in the diagnostic.
