@@ -8,7 +8,9 @@ open MathNet.Numerics.Providers.LinearAlgebra
 
 /// Which linear-algebra provider Nabla's kernels use, what they may rely on from it, how many threads they may
 /// take, and a diagnostic of how the choice was made. Chosen at first use from NABLA_PROVIDER (auto | mkl | cblas |
-/// managed; auto: the library NABLA_BLAS_PATH names when it is set, else MKL when it loads, else managed),
+/// managed | managed-avx512; auto: the library NABLA_BLAS_PATH names when it is set, else MKL when it loads, else
+/// managed; managed-avx512: managed with every product on the AVX-512 GEMM kernel), NABLA_GEMM (auto |
+/// managed-avx512 | provider: which GEMM runs matrix products, `gemmKernelFor`),
 /// NABLA_MKL_PATH, NABLA_BLAS_PATH, NABLA_MKL_THREADING (auto | gnu | sequential) and NABLA_THREADS; switchable
 /// between computations. An explicitly requested provider that fails throws InvalidOperationException
 /// with the diagnostic; only `auto` falls back, and says so in the diagnostic.
@@ -27,6 +29,50 @@ module Backend =
     let private log = ResizeArray<string>()
     let private loaded = Collections.Generic.Dictionary<string, Native.BlasLibrary>()
     let mutable private threads = 0
+
+    /// How matrix products are routed: "auto" (`gemmKernelFor`'s rule), "managed-avx512" (every Float32/Float64
+    /// product with k > 0 on the managed AVX-512 kernel, `GemmKernel`) or "provider" (every product on the provider).
+    let mutable private gemmMode = "auto"
+    /// Why `gemmMode` has its value (environment or call).
+    let mutable private gemmWhy = "NABLA_GEMM unset"
+
+    /// The CPU vendor from CPUID leaf 0 ("AuthenticAMD", "GenuineIntel", ...), or "unknown" off x86.
+    let private cpuVendor =
+        lazy (if Runtime.Intrinsics.X86.X86Base.IsSupported then
+                  let struct (_, b, c, d) = Runtime.Intrinsics.X86.X86Base.CpuId(0, 0)
+                  Text.Encoding.ASCII.GetString(Array.concat [ BitConverter.GetBytes b; BitConverter.GetBytes d; BitConverter.GetBytes c ])
+              else "unknown")
+
+    /// Under "auto", products with at least this many multiply-adds (m n k), and m and n at least `gemmKernelMinExtent`,
+    /// run on the managed kernel (smaller ones cost more to pack than they gain; vector products go to ?gemv).
+    let gemmKernelMinWork = 1L <<< 15
+    let gemmKernelMinExtent = 4
+
+    /// The reason the managed kernel is not used under "auto" with this library (None: it is used).
+    let private autoBlocker (lib: Native.BlasLibrary option) =
+        if not GemmKernel.isSupported then
+            Some "Vector512 is not hardware-accelerated here (or AVX-512F is missing): the provider's GEMM runs"
+        else
+            match lib with
+            | Some l when l.Kind = Native.Mkl && cpuVendor.Value = "GenuineIntel" ->
+                Some "Intel CPU with MKL: MKL takes its AVX-512 path here, so MKL's GEMM runs"
+            | _ -> None
+
+    let private describeGemm (lib: Native.BlasLibrary option) =
+        let kernel = sprintf "the managed AVX-512 kernel (8 x 2-vector micro-kernel, packed panels)"
+        let rule = sprintf "Float32/Float64 products with m, n >= %d and m n k >= %d on %s, the rest on the provider" gemmKernelMinExtent gemmKernelMinWork kernel
+        match gemmMode with
+        | "managed-avx512" -> sprintf "GEMM: every Float32/Float64 product on %s (%s)" kernel gemmWhy
+        | "provider" -> sprintf "GEMM: the provider's (%s)" gemmWhy
+        | _ ->
+            match autoBlocker lib with
+            | Some why -> sprintf "GEMM: auto (%s): %s" gemmWhy why
+            | None ->
+                let vs = match lib with
+                         | Some l when l.Kind = Native.Mkl -> sprintf "CPU %s: MKL takes its AVX2 path on non-Intel CPUs, the kernel its AVX-512 one" cpuVendor.Value
+                         | Some _ -> "a CBLAS library of unknown AVX-512 use; set NABLA_GEMM=provider to use it"
+                         | None -> "MathNet's managed provider has no SIMD GEMM"
+                sprintf "GEMM: auto (%s): %s; why: Vector512 is accelerated, %s" gemmWhy rule vs
 
     let private managed () : ILinearAlgebraProvider = ManagedLinearAlgebraProvider.Instance :> _
 
@@ -72,6 +118,7 @@ module Backend =
             line (sprintf "  threads: %d%s" threads native)
         | Some _ -> line (sprintf "  threads: %d (MathNet managed provider)" threads)
         | None -> line (sprintf "  threads: %d" threads)
+        line ("  " + describeGemm (match selection with Some { Library = l } -> l | None -> None))
         line "  how it was chosen:"
         for l in log do line ("    " + l)
         sb.ToString().TrimEnd()
@@ -140,10 +187,21 @@ module Backend =
         let t, why = defaultThreads ()
         threads <- t
         note (sprintf "threads: %s" why)
+        match (defaultArg (env "NABLA_GEMM") "auto").ToLowerInvariant() with
+        | "auto" | "managed-avx512" | "provider" as g when g <> "managed-avx512" || GemmKernel.isSupported ->
+            gemmMode <- g
+            gemmWhy <- (if env "NABLA_GEMM" = None then "NABLA_GEMM unset" else sprintf "NABLA_GEMM=%s" g)
+        | g -> raise (fail (sprintf "NABLA_GEMM=%s is not one of auto, managed-avx512, provider (managed-avx512 needs an accelerated Vector512)" g))
         let request = (defaultArg (env "NABLA_PROVIDER") "auto").ToLowerInvariant()
         note (sprintf "NABLA_PROVIDER=%s%s" request (if env "NABLA_PROVIDER" = None then " (unset)" else ""))
         match request with
         | "managed" -> selectManaged "managed provider selected"
+        | "managed-avx512" ->
+            if not GemmKernel.isSupported then
+                raise (fail "NABLA_PROVIDER=managed-avx512, but Vector512 is not hardware-accelerated here (or AVX-512F is missing)")
+            gemmMode <- "managed-avx512"
+            gemmWhy <- "NABLA_PROVIDER=managed-avx512"
+            selectManaged "managed-avx512: MathNet's managed provider, with every product on the managed AVX-512 GEMM kernel"
         | "mkl" ->
             if not (tryMkl (env "NABLA_MKL_PATH")) then raise (fail "NABLA_PROVIDER=mkl, but MKL did not load")
         | "cblas" ->
@@ -159,7 +217,7 @@ module Backend =
                 if not (tryMkl (env "NABLA_MKL_PATH")) then
                     selectManaged "auto: MKL did not load (see above); using MathNet's managed provider"
         | other ->
-            raise (fail (sprintf "NABLA_PROVIDER=%s is not one of auto, mkl, cblas, managed" other))
+            raise (fail (sprintf "NABLA_PROVIDER=%s is not one of auto, mkl, cblas, managed, managed-avx512" other))
 
     let private ensure () =
         match failure with
@@ -251,3 +309,36 @@ module Backend =
             match selection with
             | Some { Library = Some lib } -> Some lib.Path
             | _ -> None)
+
+    /// True when a product of op(A) (m x k) and op(B) (k x n) runs on the managed AVX-512 kernel (`GemmKernel`) rather
+    /// than on `provider` (pass the very provider the kernel would otherwise call, from `linearAlgebra`). "auto":
+    /// when the kernel can run (`GemmKernel.isSupported`), the library is not MKL on an Intel CPU (where MKL takes its
+    /// AVX-512 path), m, n >= `gemmKernelMinExtent` and m n k >= `gemmKernelMinWork` (bench/README.md, "GEMM").
+    let internal gemmKernelFor (provider: ILinearAlgebraProvider) (m: int) (n: int) (k: int) =
+        match gemmMode with
+        | "managed-avx512" -> k > 0
+        | "provider" -> false
+        | _ ->
+            k > 0 && m >= gemmKernelMinExtent && n >= gemmKernelMinExtent
+            && int64 m * int64 n * int64 k >= gemmKernelMinWork
+            && (autoBlocker (match provider with :? NativeLinearAlgebraProvider as p -> Some p.Library | _ -> None)).IsNone
+
+    /// The GEMM route: "auto", "managed-avx512" or "provider".
+    let gemm () = lock gate (fun () -> ensure (); gemmMode)
+
+    /// Sets the GEMM route ("auto", "managed-avx512" or "provider"); ArgumentException for any other value, or for
+    /// "managed-avx512" where Vector512 is not accelerated.
+    let setGemm (mode: string) =
+        let m = if isNull mode then "" else mode.Trim().ToLowerInvariant()
+        match m with
+        | "auto" | "provider" -> ()
+        | "managed-avx512" when GemmKernel.isSupported -> ()
+        | "managed-avx512" ->
+            invalidArg "value" "Gemm: managed-avx512 needs an accelerated Vector512 (AVX-512F), which this CPU or runtime lacks"
+        | _ -> invalidArg "value" (sprintf "Gemm: '%s' is not one of auto, managed-avx512, provider" mode)
+        lock gate (fun () ->
+            ensure ()
+            if m <> gemmMode then
+                gemmMode <- m
+                gemmWhy <- sprintf "set to %s by a call" m
+                note (sprintf "GEMM route set to %s" m))

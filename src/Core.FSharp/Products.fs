@@ -24,18 +24,23 @@ module Kernels =
         let aRowsCM, aColsCM = a.Shape.[1], a.Shape.[0]
         // A C that the provider's GEMM overwrites need not be cleared first (a fresh large array would otherwise be
         // written twice); any other provider, and an empty or vector product, gets a cleared one.
-        let uninitialised = k > 0 && m > 1 && n > 1 && (Backend.capabilitiesOf provider).GemmOverwritesOutput
+        // The managed AVX-512 kernel (when Backend routes this product to it) writes every element of C.
+        let kernel = m > 0 && n > 0 && k > 0 && Backend.gemmKernelFor provider m n k
+        let threads = MathNet.Numerics.Control.MaxDegreeOfParallelism
+        let uninitialised = kernel || k > 0 && m > 1 && n > 1 && (Backend.capabilitiesOf provider).GemmOverwritesOutput
         let output (len: int) : 'T[] = if uninitialised then GC.AllocateUninitializedArray<'T> len else Array.zeroCreate len
         let data: Array =
             match a.Data, b.Data with
             | (:? (float[]) as x), (:? (float[]) as y) ->
                 let c = output (m * n)
-                if m > 0 && n > 0 && k > 0 then
+                if kernel then GemmKernel.gemmD transA transB m n k x 0 a.Shape.[1] y 0 b.Shape.[1] c 0 n false threads
+                elif m > 0 && n > 0 && k > 0 then
                     provider.MatrixMultiplyWithUpdate(tB, tA, 1.0, y, bRowsCM, bColsCM, x, aRowsCM, aColsCM, 0.0, c)
                 c :> _
             | (:? (float32[]) as x), (:? (float32[]) as y) ->
                 let c = output (m * n)
-                if m > 0 && n > 0 && k > 0 then
+                if kernel then GemmKernel.gemmS transA transB m n k x 0 a.Shape.[1] y 0 b.Shape.[1] c 0 n false threads
+                elif m > 0 && n > 0 && k > 0 then
                     provider.MatrixMultiplyWithUpdate(tB, tA, 1.0f, y, bRowsCM, bColsCM, x, aRowsCM, aColsCM, 0.0f, c)
                 c :> _
             | _ -> invalidArg "a" (sprintf "MatMul: dtype %s is not supported; expected Float32 or Float64" (dtypeName a.DType))

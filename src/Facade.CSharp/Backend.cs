@@ -80,6 +80,24 @@ public static class Backend
         return $"GC: large-object threshold {Size(loh, "85000 B")}, region size {Size(region, "default")}, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC; {source}";
     }
 
+    /// <summary>How matrix products (<c>TF.MatMul</c> and the products inside gradients) are computed:
+    /// <c>"auto"</c> (default; <c>NABLA_GEMM</c> sets it at start-up), <c>"managed-avx512"</c> or <c>"provider"</c>.
+    /// <c>"managed-avx512"</c> runs every Float32/Float64 product on Nabla's managed GEMM kernel (packed panels, a
+    /// register-blocked <c>Vector512</c> FMA micro-kernel, split over <see cref="Threads"/>); <c>"provider"</c> runs every
+    /// product on <see cref="Provider"/>'s GEMM (MKL, CBLAS or MathNet's managed code); <c>"auto"</c> uses the managed
+    /// kernel where <c>Vector512</c> is accelerated, for products with m, n &gt;= 4 and m n k &gt;= 32768, unless the
+    /// provider is MKL on an Intel CPU (where MKL takes its own AVX-512 path). <see cref="Describe"/> says which runs and
+    /// why. <c>NABLA_PROVIDER=managed-avx512</c> selects the managed provider with this set to <c>"managed-avx512"</c>.
+    /// No TensorFlow equivalent (a backend setting); results agree with the provider's to rounding (the order of the
+    /// additions differs).</summary>
+    /// <exception cref="ArgumentException">The value is not one of the three, or is <c>"managed-avx512"</c> where
+    /// <c>Vector512</c> is not hardware-accelerated.</exception>
+    public static string Gemm
+    {
+        get => Core.Backend.gemm();
+        set => Core.Backend.setGemm(value);
+    }
+
     /// <summary>Runs kernels on MathNet.Numerics' managed provider (no native code).</summary>
     public static void UseManaged() => Core.Backend.useManaged();
 
