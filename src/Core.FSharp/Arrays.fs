@@ -84,8 +84,8 @@ module Kernels =
             | _ -> unsupported "StridedSlice" t.DType "Float32, Float64, Int32, Int64 or Bool"
         RawTensor(t.DType, Array.copy counts, r)
 
-    /// Writes `src` (row-major over `shape`) into `dst` at `off` with `strides` (distinct positions; `dst` zero
-    /// elsewhere), the mirror of readStrided.
+    /// Writes `src` (row-major over `shape`) into `dst` at `off` with `strides` (distinct positions), the mirror of
+    /// readStrided.
     let private writeStrided (src: 'T[]) (dst: 'T[]) (strides: int[]) (off: int) (shape: int[]) =
         let n = src.Length
         if n > 0 then
@@ -109,17 +109,65 @@ module Kernels =
                 k <- k + len
                 advance idx shape strides &pos
 
+    /// Clears dst.[from .. till - 1] (short ranges by a loop, longer ones by Array.Clear).
+    let inline private clearRange (dst: 'T[]) (from: int) (till: int) =
+        if till - from < 16 then
+            for q in from .. till - 1 do dst.[q] <- Unchecked.defaultof<'T>
+        else Array.Clear(dst, from, till - from)
+
+    /// Zeroes the elements of `dst` outside the view at `off` with `strides` over `shape` (at least one element), so
+    /// that with writeStrided every element is written once: the view's positions taken in ascending order (each
+    /// negative stride turned positive from the view's last position on that axis), the gaps before, between and
+    /// after them cleared.
+    let private clearOutside (dst: 'T[]) (strides: int[]) (off: int) (shape: int[]) =
+        let mutable lo = off
+        let pstr = Array.copy strides
+        for a in 0 .. shape.Length - 1 do
+            if strides.[a] < 0 then
+                lo <- lo + strides.[a] * (shape.[a] - 1)
+                pstr.[a] <- -strides.[a]
+        let shape, pstr = collapse shape pstr
+        let last = shape.Length - 1
+        let ls = pstr.[last]
+        let len = shape.[last]
+        let total = Shape.size shape
+        let idx = Array.zeroCreate shape.Length
+        let mutable pos = lo
+        let mutable next = 0
+        let mutable k = 0
+        while k < total do
+            if ls = 1 then
+                clearRange dst next pos
+                next <- pos + len
+            else
+                let mutable p = pos
+                for _ in 1 .. len do
+                    clearRange dst next p
+                    next <- p + 1
+                    p <- p + ls
+            k <- k + len
+            advance idx shape pstr &pos
+        clearRange dst next dst.Length
+
+    /// The adjoint's result: a fresh array, each element written once (zero outside the view, g's inside).
+    let private scatterStrided (g: 'T[]) (n: int) (strides: int[]) (off: int) (counts: int[]) =
+        let d = GC.AllocateUninitializedArray<'T> n
+        if g.Length = 0 then Array.Clear d
+        else
+            clearOutside d strides off counts
+            writeStrided g d strides off counts
+        d
+
     let stridedSliceGrad (shape: int[]) (starts: int[]) (steps: int[]) (counts: int[]) (g: RawTensor) =
         let off, strides = view shape starts steps counts
         let n = Shape.size shape
-        // a fresh array is zeroed: only the view's positions are written
         let r: Array =
             match g.Data with
-            | :? (float32[]) as s -> let d = Array.zeroCreate<float32> n in writeStrided s d strides off counts; d
-            | :? (float[]) as s -> let d = Array.zeroCreate<float> n in writeStrided s d strides off counts; d
-            | :? (int[]) as s -> let d = Array.zeroCreate<int> n in writeStrided s d strides off counts; d
-            | :? (int64[]) as s -> let d = Array.zeroCreate<int64> n in writeStrided s d strides off counts; d
-            | :? (bool[]) as s -> let d = Array.zeroCreate<bool> n in writeStrided s d strides off counts; d
+            | :? (float32[]) as s -> scatterStrided s n strides off counts
+            | :? (float[]) as s -> scatterStrided s n strides off counts
+            | :? (int[]) as s -> scatterStrided s n strides off counts
+            | :? (int64[]) as s -> scatterStrided s n strides off counts
+            | :? (bool[]) as s -> scatterStrided s n strides off counts
             | _ -> unsupported "StridedSliceGrad" g.DType "Float32, Float64, Int32, Int64 or Bool"
         RawTensor(g.DType, Array.copy shape, r)
 
