@@ -109,17 +109,17 @@ module Kernels =
                 k <- k + len
                 advance idx shape strides &pos
 
-    /// Clears dst.[from .. till - 1] (short ranges by a loop, longer ones by Array.Clear).
-    let inline private clearRange (dst: 'T[]) (from: int) (till: int) =
+    /// Sets dst.[from .. till - 1] to v (short ranges by a loop, longer ones by Span.Fill).
+    let inline private fillRange (dst: 'T[]) (from: int) (till: int) (v: 'T) =
         if till - from < 16 then
-            for q in from .. till - 1 do dst.[q] <- Unchecked.defaultof<'T>
-        else Array.Clear(dst, from, till - from)
+            for q in from .. till - 1 do dst.[q] <- v
+        else Span<'T>(dst, from, till - from).Fill v
 
-    /// Zeroes the elements of `dst` outside the view at `off` with `strides` over `shape` (at least one element), so
+    /// Sets to v the elements of `dst` outside the view at `off` with `strides` over `shape` (at least one element), so
     /// that with writeStrided every element is written once: the view's positions taken in ascending order (each
     /// negative stride turned positive from the view's last position on that axis), the gaps before, between and
     /// after them cleared.
-    let private clearOutside (dst: 'T[]) (strides: int[]) (off: int) (shape: int[]) =
+    let private fillOutside (dst: 'T[]) (strides: int[]) (off: int) (shape: int[]) (v: 'T) =
         let mutable lo = off
         let pstr = Array.copy strides
         for a in 0 .. shape.Length - 1 do
@@ -137,24 +137,24 @@ module Kernels =
         let mutable k = 0
         while k < total do
             if ls = 1 then
-                clearRange dst next pos
+                fillRange dst next pos v
                 next <- pos + len
             else
                 let mutable p = pos
                 for _ in 1 .. len do
-                    clearRange dst next p
+                    fillRange dst next p v
                     next <- p + 1
                     p <- p + ls
             k <- k + len
             advance idx shape pstr &pos
-        clearRange dst next dst.Length
+        fillRange dst next dst.Length v
 
-    /// The adjoint's result: a fresh array, each element written once (zero outside the view, g's inside).
-    let private scatterStrided (g: 'T[]) (n: int) (strides: int[]) (off: int) (counts: int[]) =
+    /// A fresh array of n elements holding g at the view's positions and v elsewhere, each element written once.
+    let private placeStrided (g: 'T[]) (n: int) (strides: int[]) (off: int) (counts: int[]) (v: 'T) =
         let d = GC.AllocateUninitializedArray<'T> n
-        if g.Length = 0 then Array.Clear d
+        if g.Length = 0 then Array.Fill(d, v)
         else
-            clearOutside d strides off counts
+            fillOutside d strides off counts v
             writeStrided g d strides off counts
         d
 
@@ -163,13 +163,28 @@ module Kernels =
         let n = Shape.size shape
         let r: Array =
             match g.Data with
-            | :? (float32[]) as s -> scatterStrided s n strides off counts
-            | :? (float[]) as s -> scatterStrided s n strides off counts
-            | :? (int[]) as s -> scatterStrided s n strides off counts
-            | :? (int64[]) as s -> scatterStrided s n strides off counts
-            | :? (bool[]) as s -> scatterStrided s n strides off counts
+            | :? (float32[]) as s -> placeStrided s n strides off counts Unchecked.defaultof<_>
+            | :? (float[]) as s -> placeStrided s n strides off counts Unchecked.defaultof<_>
+            | :? (int[]) as s -> placeStrided s n strides off counts Unchecked.defaultof<_>
+            | :? (int64[]) as s -> placeStrided s n strides off counts Unchecked.defaultof<_>
+            | :? (bool[]) as s -> placeStrided s n strides off counts Unchecked.defaultof<_>
             | _ -> unsupported "StridedSliceGrad" g.DType "Float32, Float64, Int32, Int64 or Bool"
         RawTensor(g.DType, Array.copy shape, r)
+
+    /// `t` placed at `starts` in a tensor of `shape` holding `value` (converted as Fill converts) elsewhere.
+    let padConstant (shape: int[]) (starts: int[]) (value: float) (t: RawTensor) =
+        let counts = t.Shape
+        let off, strides = view shape starts (Array.create shape.Length 1) counts
+        let n = Shape.size shape
+        let r: Array =
+            match t.Data with
+            | :? (float32[]) as s -> placeStrided s n strides off counts (float32 value)
+            | :? (float[]) as s -> placeStrided s n strides off counts value
+            | :? (int[]) as s -> placeStrided s n strides off counts (int value)
+            | :? (int64[]) as s -> placeStrided s n strides off counts (int64 value)
+            | :? (bool[]) as s -> placeStrided s n strides off counts (value <> 0.0)
+            | _ -> unsupported "Pad" t.DType "Float32, Float64, Int32, Int64 or Bool"
+        RawTensor(t.DType, Array.copy shape, r)
 
     /// Visits every run of the last axis of `outShape` (which holds at least one element) with the row-major output
     /// offset k and the source offset of its first axes, sum over a < last of maps[a][i_a] * strides[a].
@@ -341,6 +356,15 @@ and private stridedGradPrim (shape: int[]) (starts: int[]) (steps: int[]) (count
                   member _.Jvp(_, _, dg) = stridedGradPrim shape starts steps counts dg
                   member _.Vjp(_, _, gy) = stridedPrim starts steps counts gy } g
 
+/// x placed at `starts` in a tensor of `shape` holding `value` elsewhere (Pad CONSTANT), in one pass. d = the tangent
+/// padded with zeros; the adjoint is g's slice at `starts`.
+let private padConstPrim (shape: int[]) (starts: int[]) (value: float) (x: Tensor) : Tensor =
+    let ones = Array.create shape.Length 1
+    unary { new UnaryPrim("PadConstant") with
+              member _.Kernel r = Kernels.padConstant shape starts value r
+              member _.Jvp(_, _, dx) = stridedGradPrim shape starts ones dx.Shape dx
+              member _.Vjp(x, _, g) = stridedPrim starts ones x.Shape g } x
+
 /// Result[i_0, ..., i_n] = x[maps[0][i_0], ..., maps[n][i_n]]: one index map per axis (mirror padding, rolls), in one pass.
 let rec private gatherAxesPrim (maps: int[][]) (x: Tensor) : Tensor =
     unary { new UnaryPrim("GatherAxes") with
@@ -498,21 +522,11 @@ let pad (paddings: int[,]) (mode: string) (constantValue: float) (x: Tensor) : T
     let out = checkPaddings op shape paddings
     match mode with
     | "CONSTANT" ->
-        if BitConverter.DoubleToInt64Bits constantValue = 0L then
-            Layout.pad out (Array.init rank (fun a -> paddings.[a, 0])) x
-        else
-            if not x.IsFloat && (constantValue <> Math.Round constantValue || Double.IsInfinity constantValue) then
-                fail op (sprintf "constant value %g cannot be held by a %A tensor" constantValue x.DType)
-            let mutable cur = x
-            for a in 0 .. rank - 1 do
-                let p0, p1 = paddings.[a, 0], paddings.[a, 1]
-                if p0 > 0 || p1 > 0 then
-                    let block p = let s = Array.copy cur.Shape in s.[a] <- p; constant (Storage.full x.DType s constantValue)
-                    let parts = [| if p0 > 0 then yield block p0
-                                   yield cur
-                                   if p1 > 0 then yield block p1 |]
-                    cur <- Layout.concat a parts
-            cur
+        if BitConverter.DoubleToInt64Bits constantValue <> 0L && not x.IsFloat
+           && (constantValue <> Math.Round constantValue || Double.IsInfinity constantValue) then
+            fail op (sprintf "constant value %g cannot be held by a %A tensor" constantValue x.DType)
+        if Shape.equal out shape then x
+        else padConstPrim out (Array.init rank (fun a -> paddings.[a, 0])) constantValue x
     | "REFLECT" | "SYMMETRIC" ->
         let reflect = mode = "REFLECT"
         let maps =
