@@ -116,7 +116,7 @@ module Kernels =
         else Span<'T>(dst, from, till - from).Fill v
 
     /// Sets to v the elements of `dst` outside the view at `off` with `strides` over `shape` (at least one element), so
-    /// that with writeStrided every element is written once: the view's positions taken in ascending order (each
+    /// that with writeStrided every element is written once (twice in rows whose step is not 1): the view's positions taken in ascending order (each
     /// negative stride turned positive from the view's last position on that axis), the gaps before, between and
     /// after them cleared.
     let private fillOutside (dst: 'T[]) (strides: int[]) (off: int) (shape: int[]) (v: 'T) =
@@ -140,11 +140,10 @@ module Kernels =
                 fillRange dst next pos v
                 next <- pos + len
             else
-                let mutable p = pos
-                for _ in 1 .. len do
-                    fillRange dst next p v
-                    next <- p + 1
-                    p <- p + ls
+                // a strided row: its whole span filled at once (vectorised), the view's elements overwritten after
+                let rowEnd = pos + (len - 1) * ls + 1
+                fillRange dst next rowEnd v
+                next <- rowEnd
             k <- k + len
             advance idx shape pstr &pos
         fillRange dst next dst.Length v
