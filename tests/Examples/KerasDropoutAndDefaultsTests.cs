@@ -83,6 +83,10 @@ public class KerasDropoutAndDefaultsTests
         Assert.Equal(new[] { 2, 2 }, pool.PoolSize);
         Assert.Equal(new[] { 2, 2 }, pool.Strides);
         Assert.Equal("valid", pool.Padding);
+        // keras.activations.gelu's default is the exact form (approximate=False)
+        var g = TF.Constant(new[] { -1.5, 0.3, 2.0 });
+        Assert.Equal(TF.Gelu(g).ToArray<double>(), Nabla.Keras.Activations.Get("gelu")(g).ToArray<double>());
+        Assert.NotEqual(TF.Gelu(g, approximate: true).ToArray<double>(), Nabla.Keras.Activations.Get("gelu")(g).ToArray<double>());
         var conv = new Conv2D(4, 3);
         Assert.Equal(("valid", "channels_last"), (conv.Padding, conv.DataFormat));
     }

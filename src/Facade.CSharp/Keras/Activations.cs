@@ -16,7 +16,7 @@ public static class Activations
         ["softsign"] = TF.Softsign,
         ["elu"] = TF.Elu,
         ["selu"] = TF.Selu,
-        ["gelu"] = x => TF.Gelu(x, approximate: true), // Keras' gelu defaults to the tanh approximation
+        ["gelu"] = x => TF.Gelu(x), // keras.activations.gelu(x, approximate=False): the exact form
         ["silu"] = x => TF.Silu(x),
         ["swish"] = x => TF.Silu(x),
         ["leaky_relu"] = x => TF.LeakyRelu(x),

@@ -60,12 +60,12 @@ public abstract class Loss
         ArgumentNullException.ThrowIfNull(yPred);
         if (!yPred.DType.IsFloat())
             throw new ArgumentException($"{GetType().Name}: yPred has dtype {yPred.DType}; expected Float32 or Float64.", nameof(yPred));
-        (yTrue, yPred) = AdjustRanks(yTrue, yPred);
+        (yTrue, yPred) = Ranks.SqueezeOrExpandToSameRank(yTrue, yPred);
         var losses = Compute(yTrue, yPred);
         Tensor? weights = null;
         if (sampleWeight != null)
         {
-            (losses, weights) = AdjustRanks(losses, TF.Cast(sampleWeight, losses.DType));
+            (losses, weights) = Ranks.SqueezeOrExpandToSameRank(losses, TF.Cast(sampleWeight, losses.DType));
             losses = losses * weights;
         }
         if (Reduction == Reduction.None || losses.Rank == 0) return losses;
@@ -76,17 +76,6 @@ public abstract class Loss
             : losses.Shape.Aggregate(1L, (a, b) => a * b);
         // divide_no_nan: a zero divisor gives 0
         return divisor == 0 ? TF.ZerosLike(sum) : sum / divisor;
-    }
-
-    /// <summary>Keras' <c>squeeze_or_expand_to_same_rank</c>: when the ranks differ by one and the longer has a last axis of
-    /// extent 1, that axis is squeezed (or, when the shorter is a vector, added to it).</summary>
-    private static (Tensor, Tensor) AdjustRanks(Tensor a, Tensor b)
-    {
-        if (a.Rank == b.Rank + 1 && a.Shape[^1] == 1)
-            return b.Rank == 1 ? (a, TF.ExpandDims(b, -1)) : (TF.Squeeze(a, -1), b);
-        if (b.Rank == a.Rank + 1 && b.Shape[^1] == 1)
-            return a.Rank == 1 ? (TF.ExpandDims(a, -1), b) : (a, TF.Squeeze(b, -1));
-        return (a, b);
     }
 
     /// <summary>Checks that two tensors have the same shape (Keras' message for its element-wise losses).</summary>

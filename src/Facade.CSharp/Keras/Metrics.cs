@@ -48,21 +48,11 @@ public class Mean(string name = "mean") : Metric(name)
             return;
         }
         var w = TF.Cast(TF.StopGradient(sampleWeight), DType.Float64);
-        (v, w) = AdjustRanks(v, w);
+        (v, w) = Ranks.SqueezeOrExpandToSameRank(v, w);
         var wb = w * TF.OnesLike(v); // broadcast, with the op's message when it cannot
         double t = TF.ReduceSum(v * wb).ToDouble(), c = TF.ReduceSum(wb).ToDouble();
         total += t;
         count += c;
-    }
-
-    /// <summary>Keras' <c>squeeze_or_expand_to_same_rank</c> for values and weights.</summary>
-    private protected static (Tensor, Tensor) AdjustRanks(Tensor a, Tensor b)
-    {
-        if (a.Rank == b.Rank + 1 && a.Shape[^1] == 1)
-            return b.Rank == 1 ? (a, TF.ExpandDims(b, -1)) : (TF.Squeeze(a, -1), b);
-        if (b.Rank == a.Rank + 1 && b.Shape[^1] == 1)
-            return a.Rank == 1 ? (TF.ExpandDims(a, -1), b) : (a, TF.Squeeze(b, -1));
-        return (a, b);
     }
 
     /// <inheritdoc/>
@@ -132,7 +122,7 @@ public sealed class BinaryAccuracy : MeanMetricWrapper
     /// <inheritdoc/>
     public override Tensor Compute(Tensor yTrue, Tensor yPred)
     {
-        (yTrue, yPred) = AdjustRanks(yTrue, yPred);
+        (yTrue, yPred) = Ranks.SqueezeOrExpandToSameRank(yTrue, yPred);
         if (!yTrue.Shape.SequenceEqual(yPred.Shape))
             throw new ArgumentException($"BinaryAccuracy: yTrue has shape {Shapes.Format(yTrue.Shape)} but yPred has shape {Shapes.Format(yPred.Shape)}; expected the same shape.");
         var predicted = TF.Cast(TF.Greater(TF.Cast(yPred, DType.Float64), TF.Constant(Threshold)), DType.Float64);

@@ -2,15 +2,17 @@ using System.Numerics;
 
 namespace Nabla.Optimizers;
 
-/// <summary>Keras' gradient clipping (<c>clipnorm</c>, <c>clipvalue</c>, <c>global_clipnorm</c>) and decoupled weight decay,
-/// on raw values in each gradient's own dtype. Inputs are never mutated.</summary>
+/// <summary>Keras' gradient clipping (<c>clipnorm</c> through <see cref="TF.ClipByNorm"/>, <c>clipvalue</c> through
+/// <see cref="TF.ClipByValue"/>, <c>global_clipnorm</c>) and decoupled weight decay, in each gradient's own dtype.
+/// Inputs are never mutated.</summary>
 internal static class Clipping
 {
     /// <summary>The gradients after the one clip option that is set (or the same list when none is).</summary>
     public static IReadOnlyList<Core.RawTensor> Clip(IReadOnlyList<Core.RawTensor> grads, double? clipNorm, double? clipValue, double? globalClipNorm)
     {
-        if (clipNorm is double c) return grads.Select(g => ByNorm(g, c)).ToList();
-        if (clipValue is double v) return grads.Select(g => ClipElements(g, v)).ToList();
+        if (clipNorm is double c) return grads.Select(g => TF.ClipByNorm(Wrap(g), TF.Constant(c, DTypes.FromCore(g.DType))).Raw).ToList();
+        if (clipValue is double v) return grads.Select(g => TF.ClipByValue(Wrap(g), TF.Constant(-v, DTypes.FromCore(g.DType)), TF.Constant(v, DTypes.FromCore(g.DType))).Raw).ToList();
+        // Not TF.ClipByGlobalNorm: it asks for one dtype, and an optimizer may update Float32 and Float64 variables together.
         if (globalClipNorm is double gc)
         {
             double sum = 0;
@@ -51,21 +53,6 @@ internal static class Clipping
         return s;
     }
 
-    /// <summary>Keras' <c>_clip_by_norm</c>: <c>g * clip / max(norm, clip)</c> with g's own L2 norm (an all-zero g stays zero).</summary>
-    private static Core.RawTensor ByNorm(Core.RawTensor g, double clip)
-    {
-        double m = Math.Max(Math.Sqrt(SumOfSquares(g)), clip);
-        var r = Core.Storage.ofArray((int[])g.Shape.Clone(), (Array)g.Data.Clone());
-        if (r.Data is float[] f) ByNormIn(f, (float)clip, (float)m);
-        else ByNormIn((double[])r.Data, clip, m);
-        return r;
-    }
-
-    private static void ByNormIn<T>(T[] a, T clip, T m) where T : IFloatingPointIeee754<T>
-    {
-        for (int i = 0; i < a.Length; i++) a[i] = a[i] * clip / m;
-    }
-
     /// <summary>g times <paramref name="k"/> (rounded to g's dtype).</summary>
     private static Core.RawTensor Scale(Core.RawTensor g, double k)
     {
@@ -75,21 +62,6 @@ internal static class Clipping
         return r;
     }
 
-    private static Core.RawTensor ClipElements(Core.RawTensor g, double v)
-    {
-        var r = Core.Storage.ofArray((int[])g.Shape.Clone(), (Array)g.Data.Clone());
-        if (r.Data is float[] f) ClipIn(f, (float)v);
-        else ClipIn((double[])r.Data, v);
-        return r;
-    }
-
-    private static void ClipIn<T>(T[] a, T v) where T : IFloatingPointIeee754<T>
-    {
-        for (int i = 0; i < a.Length; i++)
-        {
-            var x = a[i];
-            if (x > v) a[i] = v;
-            else if (x < -v) a[i] = -v; // NaN fails both comparisons and stays NaN
-        }
-    }
+    /// <summary>A raw gradient as a constant tensor (not recorded: clipping is plain arithmetic, as the update).</summary>
+    private static Tensor Wrap(Core.RawTensor g) => new(Core.Combinators.constant(g));
 }
