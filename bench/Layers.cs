@@ -59,19 +59,7 @@ public class Layers : BenchBase
     }
 
     [Benchmark(Description = "Nabla Keras layers")]
-    public double NablaLayers()
-    {
-        var vars = model.TrainableVariables;
-        NTensor value;
-        NTensor?[] grads;
-        using (var tape = new GradientTape())
-        {
-            value = loss.Call(labels, model.Apply(x, training: true));
-            grads = tape.Gradient(value, vars);
-        }
-        sgd.ApplyGradients(grads.Zip(vars));
-        return value.ToDouble();
-    }
+    public double NablaLayers() => Steps.Keras(model, loss, sgd, x, labels);
 
     [Benchmark(Description = "Nabla raw Variables")]
     public double NablaRaw()
@@ -95,15 +83,7 @@ public class Layers : BenchBase
     }
 
     [Benchmark(Baseline = true, Description = "TorchSharp nn + SGD")]
-    public double Torch()
-    {
-        using var scope = torch.NewDisposeScope();
-        topt.zero_grad();
-        var l = torch.nn.functional.cross_entropy(tmodel.call(tx), ty);
-        l.backward();
-        topt.step();
-        return l.ToDouble();
-    }
+    public double Torch() => Steps.Torch(tmodel, topt, tx, ty);
 }
 
 /// <summary>The small CNN of the Cnn suite (f32, batch 32 of 28 x 28 x 1: Conv2D 3x3x32 SAME, ReLU, MaxPool 2, Conv2D 3x3x64
@@ -152,19 +132,7 @@ public class LayersCnn : BenchBase
     }
 
     [Benchmark(Description = "Nabla Keras layers")]
-    public double NablaLayers()
-    {
-        var vars = model.TrainableVariables;
-        NTensor value;
-        NTensor?[] grads;
-        using (var tape = new GradientTape())
-        {
-            value = loss.Call(labels, model.Apply(x, training: true));
-            grads = tape.Gradient(value, vars);
-        }
-        sgd.ApplyGradients(grads.Zip(vars));
-        return value.ToDouble();
-    }
+    public double NablaLayers() => Steps.Keras(model, loss, sgd, x, labels);
 
     [Benchmark(Description = "Nabla raw Variables")]
     public double NablaRaw()
@@ -184,13 +152,34 @@ public class LayersCnn : BenchBase
     }
 
     [Benchmark(Baseline = true, Description = "TorchSharp nn + SGD")]
-    public double Torch()
+    public double Torch() => Steps.Torch(tmodel, topt, tx, ty);
+}
+
+/// <summary>The training steps both layer suites time: a Keras model with its loss and optimizer, and TorchSharp's
+/// module with its optimizer.</summary>
+internal static class Steps
+{
+    public static double Keras(Sequential model, Keras.Losses.Loss loss, Optimizers.Optimizer optimizer, NTensor x, NTensor labels)
+    {
+        var vars = model.TrainableVariables;
+        NTensor value;
+        NTensor?[] grads;
+        using (var tape = new GradientTape())
+        {
+            value = loss.Call(labels, model.Apply(x, training: true));
+            grads = tape.Gradient(value, vars);
+        }
+        optimizer.ApplyGradients(grads.Zip(vars));
+        return value.ToDouble();
+    }
+
+    public static double Torch(torch.nn.Module<torch.Tensor, torch.Tensor> model, torch.optim.Optimizer optimizer, torch.Tensor x, torch.Tensor y)
     {
         using var scope = torch.NewDisposeScope();
-        topt.zero_grad();
-        var l = torch.nn.functional.cross_entropy(tmodel.call(tx), ty);
+        optimizer.zero_grad();
+        var l = torch.nn.functional.cross_entropy(model.call(x), y);
         l.backward();
-        topt.step();
+        optimizer.step();
         return l.ToDouble();
     }
 }

@@ -168,22 +168,14 @@ public sealed class KLDivergence(Reduction reduction = Reduction.SumOverBatchSiz
     }
 }
 
-/// <summary>Binary cross-entropy (<c>keras.losses.BinaryCrossentropy</c>), the mean over the last axis of
-/// <c>-(y log p + (1 - y) log(1 - p))</c>: from probabilities clipped to [epsilon, 1 - epsilon] (Keras 3's rule; the
-/// gradient is 0 where the clip binds), or with <c>fromLogits</c> from logits through
-/// <see cref="TF.SigmoidCrossEntropyWithLogits"/> (stable, and the recommended form). Label smoothing replaces y by
-/// <c>y (1 - s) + s / 2</c>.</summary>
-public sealed class BinaryCrossentropy : Loss
+/// <summary>What the binary and categorical cross-entropies share: <c>fromLogits</c>, label smoothing in [0, 1], and the axis
+/// they reduce.</summary>
+public abstract class ProbabilisticLoss : Loss
 {
-    /// <summary>Creates the loss (Keras' defaults).</summary>
-    /// <param name="fromLogits">Whether yPred holds logits (true) or probabilities.</param>
-    /// <param name="labelSmoothing">In [0, 1].</param>
-    /// <param name="axis">The axis the mean runs over.</param>
-    /// <param name="reduction">How the per-sample losses are reduced.</param>
-    public BinaryCrossentropy(bool fromLogits = false, double labelSmoothing = 0.0, int axis = -1, Reduction reduction = Reduction.SumOverBatchSize)
-        : base("binary_crossentropy", reduction)
+    private protected ProbabilisticLoss(string name, string kerasName, bool fromLogits, double labelSmoothing, int axis, Reduction reduction)
+        : base(kerasName, reduction)
     {
-        if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw new ArgumentException($"BinaryCrossentropy: labelSmoothing {labelSmoothing}; expected a value in [0, 1].", nameof(labelSmoothing));
+        if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw new ArgumentException($"{name}: labelSmoothing {labelSmoothing}; expected a value in [0, 1].", nameof(labelSmoothing));
         FromLogits = fromLogits;
         LabelSmoothing = labelSmoothing;
         Axis = axis;
@@ -193,8 +185,24 @@ public sealed class BinaryCrossentropy : Loss
     public bool FromLogits { get; }
     /// <summary>The label smoothing.</summary>
     public double LabelSmoothing { get; }
-    /// <summary>The axis the mean runs over.</summary>
+    /// <summary>The axis the loss reduces.</summary>
     public int Axis { get; }
+}
+
+/// <summary>Binary cross-entropy (<c>keras.losses.BinaryCrossentropy</c>), the mean over the last axis of
+/// <c>-(y log p + (1 - y) log(1 - p))</c>: from probabilities clipped to [epsilon, 1 - epsilon] (Keras 3's rule; the
+/// gradient is 0 where the clip binds), or with <c>fromLogits</c> from logits through
+/// <see cref="TF.SigmoidCrossEntropyWithLogits"/> (stable, and the recommended form). Label smoothing replaces y by
+/// <c>y (1 - s) + s / 2</c>.</summary>
+public sealed class BinaryCrossentropy : ProbabilisticLoss
+{
+    /// <summary>Creates the loss (Keras' defaults).</summary>
+    /// <param name="fromLogits">Whether yPred holds logits (true) or probabilities.</param>
+    /// <param name="labelSmoothing">In [0, 1].</param>
+    /// <param name="axis">The axis the mean runs over.</param>
+    /// <param name="reduction">How the per-sample losses are reduced.</param>
+    public BinaryCrossentropy(bool fromLogits = false, double labelSmoothing = 0.0, int axis = -1, Reduction reduction = Reduction.SumOverBatchSize)
+        : base("BinaryCrossentropy", "binary_crossentropy", fromLogits, labelSmoothing, axis, reduction) { }
 
     /// <inheritdoc/>
     public override Tensor Compute(Tensor yTrue, Tensor yPred)
@@ -217,7 +225,7 @@ public sealed class BinaryCrossentropy : Loss
 /// <c>-sum(y log p, axis)</c> with p normalised to sum to 1 along the axis and clipped to [epsilon, 1 - epsilon], or with
 /// <c>fromLogits</c> through <see cref="TF.SoftmaxCrossEntropyWithLogits"/> (stable). Label smoothing replaces y by
 /// <c>y (1 - s) + s / classes</c>.</summary>
-public sealed class CategoricalCrossentropy : Loss
+public sealed class CategoricalCrossentropy : ProbabilisticLoss
 {
     /// <summary>Creates the loss (Keras' defaults).</summary>
     /// <param name="fromLogits">Whether yPred holds logits (true) or probabilities.</param>
@@ -225,20 +233,7 @@ public sealed class CategoricalCrossentropy : Loss
     /// <param name="axis">The class axis.</param>
     /// <param name="reduction">How the per-sample losses are reduced.</param>
     public CategoricalCrossentropy(bool fromLogits = false, double labelSmoothing = 0.0, int axis = -1, Reduction reduction = Reduction.SumOverBatchSize)
-        : base("categorical_crossentropy", reduction)
-    {
-        if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw new ArgumentException($"CategoricalCrossentropy: labelSmoothing {labelSmoothing}; expected a value in [0, 1].", nameof(labelSmoothing));
-        FromLogits = fromLogits;
-        LabelSmoothing = labelSmoothing;
-        Axis = axis;
-    }
-
-    /// <summary>Whether yPred holds logits.</summary>
-    public bool FromLogits { get; }
-    /// <summary>The label smoothing.</summary>
-    public double LabelSmoothing { get; }
-    /// <summary>The class axis.</summary>
-    public int Axis { get; }
+        : base("CategoricalCrossentropy", "categorical_crossentropy", fromLogits, labelSmoothing, axis, reduction) { }
 
     /// <inheritdoc/>
     public override Tensor Compute(Tensor yTrue, Tensor yPred)
