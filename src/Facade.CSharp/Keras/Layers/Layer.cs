@@ -162,16 +162,26 @@ public abstract class Layer
         {
             var found = new List<Layer>();
             var seen = new HashSet<Layer>(ReferenceEqualityComparer.Instance) { this };
-            for (var t = GetType(); t != null && t != typeof(Layer); t = t.BaseType)
-            {
-                foreach (var f in t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
-                {
-                    if (f.IsDefined(typeof(System.Runtime.CompilerServices.CompilerGeneratedAttribute)) && !f.Name.Contains("k__BackingField")) continue;
-                    Collect(f.GetValue(this), found, seen);
-                }
-            }
+            foreach (var f in TrackedFields.GetOrAdd(GetType(), FieldsOf)) Collect(f.GetValue(this), found, seen);
             return found;
         }
+    }
+
+    /// <summary>Per layer type, the instance fields that may hold sublayers (found once by reflection; a training step
+    /// lists the trainable variables every time).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, FieldInfo[]> TrackedFields = new();
+
+    private static FieldInfo[] FieldsOf(Type type)
+    {
+        var fields = new List<FieldInfo>();
+        for (var t = type; t != null && t != typeof(Layer); t = t.BaseType)
+            foreach (var f in t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+            {
+                if (f.IsDefined(typeof(System.Runtime.CompilerServices.CompilerGeneratedAttribute)) && !f.Name.Contains("k__BackingField")) continue;
+                if (f.FieldType.IsPrimitive || f.FieldType == typeof(string) || f.FieldType.IsEnum) continue;
+                fields.Add(f);
+            }
+        return fields.ToArray();
     }
 
     private static void Collect(object? value, List<Layer> found, HashSet<Layer> seen)
