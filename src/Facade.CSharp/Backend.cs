@@ -54,7 +54,7 @@ public static class Backend
     public static string Describe() => Core.Backend.describe() + Environment.NewLine + DescribeGC();
 
     /// <summary>The GC line of <see cref="Describe"/>: the large-object threshold and region size in effect, and whether
-    /// they are the Nabla package's defaults (build/Nabla.targets) or .NET's.</summary>
+    /// they are the application's own settings or .NET's defaults (Nabla sets none).</summary>
     internal static string DescribeGC()
     {
         // The runtime reads DOTNET_GC* (or COMPlus_GC*) environment variables, in hex, before the runtime configuration.
@@ -75,8 +75,8 @@ public static class Backend
         var source = lohEnv is not null || regionEnv is not null
             ? "set by DOTNET_GC* environment variables"
             : loh is null && region is null
-                ? ".NET's defaults (large tensors on the large object heap; see build/Nabla.targets)"
-                : "from the application's runtime configuration (Nabla's package sets 16 MiB and 64 MiB unless told otherwise)";
+                ? ".NET's defaults (Nabla sets no GC option; large tensor buffers are pooled)"
+                : "from the application's runtime configuration (Nabla sets no GC option)";
         return $"GC: large-object threshold {Size(loh, "85000 B")}, region size {Size(region, "default")}, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC; {source}";
     }
 
