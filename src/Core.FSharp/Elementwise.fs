@@ -120,11 +120,11 @@ module Kernels =
             invalidArg "g" (sprintf "ReluGrad: x has shape %s and g %s; expected the same shape" (Shape.format x.Shape) (Shape.format g.Shape))
         match x.Data, g.Data with
         | (:? (float32[]) as a), (:? (float32[]) as b) ->
-            let r = GC.AllocateUninitializedArray<float32> a.Length
+            let r = BufferPool.rent<float32> a.Length
             forChunks a.Length (maskPositiveF32 a b r)
             RawTensor(g.DType, g.Shape, r)
         | (:? (float[]) as a), (:? (float[]) as b) ->
-            let r = GC.AllocateUninitializedArray<float> a.Length
+            let r = BufferPool.rent<float> a.Length
             forChunks a.Length (maskPositiveF64 a b r)
             RawTensor(g.DType, g.Shape, r)
         | _ ->

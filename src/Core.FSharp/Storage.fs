@@ -92,8 +92,26 @@ module Storage =
         | :? (bool[]) -> DType.Bool
         | _ -> invalidArg "data" (sprintf "unsupported element type %s" (a.GetType().GetElementType().Name))
 
-    /// A fresh, zeroed array of `n` elements of the dtype's element type.
-    let alloc (dtype: DType) (n: int) = Array.CreateInstance(elementType dtype, n)
+    /// A zeroed array of `n` elements of the dtype's element type (a large one from the buffer pool).
+    let alloc (dtype: DType) (n: int) : Array =
+        match dtype with
+        | DType.Float32 -> BufferPool.rentZeroed<float32> n :> _
+        | DType.Float64 -> BufferPool.rentZeroed<float> n :> _
+        | DType.Int32 -> BufferPool.rentZeroed<int> n :> _
+        | DType.Int64 -> BufferPool.rentZeroed<int64> n :> _
+        | DType.Bool -> BufferPool.rentZeroed<bool> n :> _
+        | _ -> Array.CreateInstance(elementType dtype, n)
+
+    /// An array of `n` elements of the dtype's element type whose contents are undefined: the caller writes every
+    /// element (a large one from the buffer pool).
+    let allocUninitialized (dtype: DType) (n: int) : Array =
+        match dtype with
+        | DType.Float32 -> BufferPool.rent<float32> n :> _
+        | DType.Float64 -> BufferPool.rent<float> n :> _
+        | DType.Int32 -> BufferPool.rent<int> n :> _
+        | DType.Int64 -> BufferPool.rent<int64> n :> _
+        | DType.Bool -> BufferPool.rent<bool> n :> _
+        | _ -> Array.CreateInstance(elementType dtype, n)
 
     /// A tensor over `data` (not copied: do not mutate it afterwards) with the given shape; the dtype is the array's.
     let ofArray (shape: int[]) (data: Array) = RawTensor(dtypeOfArray data, shape, data)
