@@ -131,6 +131,18 @@ let rentZeroed<'T> (n: int) : 'T[] =
         Array.Clear a
         a
 
+/// As Array.init, into a rented array.
+let inline init (n: int) ([<InlineIfLambda>] f: int -> 'T) : 'T[] =
+    let a = rent<'T> n
+    for i in 0 .. n - 1 do a.[i] <- f i
+    a
+
+/// As Array.map, into a rented array.
+let inline map ([<InlineIfLambda>] f: 'T -> 'U) (src: 'T[]) : 'U[] =
+    let a = rent<'U> src.Length
+    for i in 0 .. src.Length - 1 do a.[i] <- f src.[i]
+    a
+
 /// Gives back an array that the caller rented and knows nothing else can reach (a temporary that never escaped).
 /// Its lease is dropped, so the array is in the pool once, not twice.
 let giveBack (a: Array) =

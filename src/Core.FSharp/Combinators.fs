@@ -122,7 +122,7 @@ module Kernels =
         let outShape = Array.copy shape
         outShape.[axis] <- 1
         let run (a: 'T[]) (sumSpan: 'T[] -> int -> int -> 'T) (addInto: 'T[] -> int -> 'T[] -> int -> int -> unit) =
-            let r: 'T[] = Array.zeroCreate (outer * inner)
+            let r: 'T[] = BufferPool.rentZeroed (outer * inner)
             if inner = 1 then
                 for o in 0 .. outer - 1 do r.[o] <- sumSpan a (o * n) n
             else

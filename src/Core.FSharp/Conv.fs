@@ -133,7 +133,7 @@ module private Kernels =
     /// Grouped convolution, direct loops: y[.., gr coutG + o] += x[.., gr cinG + ci] w[kh, kw, ci, gr coutG + o].
     let inline directForward (g: ConvGeometry) (x: ^T[]) (w: ^T[]) : ^T[] =
         let cinG, coutG = g.C / g.Groups, g.OC / g.Groups
-        let y: ^T[] = Array.zeroCreate (g.N * g.OH * g.OW * g.OC)
+        let y: ^T[] = BufferPool.rentZeroed (g.N * g.OH * g.OW * g.OC)
         forBatch g.N (int64 y.Length * int64 (g.KH * g.KW * cinG)) (fun n ->
             eachTap g n (fun xo wo yo ->
                 for gr in 0 .. g.Groups - 1 do
@@ -147,7 +147,7 @@ module private Kernels =
     /// The input adjoint of a grouped convolution, direct loops.
     let inline directInput (g: ConvGeometry) (gy: ^T[]) (w: ^T[]) : ^T[] =
         let cinG, coutG = g.C / g.Groups, g.OC / g.Groups
-        let dx: ^T[] = Array.zeroCreate (g.N * g.H * g.W * g.C)
+        let dx: ^T[] = BufferPool.rentZeroed (g.N * g.H * g.W * g.C)
         forBatch g.N (int64 gy.Length * int64 (g.KH * g.KW * cinG)) (fun n ->
             eachTap g n (fun xo wo yo ->
                 for gr in 0 .. g.Groups - 1 do
@@ -163,7 +163,7 @@ module private Kernels =
     /// the one filter).
     let inline directFilter (g: ConvGeometry) (x: ^T[]) (gy: ^T[]) : ^T[] =
         let cinG, coutG = g.C / g.Groups, g.OC / g.Groups
-        let dw: ^T[] = Array.zeroCreate (g.KH * g.KW * cinG * g.OC)
+        let dw: ^T[] = BufferPool.rentZeroed (g.KH * g.KW * cinG * g.OC)
         for n in 0 .. g.N - 1 do
             eachTap g n (fun xo wo yo ->
                 for gr in 0 .. g.Groups - 1 do
@@ -398,7 +398,7 @@ module private Kernels =
     let inline private avgOf (g: PoolGeometry) (forward: bool) ([<InlineIfLambda>] ofInt: int -> ^T) (src: ^T[]) : ^T[] =
         // the forward result is written whole (every window holds an element of x: its first tap assigns); the adjoint
         // adds into zeros
-        let dst: ^T[] = if forward then BufferPool.rent (g.PN * g.POH * g.POW * g.PC) else Array.zeroCreate (g.PN * g.PH * g.PW * g.PC)
+        let dst: ^T[] = if forward then BufferPool.rent (g.PN * g.POH * g.POW * g.PC) else BufferPool.rentZeroed (g.PN * g.PH * g.PW * g.PC)
         forBatch g.PN (int64 (g.PN * g.POH * g.POW * g.PC) * int64 (g.PKH * g.PKW)) (fun n ->
             for oh in 0 .. g.POH - 1 do
                 let struct (kh0, kh1) = taps oh g.PSH 1 g.PPT g.PH g.PKH
