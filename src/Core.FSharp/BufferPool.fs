@@ -12,9 +12,10 @@
 /// that never escaped) give it back at once with `giveBack`.
 ///
 /// Bounds: the pool keeps at most `capacityBytes` (1/16 of the memory the GC may use, at most 1 GiB); an array
-/// returned beyond that is left to the GC. After each full (gen-2) collection, buckets that were not rented from since
-/// the one before are emptied, so a program that stops using a size gets its memory back. Arrays below `minBytes`
-/// are not pooled: the GC's young generation reuses their memory already.
+/// returned beyond that is left to the GC. At each full (gen-2) collection, sizes not rented for two collections and
+/// a second are emptied, and half of what sat unused through the last two intervals is dropped, so that a program
+/// that stops using a size gets its memory back and the pool tracks what is needed between collections. Arrays below
+/// `minBytes` are not pooled: the GC's young generation reuses their memory already.
 module internal Nabla.Core.BufferPool
 
 open System
@@ -42,6 +43,13 @@ let capacityBytes =
 type private Bucket() =
     member val Free = Stack<Array>() with get
     member val LastRent = 0 with get, set
+    /// Environment.TickCount64 at its last rent.
+    member val LastRentTime = 0L with get, set
+    /// The fewest free arrays this bucket held after a rent since the last full collection (Int32.MaxValue before
+    /// the first): that many sat unused all along.
+    member val LowWater = Int32.MaxValue with get, set
+    /// The low-water mark of the interval before.
+    member val PreviousLowWater = Int32.MaxValue with get, set
 
 let private gate = obj ()
 let private buckets = Dictionary<struct (Type * int), Bucket>()
@@ -50,6 +58,8 @@ let mutable private hits = 0L
 let mutable private misses = 0L
 let mutable private returned = 0L
 let mutable private dropped = 0L
+/// How many full collections the sentinel has seen (diagnostics).
+let mutable sentinelRuns = 0
 
 let private bytesOf (a: Array) = int64 (Buffer.ByteLength a)
 
@@ -64,7 +74,7 @@ let private put (a: Array) =
                 match buckets.TryGetValue key with
                 | true, b -> b
                 | _ ->
-                    let b = Bucket(LastRent = GC.CollectionCount 2)
+                    let b = Bucket(LastRent = GC.CollectionCount 2, LastRentTime = Environment.TickCount64)
                     buckets.[key] <- b
                     b
             b.Free.Push a
@@ -81,20 +91,39 @@ type private Lease(array: Array) =
 
 let private leases = ConditionalWeakTable<Array, Lease>()
 
-/// Empties the buckets not rented from since the previous full collection; re-arms itself for the next one.
+/// At each full collection: empties the buckets not rented from for two collections and a second, and drops from
+/// every other bucket half of what sat unused through the last two intervals between collections (their low-water
+/// marks), so that the pool follows what the program needs between two collections instead of keeping every array it
+/// ever needed at once. Re-arms itself.
 [<Sealed; AllowNullLiteral>]
 type private Gen2Sentinel() =
     override this.Finalize() =
         if not Environment.HasShutdownStarted then
             let now = GC.CollectionCount 2
+            sentinelRuns <- sentinelRuns + 1
             lock gate (fun () ->
-                let stale = [ for KeyValue(k, b) in buckets do if now - b.LastRent > 1 then yield k, b ]
+                let nowTime = Environment.TickCount64
+                let stale = [ for KeyValue(k, b) in buckets do
+                                if now - b.LastRent > 1 && nowTime - b.LastRentTime > 1000L then yield k, b ]
                 for k, b in stale do
                     for a in b.Free do pooledBytes <- pooledBytes - bytesOf a
-                    buckets.Remove k |> ignore)
+                    dropped <- dropped + int64 b.Free.Count
+                    buckets.Remove k |> ignore
+                for b in buckets.Values do
+                    // Intervals between collections differ in length: only what sat unused through two of them
+                    // goes, half of it at a time.
+                    let unused = min b.LowWater b.PreviousLowWater
+                    if unused <> Int32.MaxValue then
+                        for _ in 1 .. min ((unused + 1) / 2) b.Free.Count do
+                            pooledBytes <- pooledBytes - bytesOf (b.Free.Pop())
+                            dropped <- dropped + 1L
+                    b.PreviousLowWater <- b.LowWater
+                    b.LowWater <- Int32.MaxValue)
             GC.ReRegisterForFinalize this
 
-do Gen2Sentinel() |> ignore
+/// True once the sentinel exists (made by the first pooled rent: a module-level `do` of a library file is not run
+/// reliably before its functions are called).
+let mutable private sentinelMade = false
 
 /// An array of `n` elements of type 'T whose contents are undefined (the caller writes every element): a pooled one
 /// when one of that length is free, else a fresh one. Small arrays come from the GC directly.
@@ -104,15 +133,21 @@ let rent<'T> (n: int) : 'T[] =
         let key = struct (typeof<'T[]>, n)
         let pooled =
             lock gate (fun () ->
+                if not sentinelMade then
+                    sentinelMade <- true
+                    Gen2Sentinel() |> ignore
                 match buckets.TryGetValue key with
                 | true, b when b.Free.Count > 0 ->
                     b.LastRent <- GC.CollectionCount 2
+                    b.LastRentTime <- Environment.TickCount64
                     let a = b.Free.Pop()
+                    b.LowWater <- min b.LowWater b.Free.Count
                     pooledBytes <- pooledBytes - int64 n * int64 (Unsafe.SizeOf<'T>())
                     hits <- hits + 1L
                     a :?> 'T[]
                 | true, b ->
                     b.LastRent <- GC.CollectionCount 2
+                    b.LastRentTime <- Environment.TickCount64
                     misses <- misses + 1L
                     null
                 | _ ->
@@ -156,3 +191,10 @@ let giveBack (a: Array) =
 /// Counters for diagnostics and tests: (rents served from the pool, rents that allocated, arrays returned, arrays
 /// dropped beyond capacity, bytes pooled now).
 let stats () = lock gate (fun () -> struct (hits, misses, returned, dropped, pooledBytes))
+
+/// How many free arrays of element type 'T and length `n` the pool holds now (for tests and diagnostics).
+let freeCount<'T> (n: int) =
+    lock gate (fun () ->
+        match buckets.TryGetValue(struct (typeof<'T[]>, n)) with
+        | true, b -> b.Free.Count
+        | _ -> 0)
