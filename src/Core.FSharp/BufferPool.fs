@@ -12,8 +12,8 @@
 /// that never escaped) give it back at once with `giveBack`.
 ///
 /// Bounds: the pool keeps at most `capacityBytes` (1/16 of the memory the GC may use, at most 1 GiB); an array
-/// returned beyond that is left to the GC. At each full (gen-2) collection, sizes not rented for two collections and
-/// a second are emptied, and half of what sat unused through the last two intervals is dropped, so that a program
+/// returned beyond that first empties the sizes rented longest ago, else it is left to the GC. At each full (gen-2)
+/// collection, sizes not rented for two collections and a second are emptied, and half of what sat unused through the last two intervals is dropped, so that a program
 /// that stops using a size gets its memory back and the pool tracks what is needed between collections. Arrays below
 /// `minBytes` are not pooled: the GC's young generation reuses their memory already.
 module internal Nabla.Core.BufferPool
@@ -34,8 +34,8 @@ let enabled =
     | null -> true
     | v -> not (v.Trim().Equals("off", StringComparison.OrdinalIgnoreCase))
 
-/// The most bytes the pool holds: 1/16 of the memory the GC may use, at most 1 GiB.
-let capacityBytes =
+/// The most bytes the pool holds (mutable for tests): 1/16 of the memory the GC may use, at most 1 GiB.
+let mutable capacityBytes =
     let total = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes
     if total <= 0L then 256L <<< 20 else min (1L <<< 30) (total / 16L)
 
@@ -68,8 +68,25 @@ let private put (a: Array) =
     let bytes = bytesOf a
     GC.RemoveMemoryPressure bytes
     lock gate (fun () ->
+        let key = struct (a.GetType(), a.Length)
+        // Over capacity: make room by emptying sizes rented before this one was last rented (a program that moved on
+        // to other shapes must not find the pool full of the old ones), oldest first; else the array is left to the GC.
+        if pooledBytes + bytes > capacityBytes then
+            let mine = match buckets.TryGetValue key with | true, b -> b.LastRentTime | _ -> Environment.TickCount64
+            let older =
+                buckets
+                |> Seq.filter (fun (KeyValue(k, b)) -> k <> key && b.Free.Count > 0 && b.LastRentTime < mine)
+                |> Seq.sortBy (fun (KeyValue(_, b)) -> b.LastRentTime)
+                |> Seq.map (fun (KeyValue(_, b)) -> b)
+                |> Seq.toArray
+            let mutable i = 0
+            while pooledBytes + bytes > capacityBytes && i < older.Length do
+                let b = older.[i]
+                while pooledBytes + bytes > capacityBytes && b.Free.Count > 0 do
+                    pooledBytes <- pooledBytes - bytesOf (b.Free.Pop())
+                    dropped <- dropped + 1L
+                i <- i + 1
         if pooledBytes + bytes <= capacityBytes then
-            let key = struct (a.GetType(), a.Length)
             let b =
                 match buckets.TryGetValue key with
                 | true, b -> b

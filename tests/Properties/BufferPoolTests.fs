@@ -139,3 +139,21 @@ let ``rentZeroed clears a reused buffer and small sizes bypass the pool`` () =
     // Storage.full over a pooled size fills every element
     let f = Storage.full DType.Float64 [| 20_000 |] 2.5
     Assert.True(Array.forall (fun v -> v = 2.5) (f.Data :?> float[]))
+
+[<Fact>]
+let ``a full pool makes room for the size returned by emptying the size rented longest ago`` () =
+    if BufferPool.enabled then
+        let old = BufferPool.capacityBytes
+        let a, b = 41_113, 41_117 // lengths no other test uses (Float64: 329 KB each)
+        try
+            BufferPool.capacityBytes <- 4L * 8L * int64 b // room for four arrays of either size
+            for _ in 1 .. 4 do BufferPool.rent<float> a |> ignore
+            collect ()
+            Assert.True(BufferPool.freeCount<float> a >= 1, "the first size did not come back")
+            Thread.Sleep 20
+            for _ in 1 .. 4 do BufferPool.rent<float> b |> ignore
+            collect ()
+            Assert.True(BufferPool.freeCount<float> b >= 3, sprintf "the second size found no room (%d pooled; %A)" (BufferPool.freeCount<float> b) (BufferPool.stats ()))
+            Assert.True(BufferPool.freeCount<float> a + BufferPool.freeCount<float> b <= 4, "the pool went beyond its capacity")
+        finally
+            BufferPool.capacityBytes <- old
