@@ -7,6 +7,7 @@
 // never written in a file: build/paket.fsx takes it from the machine's NuGet configuration.
 
 #load "build/common.fsx" "build/paket.fsx" "build/mkl.fsx" "build/test.fsx" "build/fuzz.fsx" "build/bench.fsx"
+#load "build/pack.fsx"
 
 open System
 open System.IO
@@ -16,9 +17,9 @@ open Mkl
 open Test
 open Fuzz
 open Bench
+open Pack
 
 let solution = "Nabla.slnx"
-let packages = Path.Combine(artifacts, "packages")
 
 /// Paket's groups: Main (library, tests, docs, soak) and Bench (bench/ only; TorchSharp and libtorch).
 let mainGroup = [ "Main" ]
@@ -41,12 +42,6 @@ let soak (args: string list) =
     step (sprintf "dotnet run soak %s" (String.Join(" ", args)))
     run "dotnet" ([ "run"; "-c"; "Release"; "--no-build"; "--project"; "soak"; "--" ] @ args)
 
-let pack () =
-    step "dotnet pack"
-    for proj in [ "src/Core.FSharp/Nabla.Core.fsproj"; "src/Facade.CSharp/Nabla.csproj" ] do
-        run "dotnet" [ "pack"; proj; "-c"; "Release"; "-o"; packages ]
-    printfn "packages in %s" packages
-
 /// The target's own arguments (after `dotnet fsi build.fsx <target>`).
 let targetArgs () = List.ofArray fsi.CommandLineArgs |> List.skip 2
 
@@ -65,8 +60,10 @@ let targets: (string * string * (unit -> int)) list =
       (fun () -> restore mainGroup; buildAndRun "docs/guide2"; 0)
       "keras", "build docs/keras (and the library) only, then run it (a CNN on drawn shapes with Keras layers, MAML)",
       (fun () -> restore mainGroup; buildAndRun "docs/keras"; 0)
-      "pack", "restore, then pack Nabla.Core and Nabla into artifacts/packages",
+      "pack", "restore, then pack Nabla.Core and Nabla (.nupkg and .snupkg) into artifacts/packages",
       (fun () -> restore mainGroup; pack (); 0)
+      "sample", "pack, then restore samples/ (Hello, NewerDeps) from artifacts/packages alone, build and run them",
+      (fun () -> restore mainGroup; sample (); 0)
       "fuzz", "build, then the long fuzz (report mode): `fuzz --count N --seed S --features F`; writes artifacts/fuzz-report.txt",
       (fun () -> restore mainGroup; build (); fuzz (targetArgs ()); 0)
       "soak", "build, then the soak: `soak --steps N` (default 10^5) training steps; fails if memory grows",
