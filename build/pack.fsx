@@ -20,8 +20,9 @@ let packProjects = [ "src/Core.FSharp/Nabla.Core.fsproj"; "src/Facade.CSharp/Nab
 
 let private sizeText (bytes: int64) = sprintf "%.1f KiB" (float bytes / 1024.0)
 
-/// Packs Nabla.Core and Nabla (.nupkg and .snupkg) into artifacts/packages, after removing the previous ones.
-/// ContinuousIntegrationBuild=true: deterministic paths in the PDBs (/_/...), as a CI build has them.
+/// Packs Nabla.Core and Nabla (.nupkg and .snupkg) into artifacts/packages, after removing the previous ones. A
+/// Release build maps source paths to /_/ (src/Directory.Build.props), so the packed assemblies are the ones the
+/// tests run.
 let pack () =
     step "dotnet pack"
     Directory.CreateDirectory packages |> ignore
@@ -30,7 +31,7 @@ let pack () =
             let rest = Path.GetFileName(f).Substring(id.Length + 1)
             if rest.Length > 0 && Char.IsDigit rest.[0] then File.Delete f
     for proj in packProjects do
-        run "dotnet" [ "pack"; proj; "-c"; "Release"; "-o"; packages; "-p:ContinuousIntegrationBuild=true" ]
+        run "dotnet" [ "pack"; proj; "-c"; "Release"; "-o"; packages ]
     printfn "packages in %s:" packages
     for f in Directory.GetFiles(packages) |> Array.sort do
         printfn "  %-32s %s" (Path.GetFileName f) (sizeText (FileInfo(f).Length))
