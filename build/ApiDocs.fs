@@ -260,13 +260,31 @@ let rec typeName (t: Type) : string =
         stripArity t.Name + "<" + String.Join(", ", args |> Array.skip (args.Length - own) |> Array.map typeName) + ">"
     else t.Name
 
+/// An optional parameter's default as C# writes it: null, false, 0.001, "valid", DType.Float32.
+let private defaultValue (p: ParameterInfo) =
+    let t = match Nullable.GetUnderlyingType p.ParameterType with null -> p.ParameterType | u -> u
+    let value =
+        match p.DefaultValue with
+        | null -> null
+        | v when t.IsEnum && not (v.GetType().IsEnum) -> Enum.ToObject(t, v)
+        | v -> v
+    match value with
+    | null -> "null"
+    | :? bool as b -> if b then "true" else "false"
+    | :? string as s -> "\"" + s + "\""
+    | :? float as d -> d.ToString("R", Globalization.CultureInfo.InvariantCulture)
+    | :? float32 as f -> f.ToString("R", Globalization.CultureInfo.InvariantCulture) + "f"
+    | v when v.GetType().IsEnum -> v.GetType().Name + "." + string v
+    | v -> Convert.ToString(v, Globalization.CultureInfo.InvariantCulture)
+
 let private parameters (ps: ParameterInfo[]) =
     String.Join(", ", ps |> Array.map (fun p ->
         let prefix =
             if p.ParameterType.IsByRef then (if p.IsOut then "out " elif p.IsIn then "in " else "ref ")
             elif p.IsDefined(typeof<ParamArrayAttribute>, false) then "params "
             else ""
-        prefix + typeName p.ParameterType + " " + p.Name))
+        let optional = if p.HasDefaultValue && p.IsOptional then " = " + defaultValue p else ""
+        prefix + typeName p.ParameterType + " " + p.Name + optional))
 
 /// How a member reads in the index: `Name(Type a, Type b): Result`, `Name: Type`.
 let signature (m: MemberInfo) =
