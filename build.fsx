@@ -26,6 +26,8 @@ let solution = "Nabla.slnx"
 /// Paket's groups: Main (library, tests, docs, soak) and Bench (bench/ only; TorchSharp and libtorch).
 let mainGroup = [ "Main" ]
 let withBench = [ "Main"; "Bench" ]
+/// The Docs group (ScottPlot and SkiaSharp) is restored by the `docs` target alone.
+let withDocs = [ "Main"; "Docs" ]
 
 let build () =
     step "dotnet build"
@@ -43,6 +45,28 @@ let buildAndRun (project: string) =
 let soak (args: string list) =
     step (sprintf "dotnet run soak %s" (String.Join(" ", args)))
     run "dotnet" ([ "run"; "-c"; "Release"; "--no-build"; "--project"; "soak"; "--" ] @ args)
+
+/// Every guide under docs/, in reading order. The last three draw figures (Docs group) and are not in the solution, so
+/// that `build` and `test` never restore the Docs group.
+let guides =
+    [ "docs/tutorial"; "docs/guide2"; "docs/keras"; "docs/derivatives"; "docs/classifier"; "docs/physics" ]
+
+/// Builds every guide, then runs each (all of them, even after a failure); fails if any exits non-zero.
+let docs () =
+    for guide in guides do
+        step (sprintf "dotnet build %s" guide)
+        run "dotnet" [ "build"; guide; "-c"; "Release" ]
+    let results =
+        [ for guide in guides do
+              step (sprintf "dotnet run %s" guide)
+              let clock = Diagnostics.Stopwatch.StartNew()
+              let code = exec "dotnet" [ "run"; "-c"; "Release"; "--no-build"; "--project"; guide ]
+              yield guide, code, clock.Elapsed.TotalSeconds ]
+    step "guides"
+    for guide, code, seconds in results do
+        printfn "  %-18s %s (%.1f s)" guide (if code = 0 then "ok" else sprintf "FAILED (exit code %d)" code) seconds
+    let failed = results |> List.filter (fun (_, code, _) -> code <> 0)
+    if not failed.IsEmpty then fail "%d guide(s) failed: %s" failed.Length (String.Join(", ", failed |> List.map (fun (g, _, _) -> g)))
 
 /// The target's own arguments (after `dotnet fsi build.fsx <target>`).
 let targetArgs () = List.ofArray fsi.CommandLineArgs |> List.skip 2
@@ -62,6 +86,8 @@ let targets: (string * string * (unit -> int)) list =
       (fun () -> restore mainGroup; buildAndRun "docs/guide2"; 0)
       "keras", "build docs/keras (and the library) only, then run it (a CNN on drawn shapes with Keras layers, MAML)",
       (fun () -> restore mainGroup; buildAndRun "docs/keras"; 0)
+      "docs", "restore the Main and Docs groups, build and run every guide (docs/*; figures into docs/figures); fails if one is off",
+      (fun () -> restore withDocs; docs (); 0)
       "pack", "restore, then pack Nabla.Core and Nabla (.nupkg and .snupkg) into artifacts/packages",
       (fun () -> restore mainGroup; pack (); 0)
       "sample", "pack, then restore samples/ (Hello, NewerDeps) from artifacts/packages alone, build and run them",

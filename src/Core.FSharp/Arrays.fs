@@ -76,11 +76,11 @@ module Kernels =
         let n = Shape.size counts
         let r: Array =
             match t.Data with
-            | :? (float32[]) as s -> let d = GC.AllocateUninitializedArray<float32> n in readStrided s d strides off counts; d
-            | :? (float[]) as s -> let d = GC.AllocateUninitializedArray<float> n in readStrided s d strides off counts; d
-            | :? (int[]) as s -> let d = GC.AllocateUninitializedArray<int> n in readStrided s d strides off counts; d
-            | :? (int64[]) as s -> let d = GC.AllocateUninitializedArray<int64> n in readStrided s d strides off counts; d
-            | :? (bool[]) as s -> let d = GC.AllocateUninitializedArray<bool> n in readStrided s d strides off counts; d
+            | :? (float32[]) as s -> let d = BufferPool.rent<float32> n in readStrided s d strides off counts; d
+            | :? (float[]) as s -> let d = BufferPool.rent<float> n in readStrided s d strides off counts; d
+            | :? (int[]) as s -> let d = BufferPool.rent<int> n in readStrided s d strides off counts; d
+            | :? (int64[]) as s -> let d = BufferPool.rent<int64> n in readStrided s d strides off counts; d
+            | :? (bool[]) as s -> let d = BufferPool.rent<bool> n in readStrided s d strides off counts; d
             | _ -> unsupported "StridedSlice" t.DType "Float32, Float64, Int32, Int64 or Bool"
         RawTensor(t.DType, Array.copy counts, r)
 
@@ -150,7 +150,7 @@ module Kernels =
 
     /// A fresh array of n elements holding g at the view's positions and v elsewhere, each element written once.
     let private placeStrided (g: 'T[]) (n: int) (strides: int[]) (off: int) (counts: int[]) (v: 'T) =
-        let d = GC.AllocateUninitializedArray<'T> n
+        let d = BufferPool.rent<'T> n
         if g.Length = 0 then Array.Fill(d, v)
         else
             fillOutside d strides off counts v
@@ -292,7 +292,7 @@ module Kernels =
     let gatherAxes (maps: int[][]) (t: RawTensor) =
         let outShape = maps |> Array.map Array.length
         let n = Shape.size outShape
-        // zeroed, not uninitialised: with GC.AllocateUninitializedArray, Pad REFLECT of 1024 x 1024 Float64 ran about
+        // zeroed, not uninitialised: with BufferPool.rent, Pad REFLECT of 1024 x 1024 Float64 ran about
         // 10x slower in the paired bench (4 runs each way; see bench/README.md)
         let r: Array =
             match t.Data with

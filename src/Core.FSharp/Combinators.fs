@@ -18,7 +18,7 @@ module Kernels =
     /// Walks the broadcast output in rows of its last axis and hands each row to the row kernels.
     let private broadcastRows (k: BinRows<'T>) (outShape: int[]) (aShape: int[]) (a: 'T[]) (bShape: int[]) (b: 'T[]) =
         let n = Shape.size outShape
-        let r: 'T[] = GC.AllocateUninitializedArray<'T> n // every element is written below
+        let r: 'T[] = BufferPool.rent<'T> n // every element is written below
         if n > 0 then
             if Shape.equal aShape bShape then forChunks n (fun o len -> k.VV a o b o r o len)
             elif a.Length = 1 then forChunks n (fun o len -> k.SV a.[0] b o r o len)
@@ -122,7 +122,7 @@ module Kernels =
         let outShape = Array.copy shape
         outShape.[axis] <- 1
         let run (a: 'T[]) (sumSpan: 'T[] -> int -> int -> 'T) (addInto: 'T[] -> int -> 'T[] -> int -> int -> unit) =
-            let r: 'T[] = Array.zeroCreate (outer * inner)
+            let r: 'T[] = BufferPool.rentZeroed (outer * inner)
             if inner = 1 then
                 for o in 0 .. outer - 1 do r.[o] <- sumSpan a (o * n) n
             else

@@ -63,7 +63,7 @@ module private Kernels =
         // rows whose window lies wholly inside the input are written whole; the others are cleared first, so a
         // buffer of the right length from the previous part is overwritten entirely
         let len = count * g.OH * g.OW * k
-        let cols: 'T[] = if not (isNull reuse) && reuse.Length = len then reuse else GC.AllocateUninitializedArray len
+        let cols: 'T[] = if not (isNull reuse) && reuse.Length = len then reuse else BufferPool.rent len
         forBatch count (int64 cols.Length) (fun r ->
             let n = n0 + r
             for oh in 0 .. g.OH - 1 do
@@ -133,7 +133,7 @@ module private Kernels =
     /// Grouped convolution, direct loops: y[.., gr coutG + o] += x[.., gr cinG + ci] w[kh, kw, ci, gr coutG + o].
     let inline directForward (g: ConvGeometry) (x: ^T[]) (w: ^T[]) : ^T[] =
         let cinG, coutG = g.C / g.Groups, g.OC / g.Groups
-        let y: ^T[] = Array.zeroCreate (g.N * g.OH * g.OW * g.OC)
+        let y: ^T[] = BufferPool.rentZeroed (g.N * g.OH * g.OW * g.OC)
         forBatch g.N (int64 y.Length * int64 (g.KH * g.KW * cinG)) (fun n ->
             eachTap g n (fun xo wo yo ->
                 for gr in 0 .. g.Groups - 1 do
@@ -147,7 +147,7 @@ module private Kernels =
     /// The input adjoint of a grouped convolution, direct loops.
     let inline directInput (g: ConvGeometry) (gy: ^T[]) (w: ^T[]) : ^T[] =
         let cinG, coutG = g.C / g.Groups, g.OC / g.Groups
-        let dx: ^T[] = Array.zeroCreate (g.N * g.H * g.W * g.C)
+        let dx: ^T[] = BufferPool.rentZeroed (g.N * g.H * g.W * g.C)
         forBatch g.N (int64 gy.Length * int64 (g.KH * g.KW * cinG)) (fun n ->
             eachTap g n (fun xo wo yo ->
                 for gr in 0 .. g.Groups - 1 do
@@ -163,7 +163,7 @@ module private Kernels =
     /// the one filter).
     let inline directFilter (g: ConvGeometry) (x: ^T[]) (gy: ^T[]) : ^T[] =
         let cinG, coutG = g.C / g.Groups, g.OC / g.Groups
-        let dw: ^T[] = Array.zeroCreate (g.KH * g.KW * cinG * g.OC)
+        let dw: ^T[] = BufferPool.rentZeroed (g.KH * g.KW * cinG * g.OC)
         for n in 0 .. g.N - 1 do
             eachTap g n (fun xo wo yo ->
                 for gr in 0 .. g.Groups - 1 do
@@ -277,8 +277,8 @@ module private Kernels =
     /// a NaN met first stays and a NaN met later is passed over).
     let inline private argmaxOf (g: PoolGeometry) (x: ^T[]) =
         // every element is written below: every window holds at least one element of x
-        let idx: int[] = GC.AllocateUninitializedArray (g.PN * g.POH * g.POW * g.PC)
-        let y: ^T[] = GC.AllocateUninitializedArray idx.Length
+        let idx: int[] = BufferPool.rent (g.PN * g.POH * g.POW * g.PC)
+        let y: ^T[] = BufferPool.rent idx.Length
         forBatch g.PN (int64 idx.Length * int64 (g.PKH * g.PKW)) (fun n ->
             for oh in 0 .. g.POH - 1 do
                 let struct (kh0, kh1) = taps oh g.PSH 1 g.PPT g.PH g.PKH
@@ -308,8 +308,8 @@ module private Kernels =
     /// branch of the scalar loop mispredict half the time), the same rule (a later element is taken only when
     /// strictly greater, which a NaN on either side never is).
     let private argmaxF32 (g: PoolGeometry) (x: float32[]) =
-        let idx: int[] = GC.AllocateUninitializedArray (g.PN * g.POH * g.POW * g.PC)
-        let y: float32[] = GC.AllocateUninitializedArray idx.Length
+        let idx: int[] = BufferPool.rent (g.PN * g.POH * g.POW * g.PC)
+        let y: float32[] = BufferPool.rent idx.Length
         let pc = g.PC
         let vecEnd = if Vector256.IsHardwareAccelerated then pc - pc % 8 else 0
         let lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7)
@@ -375,11 +375,11 @@ module private Kernels =
         let data: Array =
             match x.Data with
             | :? (float32[]) as a ->
-                let r = GC.AllocateUninitializedArray idx.Length
+                let r = BufferPool.rent idx.Length
                 for i in 0 .. idx.Length - 1 do r.[i] <- a.[idx.[i]]
                 r :> _
             | :? (float[]) as a ->
-                let r = GC.AllocateUninitializedArray idx.Length
+                let r = BufferPool.rent idx.Length
                 for i in 0 .. idx.Length - 1 do r.[i] <- a.[idx.[i]]
                 r :> _
             | _ -> floatOnly "MaxPool2D" x
@@ -398,7 +398,7 @@ module private Kernels =
     let inline private avgOf (g: PoolGeometry) (forward: bool) ([<InlineIfLambda>] ofInt: int -> ^T) (src: ^T[]) : ^T[] =
         // the forward result is written whole (every window holds an element of x: its first tap assigns); the adjoint
         // adds into zeros
-        let dst: ^T[] = if forward then GC.AllocateUninitializedArray (g.PN * g.POH * g.POW * g.PC) else Array.zeroCreate (g.PN * g.PH * g.PW * g.PC)
+        let dst: ^T[] = if forward then BufferPool.rent (g.PN * g.POH * g.POW * g.PC) else BufferPool.rentZeroed (g.PN * g.PH * g.PW * g.PC)
         forBatch g.PN (int64 (g.PN * g.POH * g.POW * g.PC) * int64 (g.PKH * g.PKW)) (fun n ->
             for oh in 0 .. g.POH - 1 do
                 let struct (kh0, kh1) = taps oh g.PSH 1 g.PPT g.PH g.PKH

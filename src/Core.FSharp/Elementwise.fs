@@ -88,10 +88,10 @@ module Kernels =
                                   ([<InlineIfLambda>] i32: int -> int) ([<InlineIfLambda>] i64: int64 -> int64) (t: RawTensor) =
         let data: Array =
             match t.Data with
-            | :? (float32[]) as a -> Array.map f32 a :> _
-            | :? (float[]) as a -> Array.map f64 a :> _
-            | :? (int[]) as a -> Array.map i32 a :> _
-            | :? (int64[]) as a -> Array.map i64 a :> _
+            | :? (float32[]) as a -> BufferPool.map f32 a :> _
+            | :? (float[]) as a -> BufferPool.map f64 a :> _
+            | :? (int[]) as a -> BufferPool.map i32 a :> _
+            | :? (int64[]) as a -> BufferPool.map i64 a :> _
             | _ -> unsupported op t.DType "a float or integer dtype"
         RawTensor(t.DType, t.Shape, data)
 
@@ -120,11 +120,11 @@ module Kernels =
             invalidArg "g" (sprintf "ReluGrad: x has shape %s and g %s; expected the same shape" (Shape.format x.Shape) (Shape.format g.Shape))
         match x.Data, g.Data with
         | (:? (float32[]) as a), (:? (float32[]) as b) ->
-            let r = GC.AllocateUninitializedArray<float32> a.Length
+            let r = BufferPool.rent<float32> a.Length
             forChunks a.Length (maskPositiveF32 a b r)
             RawTensor(g.DType, g.Shape, r)
         | (:? (float[]) as a), (:? (float[]) as b) ->
-            let r = GC.AllocateUninitializedArray<float> a.Length
+            let r = BufferPool.rent<float> a.Length
             forChunks a.Length (maskPositiveF64 a b r)
             RawTensor(g.DType, g.Shape, r)
         | _ ->
@@ -198,7 +198,7 @@ module Kernels =
         let bx = broadcastTo shape x
         let by = broadcastTo shape y
         let n = Shape.size shape
-        let r: bool[] = Array.zeroCreate n
+        let r: bool[] = BufferPool.rentZeroed n
         let inline floatCmp (a: ^T[]) (b: ^T[]) =
             for i in 0 .. n - 1 do
                 let u = a.[i]
@@ -227,8 +227,8 @@ module Kernels =
         let n = c.Length
         let data: Array =
             match bx.Data, by.Data with
-            | (:? (float32[]) as a), (:? (float32[]) as b) -> Array.init n (fun i -> if c.[i] then a.[i] else b.[i]) :> _
-            | (:? (float[]) as a), (:? (float[]) as b) -> Array.init n (fun i -> if c.[i] then a.[i] else b.[i]) :> _
+            | (:? (float32[]) as a), (:? (float32[]) as b) -> BufferPool.init n (fun i -> if c.[i] then a.[i] else b.[i]) :> _
+            | (:? (float[]) as a), (:? (float[]) as b) -> BufferPool.init n (fun i -> if c.[i] then a.[i] else b.[i]) :> _
             | _ ->
                 let r = alloc x.DType n
                 for i in 0 .. n - 1 do Array.Copy((if c.[i] then bx.Data else by.Data), i, r, i, 1)

@@ -17,7 +17,7 @@ module Kernels =
         if t.Rank = 2 && perm.[0] = 1 then
             let m, n = t.Shape.[0], t.Shape.[1]
             let blocked (a: 'T[]) =
-                let r: 'T[] = Array.zeroCreate a.Length
+                let r: 'T[] = BufferPool.rent a.Length // every element is written below
                 let bs = 32
                 for i0 in 0 .. bs .. m - 1 do
                     for j0 in 0 .. bs .. n - 1 do

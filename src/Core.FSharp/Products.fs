@@ -28,7 +28,7 @@ module Kernels =
         let kernel = m > 0 && n > 0 && k > 0 && Backend.gemmKernelFor provider m n k
         let threads = MathNet.Numerics.Control.MaxDegreeOfParallelism
         let uninitialised = kernel || k > 0 && m > 1 && n > 1 && (Backend.capabilitiesOf provider).GemmOverwritesOutput
-        let output (len: int) : 'T[] = if uninitialised then GC.AllocateUninitializedArray<'T> len else Array.zeroCreate len
+        let output (len: int) : 'T[] = if uninitialised then BufferPool.rent<'T> len else BufferPool.rentZeroed<'T> len
         let data: Array =
             match a.Data, b.Data with
             | (:? (float[]) as x), (:? (float[]) as y) ->

@@ -27,10 +27,10 @@ module Kernels =
         let moved, outer, n = rows axes t
         let data: Array =
             match moved.Data with
-            | :? (float32[]) as a -> Array.init outer (fun o -> f32 a (o * n) n) :> _
-            | :? (float[]) as a -> Array.init outer (fun o -> f64 a (o * n) n) :> _
-            | :? (int[]) as a when i32.IsSome -> Array.init outer (fun o -> i32.Value a (o * n) n) :> _
-            | :? (int64[]) as a when i64.IsSome -> Array.init outer (fun o -> i64.Value a (o * n) n) :> _
+            | :? (float32[]) as a -> BufferPool.init outer (fun o -> f32 a (o * n) n) :> _
+            | :? (float[]) as a -> BufferPool.init outer (fun o -> f64 a (o * n) n) :> _
+            | :? (int[]) as a when i32.IsSome -> BufferPool.init outer (fun o -> i32.Value a (o * n) n) :> _
+            | :? (int64[]) as a when i64.IsSome -> BufferPool.init outer (fun o -> i64.Value a (o * n) n) :> _
             | _ -> unsupported op t.DType "a float or integer dtype"
         RawTensor(t.DType, Shape.reduced t.Shape axes keepDims, data)
 
@@ -44,20 +44,20 @@ module Kernels =
             match moved.Data with
             | :? (float32[]) as a ->
                 if n = 0 then Array.create outer (if largest then Single.NegativeInfinity else Single.PositiveInfinity) :> _
-                elif largest then Array.init outer (fun o -> TensorPrimitives.Max(ReadOnlySpan(a, o * n, n))) :> _
-                else Array.init outer (fun o -> TensorPrimitives.Min(ReadOnlySpan(a, o * n, n))) :> _
+                elif largest then BufferPool.init outer (fun o -> TensorPrimitives.Max(ReadOnlySpan(a, o * n, n))) :> _
+                else BufferPool.init outer (fun o -> TensorPrimitives.Min(ReadOnlySpan(a, o * n, n))) :> _
             | :? (float[]) as a ->
                 if n = 0 then Array.create outer (if largest then Double.NegativeInfinity else Double.PositiveInfinity) :> _
-                elif largest then Array.init outer (fun o -> TensorPrimitives.Max(ReadOnlySpan(a, o * n, n))) :> _
-                else Array.init outer (fun o -> TensorPrimitives.Min(ReadOnlySpan(a, o * n, n))) :> _
+                elif largest then BufferPool.init outer (fun o -> TensorPrimitives.Max(ReadOnlySpan(a, o * n, n))) :> _
+                else BufferPool.init outer (fun o -> TensorPrimitives.Min(ReadOnlySpan(a, o * n, n))) :> _
             | :? (int[]) as a ->
                 if n = 0 then Array.create outer (if largest then Int32.MinValue else Int32.MaxValue) :> _
-                elif largest then Array.init outer (fun o -> TensorPrimitives.Max(ReadOnlySpan(a, o * n, n))) :> _
-                else Array.init outer (fun o -> TensorPrimitives.Min(ReadOnlySpan(a, o * n, n))) :> _
+                elif largest then BufferPool.init outer (fun o -> TensorPrimitives.Max(ReadOnlySpan(a, o * n, n))) :> _
+                else BufferPool.init outer (fun o -> TensorPrimitives.Min(ReadOnlySpan(a, o * n, n))) :> _
             | :? (int64[]) as a ->
                 if n = 0 then Array.create outer (if largest then Int64.MinValue else Int64.MaxValue) :> _
-                elif largest then Array.init outer (fun o -> TensorPrimitives.Max(ReadOnlySpan(a, o * n, n))) :> _
-                else Array.init outer (fun o -> TensorPrimitives.Min(ReadOnlySpan(a, o * n, n))) :> _
+                elif largest then BufferPool.init outer (fun o -> TensorPrimitives.Max(ReadOnlySpan(a, o * n, n))) :> _
+                else BufferPool.init outer (fun o -> TensorPrimitives.Min(ReadOnlySpan(a, o * n, n))) :> _
             | _ -> unsupported op t.DType "a float or integer dtype"
         RawTensor(t.DType, Shape.reduced t.Shape axes keepDims, data)
 
@@ -75,7 +75,7 @@ module Kernels =
         let perm = Array.append keep axes
         let moved, outer, n = rows axes t
         let others (a: float[]) =
-            let r = Array.zeroCreate a.Length
+            let r = BufferPool.rentZeroed a.Length
             for o in 0 .. outer - 1 do
                 let b = o * n
                 // exclusive prefix and suffix products
@@ -118,13 +118,13 @@ module Kernels =
         if n = 0 then invalidArg "x" (sprintf "%s: axis %d of shape %s is empty" op axis (Shape.format t.Shape))
         let r: int64[] =
             match moved.Data with
-            | :? (float32[]) as a -> Array.init outer (fun o -> argRow largest Single.IsNaN a (o * n) n)
-            | :? (float[]) as a -> Array.init outer (fun o -> argRow largest Double.IsNaN a (o * n) n)
-            | :? (int[]) as a -> Array.init outer (fun o -> argRow largest (fun _ -> false) a (o * n) n)
-            | :? (int64[]) as a -> Array.init outer (fun o -> argRow largest (fun _ -> false) a (o * n) n)
+            | :? (float32[]) as a -> BufferPool.init outer (fun o -> argRow largest Single.IsNaN a (o * n) n)
+            | :? (float[]) as a -> BufferPool.init outer (fun o -> argRow largest Double.IsNaN a (o * n) n)
+            | :? (int[]) as a -> BufferPool.init outer (fun o -> argRow largest (fun _ -> false) a (o * n) n)
+            | :? (int64[]) as a -> BufferPool.init outer (fun o -> argRow largest (fun _ -> false) a (o * n) n)
             | _ ->
                 let a = (cast DType.Int32 moved).Data :?> int[]
-                Array.init outer (fun o -> argRow largest (fun _ -> false) a (o * n) n)
+                BufferPool.init outer (fun o -> argRow largest (fun _ -> false) a (o * n) n)
         RawTensor(DType.Int64, Shape.reduced t.Shape [| axis |] false, r)
 
 let private opError (op: string) (msg: string) = invalidArg "x" (op + ": " + msg)

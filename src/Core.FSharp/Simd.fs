@@ -29,11 +29,11 @@ let inline unaryFloat (op: string) (f32: float32[] -> float32[] -> int -> int ->
                       (f64: float[] -> float[] -> int -> int -> unit) (t: RawTensor) =
     match t.Data with
     | :? (float[]) as a ->
-        let r = GC.AllocateUninitializedArray<float> a.Length
+        let r = BufferPool.rent<float> a.Length
         forChunks a.Length (f64 a r)
         RawTensor(t.DType, t.Shape, r)
     | :? (float32[]) as a ->
-        let r = GC.AllocateUninitializedArray<float32> a.Length
+        let r = BufferPool.rent<float32> a.Length
         forChunks a.Length (f32 a r)
         RawTensor(t.DType, t.Shape, r)
     | _ -> Storage.requireFloat op t; t

@@ -97,8 +97,26 @@ module Storage =
         | :? (bool[]) -> DType.Bool
         | _ -> invalidArg "data" (sprintf "unsupported element type %s" (a.GetType().GetElementType().Name))
 
-    /// A fresh, zeroed array of `n` elements of the dtype's element type.
-    let alloc (dtype: DType) (n: int) = Array.CreateInstance(elementType dtype, n)
+    /// A zeroed array of `n` elements of the dtype's element type (a large one from the buffer pool).
+    let alloc (dtype: DType) (n: int) : Array =
+        match dtype with
+        | DType.Float32 -> BufferPool.rentZeroed<float32> n :> _
+        | DType.Float64 -> BufferPool.rentZeroed<float> n :> _
+        | DType.Int32 -> BufferPool.rentZeroed<int> n :> _
+        | DType.Int64 -> BufferPool.rentZeroed<int64> n :> _
+        | DType.Bool -> BufferPool.rentZeroed<bool> n :> _
+        | _ -> Array.CreateInstance(elementType dtype, n)
+
+    /// An array of `n` elements of the dtype's element type whose contents are undefined: the caller writes every
+    /// element (a large one from the buffer pool).
+    let allocUninitialized (dtype: DType) (n: int) : Array =
+        match dtype with
+        | DType.Float32 -> BufferPool.rent<float32> n :> _
+        | DType.Float64 -> BufferPool.rent<float> n :> _
+        | DType.Int32 -> BufferPool.rent<int> n :> _
+        | DType.Int64 -> BufferPool.rent<int64> n :> _
+        | DType.Bool -> BufferPool.rent<bool> n :> _
+        | _ -> Array.CreateInstance(elementType dtype, n)
 
     /// A tensor over `data` (not copied: do not mutate it afterwards) with the given shape; the dtype is the array's.
     let ofArray (shape: int[]) (data: Array) = RawTensor(dtypeOfArray data, shape, data)
@@ -109,8 +127,8 @@ module Storage =
         let n = Shape.checkedSize "Fill" shape
         let data: Array =
             match dtype with
-            | DType.Float32 -> Array.create n (float32 value) :> _
-            | DType.Float64 -> Array.create n value :> _
+            | DType.Float32 -> let a = BufferPool.rent n in Array.Fill(a, float32 value); a :> _
+            | DType.Float64 -> let a = BufferPool.rent n in Array.Fill(a, value); a :> _
             | DType.Int32 -> Array.create n (int value) :> _
             | DType.Int64 -> Array.create n (int64 value) :> _
             | DType.Bool -> Array.create n (value <> 0.0) :> _
@@ -162,12 +180,12 @@ module Storage =
             let n = t.Size
             let data: Array =
                 match dtype, t.Data with
-                | DType.Float32, (:? (float[]) as a) -> let r = Array.zeroCreate n in TensorPrimitives.ConvertTruncating<float, float32>(ReadOnlySpan a, Span r); r :> _
-                | DType.Float64, (:? (float32[]) as a) -> let r = Array.zeroCreate n in TensorPrimitives.ConvertTruncating<float32, float>(ReadOnlySpan a, Span r); r :> _
-                | DType.Float32, (:? (bool[]) as a) -> Array.map (fun b -> if b then 1.0f else 0.0f) a :> _
-                | DType.Float64, (:? (bool[]) as a) -> Array.map (fun b -> if b then 1.0 else 0.0) a :> _
-                | DType.Float32, (:? (int[]) as a) -> Array.map float32 a :> _
-                | DType.Float64, (:? (int[]) as a) -> Array.map float a :> _
+                | DType.Float32, (:? (float[]) as a) -> let r = BufferPool.rent n in TensorPrimitives.ConvertTruncating<float, float32>(ReadOnlySpan a, Span r); r :> _
+                | DType.Float64, (:? (float32[]) as a) -> let r = BufferPool.rent n in TensorPrimitives.ConvertTruncating<float32, float>(ReadOnlySpan a, Span r); r :> _
+                | DType.Float32, (:? (bool[]) as a) -> BufferPool.map (fun b -> if b then 1.0f else 0.0f) a :> _
+                | DType.Float64, (:? (bool[]) as a) -> BufferPool.map (fun b -> if b then 1.0 else 0.0) a :> _
+                | DType.Float32, (:? (int[]) as a) -> BufferPool.map float32 a :> _
+                | DType.Float64, (:? (int[]) as a) -> BufferPool.map float a :> _
                 | DType.Float32, _ -> Array.init n (fun i -> float32 (getDouble t i)) :> _
                 | DType.Float64, _ -> Array.init n (getDouble t) :> _
                 | DType.Int32, (:? (int64[]) as a) -> Array.map int a :> _
@@ -191,7 +209,7 @@ module Storage =
     /// contiguous array of `outShape`, one run of the last axis at a time.
     let copyStrided (dtype: DType) (src: Array) (srcStrides: int[]) (srcOffset: int) (outShape: int[]) =
         let n = Shape.size outShape
-        let r = alloc dtype n
+        let r = allocUninitialized dtype n // every element is written below
         if n > 0 then
             let rank = outShape.Length
             if rank = 0 then Array.Copy(src, srcOffset, r, 0, 1)
