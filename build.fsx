@@ -3,10 +3,12 @@
 // Needs nothing but the .NET SDK. This file is the table of targets; each part of the work has its own
 // file in build/: common.fsx (running commands), paket.fsx (the feed, restoring tools and Paket
 // groups, paket.lock), mkl.fsx (Intel MKL and OpenBLAS from Debian into .mkl/), test.fsx (the test
-// passes and their summary), fuzz.fsx (the long fuzz), bench.fsx (the benchmark). The package feed is
+// passes and their summary), fuzz.fsx (the long fuzz), bench.fsx (the benchmark), pack.fsx (the packages and
+// the samples that consume them), apidocs.fsx (docs/api.md, with ApiDocs.fs). The package feed is
 // never written in a file: build/paket.fsx takes it from the machine's NuGet configuration.
 
 #load "build/common.fsx" "build/paket.fsx" "build/mkl.fsx" "build/test.fsx" "build/fuzz.fsx" "build/bench.fsx"
+#load "build/pack.fsx" "build/apidocs.fsx"
 
 open System
 open System.IO
@@ -16,9 +18,10 @@ open Mkl
 open Test
 open Fuzz
 open Bench
+open Pack
+open Apidocs
 
 let solution = "Nabla.slnx"
-let packages = Path.Combine(artifacts, "packages")
 
 /// Paket's groups: Main (library, tests, docs, soak) and Bench (bench/ only; TorchSharp and libtorch).
 let mainGroup = [ "Main" ]
@@ -65,12 +68,6 @@ let docs () =
     let failed = results |> List.filter (fun (_, code, _) -> code <> 0)
     if not failed.IsEmpty then fail "%d guide(s) failed: %s" failed.Length (String.Join(", ", failed |> List.map (fun (g, _, _) -> g)))
 
-let pack () =
-    step "dotnet pack"
-    for proj in [ "src/Core.FSharp/Nabla.Core.fsproj"; "src/Facade.CSharp/Nabla.csproj" ] do
-        run "dotnet" [ "pack"; proj; "-c"; "Release"; "-o"; packages ]
-    printfn "packages in %s" packages
-
 /// The target's own arguments (after `dotnet fsi build.fsx <target>`).
 let targetArgs () = List.ofArray fsi.CommandLineArgs |> List.skip 2
 
@@ -91,8 +88,12 @@ let targets: (string * string * (unit -> int)) list =
       (fun () -> restore mainGroup; buildAndRun "docs/keras"; 0)
       "docs", "restore the Main and Docs groups, build and run every guide (docs/*; figures into docs/figures); fails if one is off",
       (fun () -> restore withDocs; docs (); 0)
-      "pack", "restore, then pack Nabla.Core and Nabla into artifacts/packages",
+      "pack", "restore, then pack Nabla.Core and Nabla (.nupkg and .snupkg) into artifacts/packages",
       (fun () -> restore mainGroup; pack (); 0)
+      "sample", "pack, then restore samples/ (Hello, NewerDeps) from artifacts/packages alone, build and run them",
+      (fun () -> restore mainGroup; sample (); 0)
+      "apidocs", "build tests/Properties (and the libraries), then write docs/api.md from the public API and its XML docs",
+      (fun () -> restore mainGroup; apidocs (); 0)
       "fuzz", "build, then the long fuzz (report mode): `fuzz --count N --seed S --features F`; writes artifacts/fuzz-report.txt",
       (fun () -> restore mainGroup; build (); fuzz (targetArgs ()); 0)
       "soak", "build, then the soak: `soak --steps N` (default 10^5) training steps; fails if memory grows",

@@ -126,6 +126,7 @@ type Tensor =
     static member internal Leaf(primal: Tensor, tag: int64, id: int64) =
         Recorded(primal, null, Unchecked.defaultof<_>, Unchecked.defaultof<_>, tag, id)
 
+    /// The shape, the dtype and the perturbation level, e.g. "Tensor(shape=[2, 3], dtype=Float32, tag=0)" (no values).
     override t.ToString() =
         sprintf "Tensor(shape=%s, dtype=%A, tag=%d)" (Shape.format t.Shape) t.DType t.Level
 

@@ -46,6 +46,7 @@ module Backend =
     /// Under "auto", products with at least this many multiply-adds (m n k), and m and n at least `gemmKernelMinExtent`,
     /// run on the managed kernel (smaller ones cost more to pack than they gain; vector products go to ?gemv).
     let gemmKernelMinWork = 1L <<< 15
+    /// Under "auto", the smallest m and n of a product that runs on the managed kernel (with `gemmKernelMinWork`).
     let gemmKernelMinExtent = 4
 
     /// The reason the managed kernel is not used under "auto" with this library (None: it is used).

@@ -320,6 +320,7 @@ type NativeLinearAlgebraProvider internal (lib: Native.BlasLibrary, managed: ILi
     /// "mkl" or "cblas".
     member _.Name = match lib.Kind with Native.Mkl -> "mkl" | Native.Cblas -> "cblas"
     member internal _.Library = lib
+    /// The provider's kind and the native library's version, e.g. "Nabla native provider (mkl: ...)".
     override this.ToString() = sprintf "Nabla native provider (%s: %s)" this.Name lib.Version
 
     interface ILinearAlgebraProvider with

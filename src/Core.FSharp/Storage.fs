@@ -5,10 +5,15 @@ open System.Numerics.Tensors
 
 /// Element types of Nabla tensors. Only Float32 and Float64 are differentiable.
 type DType =
+    /// 32-bit IEEE 754 floats (float32, System.Single); differentiable.
     | Float32 = 0
+    /// 64-bit IEEE 754 floats (float, System.Double); differentiable.
     | Float64 = 1
+    /// 32-bit signed integers (int, System.Int32).
     | Int32 = 2
+    /// 64-bit signed integers (int64, System.Int64).
     | Int64 = 3
+    /// Booleans (bool, System.Boolean).
     | Bool = 4
 
 /// Dense, row-major, contiguous storage: a shape and one .NET array of the dtype's element type.

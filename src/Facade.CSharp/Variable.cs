@@ -105,7 +105,8 @@ public sealed partial class Variable
     /// <summary>Reads <see cref="Value"/>.</summary>
     public static implicit operator Tensor(Variable v) => v.Value;
 
-    /// <inheritdoc/>
+    /// <summary>The variable's name and its current value as <see cref="Tensor.ToString()"/> prints it:
+    /// <c>Variable 'w' Tensor(1, shape=[], dtype=Float64)</c>.</summary>
     public override string ToString() => $"Variable '{Name}' {value}";
 
     /// <summary>Element-wise arithmetic on the variable's value, as on a <see cref="Tensor"/>.</summary>
