@@ -305,7 +305,7 @@ public class Elementwise : BenchBase
 
 public static class Program
 {
-    private static readonly Type[] Suites = { typeof(Chain), typeof(MatMul), typeof(Mlp), typeof(Hvp), typeof(Elementwise), typeof(Layers), typeof(LayersCnn), typeof(Cnn), typeof(LinalgCholesky), typeof(LinalgSolve), typeof(ArraysStridedSlice), typeof(ArraysPadReflect), typeof(ConvLayer), typeof(EinsumBmm), typeof(EinsumContraction), typeof(CumSumGrad), typeof(CumProdGrad), typeof(SortGrad), typeof(TopKGrad), typeof(GemmSweep), typeof(ArraysStridedSlice3D), typeof(ArraysPadSymmetric) };
+    private static readonly Type[] Suites = { typeof(Chain), typeof(MatMul), typeof(Mlp), typeof(Hvp), typeof(Elementwise), typeof(Layers), typeof(LayersCnn), typeof(Cnn), typeof(LinalgCholesky), typeof(LinalgSolve), typeof(ArraysStridedSlice), typeof(ArraysPadReflect), typeof(ConvLayer), typeof(EinsumBmm), typeof(EinsumContraction), typeof(CumSumGrad), typeof(CumProdGrad), typeof(SortGrad), typeof(TopKGrad), typeof(GemmSweep), typeof(ArraysStridedSlice3D), typeof(ArraysPadSymmetric), typeof(ElementwiseChain), typeof(MlpSweep) };
 
     /// <summary>The least time one sample of the side-by-side pass runs its method for.</summary>
     private const double PairedSampleMs = 150;
