@@ -329,8 +329,10 @@ public static class Program
         if (args.Contains("--paired"))
         {
             // the side-by-side pass alone (see Paired.cs), e.g. `--paired --only MatMul --rounds 15`
+            // `--warmup MS`: untimed calls for MS after each sample's forced collection (Paired.Run)
+            var warmupMs = double.Parse(args.SkipWhile(a => a != "--warmup").Skip(1).FirstOrDefault() ?? "0", CultureInfo.InvariantCulture);
             var pairedOnly = new StringBuilder();
-            Paired.Table(Paired.Run(suites, rounds, PairedSampleMs, Console.Out), pairedOnly);
+            Paired.Table(Paired.Run(suites, rounds, PairedSampleMs, Console.Out, warmupMs), pairedOnly);
             Console.WriteLine();
             Console.WriteLine(pairedOnly);
             return 0;
@@ -419,6 +421,9 @@ public static class Program
         var method = t.GetMethod(parts[1])!;
         // gc=1: a full blocking collection before each call, as BenchmarkDotNet does before each iteration (untimed)
         var collect = chosen.TryGetValue("gc", out var g) && g == "1";
+        var gc0 = Enumerable.Range(0, 3).Select(GC.CollectionCount).ToArray();
+        var faults0 = Paired.MinorFaults();
+        var pool0 = PoolStats();
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         var inCalls = new Stopwatch();
@@ -434,7 +439,22 @@ public static class Program
         // the process's CPU time per call too: on a machine other processes load, less disturbed than the wall clock
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds;
         Console.WriteLine($"{name}: {n} runs, {inCalls.Elapsed.TotalMilliseconds / n:F3} ms each, {cpu / n:F3} ms of process CPU time each");
+        // where the memory of large results came from: collections and minor page faults per call, and the buffer
+        // pool's rents served from it (hits) or allocated (misses)
+        var gcs = Enumerable.Range(0, 3).Select(g => (GC.CollectionCount(g) - gc0[g]) / (double)n).ToArray();
+        var pool = PoolStats();
+        Console.WriteLine($"{name}: per call {gcs[0]:F2} gen0 / {gcs[1]:F2} gen1 / {gcs[2]:F2} gen2 collections, " +
+                          $"{(Paired.MinorFaults() - faults0) / (double)n:F1} minor page faults" +
+                          (pool is { } p && pool0 is { } p0 ? $", buffer pool {(p.Hits - p0.Hits) / (double)n:F1} hits / {(p.Misses - p0.Misses) / (double)n:F1} misses, {p.Returned - p0.Returned} returned, {p.Dropped - p0.Dropped} dropped beyond capacity, {p.PooledBytes / 1048576.0:F1} MiB pooled" : ""));
         return 0;
+    }
+
+    /// <summary>Nabla.Core's internal buffer pool counters (BufferPool.stats, by reflection: a diagnosis only), or null.</summary>
+    private static (long Hits, long Misses, long Returned, long Dropped, long PooledBytes)? PoolStats()
+    {
+        var stats = typeof(CTensor).Assembly.GetType("Nabla.Core.BufferPool")?.GetMethod("stats", BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic);
+        if (stats?.Invoke(null, null) is ValueTuple<long, long, long, long, long> t) return t;
+        return null;
     }
 
     /// <summary>The work a fresh process does before it prints: Nabla's first gradient, or TorchSharp's first matmul.</summary>
