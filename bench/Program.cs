@@ -426,6 +426,7 @@ public static class Program
         var rssEvery = chosen.TryGetValue("rss", out var re) ? long.Parse(re, CultureInfo.InvariantCulture) : 0;
         var gc0 = Enumerable.Range(0, 3).Select(GC.CollectionCount).ToArray();
         var faults0 = Paired.MinorFaults();
+        var pause0 = GC.GetTotalPauseDuration();
         var pool0 = PoolStats();
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
@@ -449,7 +450,7 @@ public static class Program
         var gcs = Enumerable.Range(0, 3).Select(g => (GC.CollectionCount(g) - gc0[g]) / (double)n).ToArray();
         var pool = PoolStats();
         Console.WriteLine($"{name}: per call {gcs[0]:F2} gen0 / {gcs[1]:F2} gen1 / {gcs[2]:F2} gen2 collections, " +
-                          $"{(Paired.MinorFaults() - faults0) / (double)n:F1} minor page faults" +
+                          $"{(GC.GetTotalPauseDuration() - pause0).TotalMilliseconds / n:F3} ms paused by the GC, {(Paired.MinorFaults() - faults0) / (double)n:F1} minor page faults" +
                           (pool is { } p && pool0 is { } p0 ? $", buffer pool {(p.Hits - p0.Hits) / (double)n:F1} hits / {(p.Misses - p0.Misses) / (double)n:F1} misses, {p.Returned - p0.Returned} returned, {p.Dropped - p0.Dropped} dropped beyond capacity, {p.PooledBytes / 1048576.0:F1} MiB pooled" : ""));
         return 0;
     }
