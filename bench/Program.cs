@@ -305,7 +305,7 @@ public class Elementwise : BenchBase
 
 public static class Program
 {
-    private static readonly Type[] Suites = { typeof(Chain), typeof(MatMul), typeof(Mlp), typeof(Hvp), typeof(Elementwise), typeof(Layers), typeof(LayersCnn), typeof(Cnn), typeof(LinalgCholesky), typeof(LinalgSolve), typeof(ArraysStridedSlice), typeof(ArraysPadReflect), typeof(ConvLayer), typeof(EinsumBmm), typeof(EinsumContraction), typeof(CumSumGrad), typeof(CumProdGrad), typeof(SortGrad), typeof(TopKGrad), typeof(GemmSweep), typeof(ArraysStridedSlice3D), typeof(ArraysPadSymmetric) };
+    private static readonly Type[] Suites = { typeof(Chain), typeof(MatMul), typeof(Mlp), typeof(Hvp), typeof(Elementwise), typeof(Layers), typeof(LayersCnn), typeof(Cnn), typeof(LinalgCholesky), typeof(LinalgSolve), typeof(ArraysStridedSlice), typeof(ArraysPadReflect), typeof(ConvLayer), typeof(EinsumBmm), typeof(EinsumContraction), typeof(CumSumGrad), typeof(CumProdGrad), typeof(SortGrad), typeof(TopKGrad), typeof(GemmSweep), typeof(ArraysStridedSlice3D), typeof(ArraysPadSymmetric), typeof(ElementwiseChain), typeof(MlpSweep) };
 
     /// <summary>The least time one sample of the side-by-side pass runs its method for.</summary>
     private const double PairedSampleMs = 150;
@@ -329,8 +329,10 @@ public static class Program
         if (args.Contains("--paired"))
         {
             // the side-by-side pass alone (see Paired.cs), e.g. `--paired --only MatMul --rounds 15`
+            // `--warmup MS`: untimed calls for MS after each sample's forced collection (Paired.Run)
+            var warmupMs = double.Parse(args.SkipWhile(a => a != "--warmup").Skip(1).FirstOrDefault() ?? "0", CultureInfo.InvariantCulture);
             var pairedOnly = new StringBuilder();
-            Paired.Table(Paired.Run(suites, rounds, PairedSampleMs, Console.Out), pairedOnly);
+            Paired.Table(Paired.Run(suites, rounds, PairedSampleMs, Console.Out, warmupMs), pairedOnly);
             Console.WriteLine();
             Console.WriteLine(pairedOnly);
             return 0;
@@ -408,7 +410,7 @@ public static class Program
         var inst = Activator.CreateInstance(t)!;
         // Param=Value arguments choose other parameter values than the first (e.g. N=2048 DT=f64)
         var chosen = settings.Select(a => a.Split('=', 2)).Where(kv => kv.Length == 2).ToDictionary(kv => kv[0], kv => kv[1]);
-        var known = t.GetFields().Where(f => f.GetCustomAttribute<ParamsAttribute>() != null).Select(f => f.Name).Append("gc").ToHashSet();
+        var known = t.GetFields().Where(f => f.GetCustomAttribute<ParamsAttribute>() != null).Select(f => f.Name).Append("gc").Append("steps").Append("rss").ToHashSet();
         foreach (var key in chosen.Keys.Where(k => !known.Contains(k)))
             throw new ArgumentException($"--loop: {t.Name} has no parameter '{key}'; expected one of {string.Join(", ", known)}");
         foreach (var field in t.GetFields().Where(f => f.GetCustomAttribute<ParamsAttribute>() != null))
@@ -419,22 +421,55 @@ public static class Program
         var method = t.GetMethod(parts[1])!;
         // gc=1: a full blocking collection before each call, as BenchmarkDotNet does before each iteration (untimed)
         var collect = chosen.TryGetValue("gc", out var g) && g == "1";
+        // steps=N: stop after N calls (else after the seconds); rss=K: print the resident set every K calls
+        var maxCalls = chosen.TryGetValue("steps", out var st) ? long.Parse(st, CultureInfo.InvariantCulture) : long.MaxValue;
+        var rssEvery = chosen.TryGetValue("rss", out var re) ? long.Parse(re, CultureInfo.InvariantCulture) : 0;
+        var gc0 = Enumerable.Range(0, 3).Select(GC.CollectionCount).ToArray();
+        var faults0 = Paired.MinorFaults();
+        var pause0 = GC.GetTotalPauseDuration();
+        var pool0 = PoolStats();
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         var inCalls = new Stopwatch();
         long n = 0;
-        while (sw.Elapsed.TotalSeconds < seconds)
+        while (sw.Elapsed.TotalSeconds < seconds && n < maxCalls)
         {
             if (collect) GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
             inCalls.Start();
             method.Invoke(inst, null);
             inCalls.Stop();
             n++;
+            if (rssEvery > 0 && n % rssEvery == 0)
+                Console.WriteLine($"{name}: call {n}: RSS {Rss() / 1048576.0:F1} MB, GC heap {GC.GetTotalMemory(false) / 1048576.0:F1} MB, committed {GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0:F1} MB, {sw.Elapsed.TotalSeconds:F1} s");
         }
         // the process's CPU time per call too: on a machine other processes load, less disturbed than the wall clock
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds;
         Console.WriteLine($"{name}: {n} runs, {inCalls.Elapsed.TotalMilliseconds / n:F3} ms each, {cpu / n:F3} ms of process CPU time each");
+        // where the memory of large results came from: collections and minor page faults per call, and the buffer
+        // pool's rents served from it (hits) or allocated (misses)
+        var gcs = Enumerable.Range(0, 3).Select(g => (GC.CollectionCount(g) - gc0[g]) / (double)n).ToArray();
+        var pool = PoolStats();
+        Console.WriteLine($"{name}: per call {gcs[0]:F2} gen0 / {gcs[1]:F2} gen1 / {gcs[2]:F2} gen2 collections, " +
+                          $"{(GC.GetTotalPauseDuration() - pause0).TotalMilliseconds / n:F3} ms paused by the GC, {(Paired.MinorFaults() - faults0) / (double)n:F1} minor page faults" +
+                          (pool is { } p && pool0 is { } p0 ? $", buffer pool {(p.Hits - p0.Hits) / (double)n:F1} hits / {(p.Misses - p0.Misses) / (double)n:F1} misses, {p.Returned - p0.Returned} returned, {p.Dropped - p0.Dropped} dropped beyond capacity, {p.PooledBytes / 1048576.0:F1} MiB pooled" : ""));
         return 0;
+    }
+
+    /// <summary>VmRSS from /proc/self/status (bytes), else the working set.</summary>
+    private static long Rss()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+        return Environment.WorkingSet;
+    }
+
+    /// <summary>Nabla.Core's internal buffer pool counters (BufferPool.stats, by reflection: a diagnosis only), or null.</summary>
+    private static (long Hits, long Misses, long Returned, long Dropped, long PooledBytes)? PoolStats()
+    {
+        var stats = typeof(CTensor).Assembly.GetType("Nabla.Core.BufferPool")?.GetMethod("stats", BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic);
+        if (stats?.Invoke(null, null) is ValueTuple<long, long, long, long, long> t) return t;
+        return null;
     }
 
     /// <summary>The work a fresh process does before it prints: Nabla's first gradient, or TorchSharp's first matmul.</summary>
