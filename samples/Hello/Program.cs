@@ -25,5 +25,25 @@ if (dy_dx!.ToDouble() != 6.0 || d2y_dx2!.ToDouble() != 2.0)
     Console.Error.WriteLine($"wrong: expected dy/dx = 6 and d2y/dx2 = 2, got {dy_dx.ToDouble()} and {d2y_dx2!.ToDouble()}");
     return 1;
 }
+// The package sets no GC option in the application that references it (Nabla pools large tensor buffers instead).
+foreach (var option in new[] { "System.GC.LOHThreshold", "System.GC.RegionSize", "System.GC.Concurrent", "System.GC.Server" })
+{
+    if (AppContext.GetData(option) is { } value)
+    {
+        Console.Error.WriteLine($"wrong: the package put {option} = {value} into this application's runtime configuration");
+        return 1;
+    }
+}
+// A large result, used and dropped many times: the pool reuses its buffer; the values stay right.
+var big = TF.Range(0, 1 << 20) * 1e-6; // Float32
+for (int i = 0; i < 50; i++)
+{
+    var s = TF.ReduceSum(TF.Exp(big)).ToDouble();
+    if (Math.Abs(s - 1_853_583.8) > 1e-3 * 1_853_583.8)
+    {
+        Console.Error.WriteLine($"wrong: sum(exp(x)) over 2^20 elements is {s}");
+        return 1;
+    }
+}
 Console.WriteLine("ok");
 return 0;
