@@ -119,7 +119,7 @@ lossPlot.Title("Two spirals: loss (sparse categorical cross-entropy)");
 lossPlot.XLabel("epoch");
 lossPlot.YLabel("loss");
 lossPlot.ShowLegend(Alignment.UpperRight);
-var lossPath = FigurePath("spirals-loss.png");
+var lossPath = Figures.PathOf("spirals-loss.png");
 lossPlot.SavePng(lossPath, 800, 500);
 
 // The boundary: the model's probability of spiral 1 on a grid (row 0 at the top, as a heatmap draws it), over a square
@@ -156,18 +156,9 @@ boundary.Title($"Two spirals: the learned decision boundary (training accuracy {
 boundary.Axes.SetLimits(-View, View, -View, View);
 boundary.Axes.SquareUnits();
 boundary.ShowLegend(Alignment.UpperRight);
-var boundaryPath = FigurePath("spirals-boundary.png");
+var boundaryPath = Figures.PathOf("spirals-boundary.png");
 boundary.SavePng(boundaryPath, 800, 500);
 Console.WriteLine($"wrote {lossPath}\nwrote {boundaryPath}");
 
 Console.WriteLine(failures == 0 ? "\nall checks passed" : $"\n{failures} check(s) failed");
 return failures == 0 ? 0 : 1;
-
-// docs/figures of the repository this program is built in (found from the program's own directory).
-static string FigurePath(string name)
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-        if (File.Exists(Path.Combine(dir.FullName, "Nabla.slnx")))
-            return Path.Combine(Directory.CreateDirectory(Path.Combine(dir.FullName, "docs", "figures")).FullName, name);
-    return Path.GetFullPath(name);
-}

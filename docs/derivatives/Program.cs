@@ -95,18 +95,9 @@ plot.Title("tanh and its first five derivatives (nested GradientTapes)");
 plot.XLabel("x");
 plot.Axes.SetLimits(-4, 4, -9, 17);
 plot.ShowLegend(Alignment.UpperRight);
-var path = FigurePath("tanh-derivatives.png");
+var path = Figures.PathOf("tanh-derivatives.png");
 plot.SavePng(path, 800, 500);
 Console.WriteLine($"\nwrote {path}");
 
 Console.WriteLine(failures == 0 ? "\nall checks passed" : $"\n{failures} check(s) failed");
 return failures == 0 ? 0 : 1;
-
-// docs/figures of the repository this program is built in (found from the program's own directory).
-static string FigurePath(string name)
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-        if (File.Exists(Path.Combine(dir.FullName, "Nabla.slnx")))
-            return Path.Combine(Directory.CreateDirectory(Path.Combine(dir.FullName, "docs", "figures")).FullName, name);
-    return Path.GetFullPath(name);
-}

@@ -173,18 +173,9 @@ plot.Title($"Heat equation u_t = {Alpha} u_xx: exact (lines), network (circles);
 plot.XLabel("x");
 plot.YLabel("u(x, t)");
 plot.ShowLegend(Alignment.UpperRight);
-var path = FigurePath("heat-solution.png");
+var path = Figures.PathOf("heat-solution.png");
 plot.SavePng(path, 800, 500);
 Console.WriteLine($"wrote {path}");
 
 Console.WriteLine(failures == 0 ? "\nall checks passed" : $"\n{failures} check(s) failed");
 return failures == 0 ? 0 : 1;
-
-// docs/figures of the repository this program is built in (found from the program's own directory).
-static string FigurePath(string name)
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-        if (File.Exists(Path.Combine(dir.FullName, "Nabla.slnx")))
-            return Path.Combine(Directory.CreateDirectory(Path.Combine(dir.FullName, "docs", "figures")).FullName, name);
-    return Path.GetFullPath(name);
-}

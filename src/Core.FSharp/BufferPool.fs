@@ -58,8 +58,6 @@ let mutable private hits = 0L
 let mutable private misses = 0L
 let mutable private returned = 0L
 let mutable private dropped = 0L
-/// How many full collections the sentinel has seen (diagnostics).
-let mutable sentinelRuns = 0
 
 let private bytesOf (a: Array) = int64 (Buffer.ByteLength a)
 
@@ -117,7 +115,6 @@ type private Gen2Sentinel() =
     override this.Finalize() =
         if not Environment.HasShutdownStarted then
             let now = GC.CollectionCount 2
-            sentinelRuns <- sentinelRuns + 1
             lock gate (fun () ->
                 let nowTime = Environment.TickCount64
                 let stale = [ for KeyValue(k, b) in buckets do
